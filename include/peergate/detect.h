@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The detector interface.  A detector is a pure function over the payload
+ * bytes a flow has carried so far: no I/O, no globals, no allocation.  The
+ * engine calls every detector still in play on each inspected payload
+ * packet, in either direction, until one matches with enough confidence or
+ * the flow's inspection budget is spent.
+ */
+#ifndef PEERGATE_DETECT_H
+#define PEERGATE_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "peergate/taxonomy.h"
+
+enum pg_dir { PG_DIR_C2S = 0, PG_DIR_S2C = 1 };
+
+/* Confidence levels.  A match at or above PG_CONF_DECIDE ends inspection. */
+enum {
+	PG_CONF_PORT = 10,    /* a port-table hint only */
+	PG_CONF_WEAK = 40,    /* heuristic: keep inspecting, report if nothing better */
+	PG_CONF_DECIDE = 70,
+	PG_CONF_STRONG = 90,  /* framing and lengths check out */
+	PG_CONF_CERTAIN = 100,
+};
+
+struct pg_detect_input {
+	uint8_t l4proto;          /* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t family;           /* 4 or 6 */
+	enum pg_dir dir;          /* direction of this packet */
+	uint16_t client_port;
+	uint16_t server_port;
+	const uint8_t *client_addr; /* 4 or 16 bytes, per family */
+	const uint8_t *server_addr;
+	unsigned index;           /* 0-based count of payload packets before this
+				     one in this direction */
+	const uint8_t *payload;   /* this packet's payload */
+	size_t payload_len;
+	/* TCP: the in-order bytes this direction has sent since its first
+	 * payload, this packet included, capped at the engine's inspection
+	 * buffer.  UDP: the same as payload. */
+	const uint8_t *stream;
+	size_t stream_len;
+	/* The same for the other direction (may be empty). */
+	const uint8_t *other_stream;
+	size_t other_len;
+	/* Packets with payload seen so far per direction, this one included. */
+	unsigned c2s_packets, s2c_packets;
+};
+
+/* A peer connection that a control flow announced (AIM rendezvous, MSN
+ * invitation, IRC DCC ...): the flow to addr:port is classified on its first
+ * packet with method `correlation`. */
+struct pg_expectation {
+	uint8_t family;           /* 0 = none */
+	uint8_t addr[16];
+	uint16_t port;
+	enum pg_system system;
+	enum pg_feature feature;
+};
+
+struct pg_detect_result {
+	enum pg_system system;
+	enum pg_feature feature;
+	enum pg_method method;    /* usually PG_METHOD_PAYLOAD */
+	uint8_t confidence;       /* PG_CONF_* */
+	/* A host name the bytes name (TLS SNI, HTTP Host, CONNECT, SOCKS 4a/5,
+	 * XMPP to=).  Points into the input; the engine matches it against the
+	 * host patterns.  Not NUL-terminated. */
+	const char *host;
+	size_t host_len;
+	struct pg_expectation expect;
+};
+
+enum pg_detect_status {
+	PG_DETECT_NO = 0,   /* cannot be this protocol: not asked again for this flow */
+	PG_DETECT_MAYBE,    /* not yet: ask again with the next packet */
+	PG_DETECT_MATCH,    /* *out filled in */
+};
+
+enum { PG_L4_TCP = 1, PG_L4_UDP = 2 };
+
+struct pg_detector {
+	const char *name;
+	unsigned l4_mask;          /* PG_L4_TCP | PG_L4_UDP */
+	enum pg_detect_status (*fn)(const struct pg_detect_input *in,
+				    struct pg_detect_result *out);
+};
+
+/* The detectors, in NULL-terminated lists, one list per family file:
+ * src/detect/paper.c (the six systems of the paper and their tunnels),
+ * src/detect/modern.c (later IM/P2P systems) and src/detect/common.c (ordinary
+ * protocols and host extractors: HTTP, TLS, QUIC, DNS, SSH, proxies ...).
+ * Within a list, more specific detectors come first. */
+extern const struct pg_detector *const pg_detectors_paper[];
+extern const struct pg_detector *const pg_detectors_modern[];
+extern const struct pg_detector *const pg_detectors_common[];
+
+/* Byte helpers shared by detectors. */
+
+/* True when needle occurs in hay (case-sensitive); returns its offset in *at. */
+bool pg_bytes_find(const uint8_t *hay, size_t hay_len, const char *needle,
+		   size_t *at);
+/* Case-insensitive prefix test over possibly non-NUL-terminated bytes. */
+bool pg_bytes_prefix_ci(const uint8_t *p, size_t len, const char *prefix);
+/* Case-sensitive prefix test. */
+bool pg_bytes_prefix(const uint8_t *p, size_t len, const char *prefix);
+/* Finds an HTTP-style header line "Name:" (case-insensitive name) in the
+ * header block p[0..len); sets *val and *val_len to the trimmed value. */
+bool pg_http_header(const uint8_t *p, size_t len, const char *name,
+		    const uint8_t **val, size_t *val_len);
+
+/* Helper to fill a payload match. */
+static inline enum pg_detect_status
+pg_match(struct pg_detect_result *out, enum pg_system sys,
+	 enum pg_feature feat, uint8_t confidence)
+{
+	out->system = sys;
+	out->feature = feat;
+	out->method = PG_METHOD_PAYLOAD;
+	out->confidence = confidence;
+	return PG_DETECT_MATCH;
+}
+
+#endif

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The classification engine: packets in, flow classes out.  The daemon and
+ * offline `peergatectl classify` both drive this same code.  One engine is
+ * used by one thread.
+ */
+#ifndef PEERGATE_ENGINE_H
+#define PEERGATE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "peergate/flow.h"
+#include "peergate/hosts.h"
+
+struct pg_engine;
+
+struct pg_engine_config {
+	uint32_t max_flows;
+	uint32_t tcp_timeout_s;
+	uint32_t udp_timeout_s;
+	uint32_t inspect_packets;    /* payload packets per direction, 1..255 */
+	uint32_t inspect_bytes;      /* reassembly buffer per direction */
+	uint32_t max_inspecting;     /* flows that can hold a reassembly buffer */
+	uint32_t dns_cache_entries;
+	uint32_t max_expectations;
+	pg_flow_end_cb on_flow_end;  /* optional: a flow leaves the table */
+	void *cb_ctx;
+};
+
+void pg_engine_config_defaults(struct pg_engine_config *cfg);
+
+struct pg_engine_stats {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t malformed;
+	uint64_t fragments;          /* non-first fragments, skipped */
+	uint64_t not_tracked;        /* not IP, or neither TCP nor UDP */
+	uint64_t no_inspect_slot;    /* flows inspected without reassembly */
+	uint64_t dns_learned;
+	uint64_t expectations;       /* announced peer flows recorded */
+	uint64_t decided;
+	struct pg_flow_stats flows;
+};
+
+/* host rules are borrowed: they must outlive the engine or be replaced with
+ * pg_engine_set_host_rules() first.  NULL means no host rules. */
+struct pg_engine *pg_engine_create(const struct pg_engine_config *cfg,
+				   const struct pg_host_rules *hosts);
+void pg_engine_destroy(struct pg_engine *e);
+
+void pg_engine_set_host_rules(struct pg_engine *e,
+			      const struct pg_host_rules *hosts);
+
+enum pg_engine_status {
+	PG_ENGINE_TRACKED = 0,       /* *flow and *dir are set */
+	PG_ENGINE_MALFORMED,
+	PG_ENGINE_FRAGMENT,
+	PG_ENGINE_NOT_TRACKED,
+};
+
+struct pg_packet_result {
+	struct pg_flow *flow;        /* valid until the next engine call */
+	enum pg_dir dir;
+	bool created;                /* this packet created the flow */
+	bool just_decided;           /* this packet decided the flow's class */
+};
+
+/* Processes one IP packet (starting at the IP header) seen at now_ms. */
+enum pg_engine_status pg_engine_packet(struct pg_engine *e, const uint8_t *ip,
+				       size_t len, uint64_t now_ms,
+				       struct pg_packet_result *out);
+
+/* Expires idle flows; call about once a second. */
+void pg_engine_tick(struct pg_engine *e, uint64_t now_ms);
+
+void pg_engine_foreach_flow(struct pg_engine *e,
+			    void (*fn)(struct pg_flow *flow, void *ctx),
+			    void *ctx);
+
+/* Removes every flow (on_flow_end is called for each). */
+void pg_engine_flush(struct pg_engine *e);
+
+void pg_engine_get_stats(const struct pg_engine *e, struct pg_engine_stats *out);
+
+#endif

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The flow table: preallocated, bounded, keyed by the 5-tuple so both
+ * directions map to one flow.  When full, the least recently used flow is
+ * evicted.  Idle flows expire after a per-protocol timeout.  Time is passed
+ * in by the caller (milliseconds), so offline replay uses capture time.
+ */
+#ifndef PEERGATE_FLOW_H
+#define PEERGATE_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "peergate/detect.h"
+#include "peergate/packet.h"
+
+struct pg_flow_table;
+
+enum pg_flow_state {
+	PG_FLOW_INSPECTING = 0,
+	PG_FLOW_DECIDED,          /* class final: no more inspection */
+};
+
+/* Fixed per-flow state; detector scratch lives in the engine's side pool. */
+struct pg_flow {
+	uint8_t client_addr[16];
+	uint8_t server_addr[16];
+	uint16_t client_port;
+	uint16_t server_port;
+	uint8_t family;
+	uint8_t l4proto;
+	uint8_t state;            /* enum pg_flow_state */
+	uint8_t system;           /* enum pg_system */
+	uint8_t feature;          /* enum pg_feature */
+	uint8_t method;           /* enum pg_method */
+	uint8_t confidence;
+	uint8_t action;           /* owner-defined (policy verdict) */
+	uint8_t payload_pkts[2];  /* inspected payload packets per direction (saturating) */
+	uint8_t flags;            /* owner-defined */
+	uint8_t reserved;
+	uint32_t id;              /* creation order, for stable output */
+	uint32_t inspect_slot;    /* engine side-pool slot + 1, 0 = none */
+	uint32_t first_seen_s;    /* seconds, caller's clock */
+	uint32_t last_seen_s;
+	uint32_t packets[2];      /* per direction (enum pg_dir) */
+	uint64_t bytes[2];        /* IP bytes per direction */
+	/* table links (indices + 1; 0 = none) */
+	uint32_t hash_next;
+	uint32_t lru_prev, lru_next;
+};
+
+struct pg_flow_config {
+	uint32_t max_flows;
+	uint32_t tcp_timeout_s;       /* idle timeout, established TCP */
+	uint32_t udp_timeout_s;
+};
+
+/* Called for each flow removed from the table (expiry, eviction, destroy)
+ * before its slot is reused. */
+typedef void (*pg_flow_end_cb)(const struct pg_flow *flow, void *ctx);
+
+struct pg_flow_stats {
+	uint64_t created;
+	uint64_t evicted;         /* pushed out by LRU when full */
+	uint64_t expired;         /* idle timeout */
+	uint32_t active;
+};
+
+struct pg_flow_table *pg_flow_table_create(const struct pg_flow_config *cfg,
+					   pg_flow_end_cb on_end, void *ctx);
+/* Calls on_end for every remaining flow, then frees. NULL is fine. */
+void pg_flow_table_destroy(struct pg_flow_table *t);
+
+/* Finds the flow of pkt or creates it; sets *dir to the packet's direction
+ * and *created when new.  The client is the sender of the first packet seen,
+ * except that a SYN-ACK seen first makes its receiver the client.  Returns
+ * NULL only when max_flows is 0. */
+struct pg_flow *pg_flow_lookup(struct pg_flow_table *t,
+			       const struct pg_packet *pkt, uint32_t now_s,
+			       enum pg_dir *dir, bool *created);
+
+/* Looks a flow up without creating it or touching its LRU position. */
+struct pg_flow *pg_flow_find(struct pg_flow_table *t,
+			     const struct pg_packet *pkt, enum pg_dir *dir);
+
+/* Removes flows idle past their timeout at now_s; returns how many. */
+unsigned pg_flow_expire(struct pg_flow_table *t, uint32_t now_s);
+
+/* Removes every flow, calling on_end for each. */
+void pg_flow_flush(struct pg_flow_table *t);
+
+void pg_flow_foreach(struct pg_flow_table *t,
+		     void (*fn)(struct pg_flow *flow, void *ctx), void *ctx);
+
+void pg_flow_get_stats(const struct pg_flow_table *t, struct pg_flow_stats *out);
+
+#endif

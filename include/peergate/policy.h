@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * policy.ini: parse (inih) -> validate -> immutable snapshot.  A snapshot is
+ * never changed after load; reload builds a new one and swaps it in only
+ * when the whole file is valid.
+ */
+#ifndef PEERGATE_POLICY_H
+#define PEERGATE_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "peergate/taxonomy.h"
+
+enum pg_action {
+	PG_ACTION_ALLOW = 0,
+	PG_ACTION_BLOCK,
+	PG_ACTION_LOG,            /* allow, and log each new flow */
+};
+
+const char *pg_action_name(enum pg_action a);
+
+enum pg_hook {
+	PG_HOOK_FORWARD = 1u << 0,
+	PG_HOOK_INPUT = 1u << 1,
+	PG_HOOK_OUTPUT = 1u << 2,
+};
+
+enum pg_tcp_block { PG_TCP_BLOCK_RESET = 0, PG_TCP_BLOCK_DROP };
+
+/* Errors collected while loading: "FILE:LINE: message" each. */
+#define PG_DIAG_MAX 32
+struct pg_diag {
+	unsigned count;           /* may exceed PG_DIAG_MAX; only the first are kept */
+	char msg[PG_DIAG_MAX][384];
+};
+
+void pg_diag_print(const struct pg_diag *d, FILE *out);
+
+/* An address prefix from [exceptions]. */
+struct pg_prefix {
+	uint8_t family;           /* 4 or 6 */
+	uint8_t len;              /* prefix length in bits */
+	uint8_t addr[16];
+};
+
+/* [engine] settings, with their defaults filled in. */
+struct pg_engine_settings {
+	uint16_t queue_first;     /* queue = N or N-M */
+	uint16_t queue_count;
+	unsigned hooks;           /* enum pg_hook bits; default forward */
+	bool fail_open;           /* fail = open|closed; default open */
+	uint32_t inspect_packets; /* per direction; default 8 */
+	uint32_t inspect_bytes;   /* per direction; default 4096 */
+	uint32_t max_flows;       /* default 65536 */
+	uint32_t tcp_timeout_s;   /* default 600 */
+	uint32_t udp_timeout_s;   /* default 120 */
+	/* Verdict codes (see mark.h) are stored in these bits of the packet
+	 * and conntrack marks: contiguous, at least 2 bits; default 0x07000000
+	 * (clear of the low bits used for routing, kube-proxy's 0xc000,
+	 * Tailscale's 0xff0000 and zapret's 0x40000000). */
+	uint32_t mark_mask;
+	enum pg_tcp_block tcp_block; /* default reset */
+};
+
+struct pg_policy;
+
+/* Loads and validates a file.  On any error returns NULL and fills diag
+ * (diag may be NULL).  Nothing is half-applied. */
+struct pg_policy *pg_policy_load_file(const char *path, struct pg_diag *diag);
+/* The same over a string; name is used in messages in place of FILE. */
+struct pg_policy *pg_policy_load_string(const char *text, const char *name,
+					struct pg_diag *diag);
+/* The policy used when no file is given: everything allowed, defaults. */
+struct pg_policy *pg_policy_default(void);
+void pg_policy_destroy(struct pg_policy *p);
+
+/* The action for a class: the feature's key, else the system's `all`, else
+ * allow.  Unpoliced systems (http, tls, unknown ...) are always allowed. */
+enum pg_action pg_policy_action(const struct pg_policy *p, enum pg_system sys,
+				enum pg_feature feat);
+
+const struct pg_engine_settings *pg_policy_engine(const struct pg_policy *p);
+
+/* `ports = yes|no` for a system (default yes). */
+bool pg_policy_ports_enabled(const struct pg_policy *p, enum pg_system sys);
+
+/* Extra host patterns from `hosts = ...`, per system; returns the count and
+ * sets *patterns to a borrowed array. */
+size_t pg_policy_hosts(const struct pg_policy *p, enum pg_system sys,
+		       const char *const **patterns);
+
+/* [exceptions]: true when either address falls in `allow` (never blocked)
+ * / `inspect` (always inspected). */
+bool pg_policy_exception_allow(const struct pg_policy *p, uint8_t family,
+			       const uint8_t *a, const uint8_t *b);
+bool pg_policy_exception_inspect(const struct pg_policy *p, uint8_t family,
+				 const uint8_t *a, const uint8_t *b);
+
+/* Human summary for `check`: what is blocked, per system. */
+void pg_policy_print_summary(const struct pg_policy *p, FILE *out);
+
+/* True when the two policies act differently on any feature of sys. */
+bool pg_policy_system_changed(const struct pg_policy *a,
+			      const struct pg_policy *b, enum pg_system sys);
+
+#endif
