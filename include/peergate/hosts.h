@@ -34,6 +34,12 @@ bool pg_host_rules_add_defaults(struct pg_host_rules *r);
 bool pg_host_rules_match(const struct pg_host_rules *r, const char *name,
 			 size_t len, enum pg_system *sys, enum pg_feature *feat);
 
+struct pg_policy;
+
+/* The defaults plus the policy's `hosts = ...` patterns (policy may be
+ * NULL).  Returns NULL on allocation failure. */
+struct pg_host_rules *pg_host_rules_for_policy(const struct pg_policy *p);
+
 struct pg_dns_cache;
 
 struct pg_dns_cache *pg_dns_cache_create(uint32_t max_entries);

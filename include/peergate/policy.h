@@ -46,6 +46,28 @@ struct pg_prefix {
 	uint8_t addr[16];
 };
 
+/* Room for "ADDR/LEN" of any prefix, with the NUL. */
+#define PG_PREFIX_STRLEN 50
+
+/* Parses "ADDR" or "ADDR/LEN", IPv4 or IPv6.  A bare address is a /32 or
+ * /128.  A prefix with bits set beyond LEN is rejected, not normalised: the
+ * writer may have meant the host or the network, and the error names the
+ * network ("did you mean '10.0.0.0/8'?").  On failure returns false and
+ * writes the reason (without the input) to err when err is not NULL.  The
+ * same parser serves policy.ini and the command line. */
+bool pg_prefix_parse(const char *text, struct pg_prefix *out, char *err,
+		     size_t errlen);
+/* True when addr (4 or 16 bytes, per family) lies in p. */
+bool pg_prefix_contains(const struct pg_prefix *p, uint8_t family,
+			const uint8_t *addr);
+/* Writes "ADDR/LEN" (at most PG_PREFIX_STRLEN bytes with the NUL). */
+void pg_prefix_format(const struct pg_prefix *p, char *buf, size_t len);
+
+/* Checks a `hosts` pattern: letters, digits, '-', '.' and '*', no empty
+ * labels, labels of at most 63 and names of at most 253 characters, and at
+ * least one letter or digit.  On failure writes the reason to err. */
+bool pg_host_pattern_check(const char *pattern, char *err, size_t errlen);
+
 /* [engine] settings, with their defaults filled in. */
 struct pg_engine_settings {
 	uint16_t queue_first;     /* queue = N or N-M */
@@ -78,7 +100,9 @@ struct pg_policy *pg_policy_default(void);
 void pg_policy_destroy(struct pg_policy *p);
 
 /* The action for a class: the feature's key, else the system's `all`, else
- * allow.  Unpoliced systems (http, tls, unknown ...) are always allowed. */
+ * allow.  Unpoliced systems (http, tls, unknown ...) are always allowed.
+ * The snapshot resolves every class at load, so this is a table lookup.  A
+ * NULL policy acts like pg_policy_default() in this and every query below. */
 enum pg_action pg_policy_action(const struct pg_policy *p, enum pg_system sys,
 				enum pg_feature feat);
 
@@ -98,6 +122,13 @@ bool pg_policy_exception_allow(const struct pg_policy *p, uint8_t family,
 			       const uint8_t *a, const uint8_t *b);
 bool pg_policy_exception_inspect(const struct pg_policy *p, uint8_t family,
 				 const uint8_t *a, const uint8_t *b);
+
+/* The [exceptions] prefixes, in file order without duplicates; returns the
+ * count and sets *out to a borrowed array (NULL when empty). */
+size_t pg_policy_allow_prefixes(const struct pg_policy *p,
+				const struct pg_prefix **out);
+size_t pg_policy_inspect_prefixes(const struct pg_policy *p,
+				  const struct pg_prefix **out);
 
 /* Human summary for `check`: what is blocked, per system. */
 void pg_policy_print_summary(const struct pg_policy *p, FILE *out);

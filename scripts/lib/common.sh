@@ -1,0 +1,31 @@
+# Shared by scripts/run and scripts/test: install what a fresh Debian 12
+# machine lacks, then configure and build.  Sourced, not run.
+
+PG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# Debian packages the build, the tests and the demo need.
+PG_PACKAGES=(build-essential cmake pkg-config
+	libnetfilter-queue-dev libmnl-dev libnftnl-dev libinih-dev libpcap-dev
+	python3 iproute2 nftables iperf3 conntrack procps)
+
+pg_install_deps() {
+	local missing=()
+	for p in "${PG_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "installing: ${missing[*]}"
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# pg_build DIR [cmake args...]
+pg_build() {
+	local dir=$1
+	shift
+	cmake -S "$PG_ROOT" -B "$dir" "$@" >/dev/null
+	cmake --build "$dir" -j"$(nproc)"
+}

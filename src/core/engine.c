@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The classification engine.  Per packet: parse, snoop DNS answers, find the
+ * flow, and while the flow is inspected run the detectors still in play over
+ * its bytes.  Class only becomes more specific: port hint < weak payload <
+ * decisive payload/host/correlation; once decided, a flow is never
+ * inspected again.
+ */
+#include "peergate/engine.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "peergate/dns.h"
+#include "peergate/expect.h"
+#include "peergate/ports.h"
+
+enum { MAX_DETECTORS = 64 };
+
+/* Side state of a flow under inspection.  Lives in a preallocated pool so
+ * the fixed flow entry stays small; flows beyond the pool are inspected
+ * packet by packet without reassembly. */
+struct inspect_slot {
+	uint64_t in_play;         /* bit i: detector i may still match */
+	uint32_t next_seq[2];
+	uint32_t len[2];
+	uint8_t seq_valid[2];
+	uint8_t frozen[2];        /* a gap: stop appending this direction */
+	uint32_t next_free;       /* free-list link (index + 1) */
+	uint8_t buf[];            /* 2 * inspect_bytes */
+};
+
+struct pg_engine {
+	struct pg_engine_config cfg;
+	struct pg_flow_table *flows;
+	const struct pg_host_rules *hosts;
+	struct pg_dns_cache *dns;
+	struct pg_expect_table *expect;
+	const struct pg_detector *detectors[MAX_DETECTORS];
+	unsigned ndetectors;
+	uint64_t policed_mask;    /* detectors from the IM/P2P lists */
+	uint8_t *slots;
+	size_t slot_size;
+	uint32_t free_slot;       /* index + 1 */
+	uint32_t last_tick_s;
+	struct pg_engine_stats stats;
+};
+
+void pg_engine_config_defaults(struct pg_engine_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_flows = 65536;
+	cfg->tcp_timeout_s = 600;
+	cfg->udp_timeout_s = 120;
+	cfg->inspect_packets = 8;
+	cfg->inspect_bytes = 4096;
+	cfg->max_inspecting = 4096;
+	cfg->dns_cache_entries = 16384;
+	cfg->max_expectations = 4096;
+}
+
+static struct inspect_slot *slot_at(struct pg_engine *e, uint32_t idx1)
+{
+	return (struct inspect_slot *)(e->slots + (size_t)(idx1 - 1) * e->slot_size);
+}
+
+static void release_slot(struct pg_engine *e, struct pg_flow *f)
+{
+	if (!f->inspect_slot)
+		return;
+	struct inspect_slot *s = slot_at(e, f->inspect_slot);
+	s->next_free = e->free_slot;
+	e->free_slot = f->inspect_slot;
+	f->inspect_slot = 0;
+}
+
+static void flow_ended(const struct pg_flow *flow, void *ctx)
+{
+	struct pg_engine *e = ctx;
+	/* The flow table hands out a const view; the slot index is ours. */
+	release_slot(e, (struct pg_flow *)flow);
+	if (e->cfg.on_flow_end)
+		e->cfg.on_flow_end(flow, e->cfg.cb_ctx);
+}
+
+static void add_list(struct pg_engine *e, const struct pg_detector *const *list,
+		     bool policed)
+{
+	for (size_t i = 0; list[i] && e->ndetectors < MAX_DETECTORS; i++) {
+		if (policed)
+			e->policed_mask |= 1ull << e->ndetectors;
+		e->detectors[e->ndetectors++] = list[i];
+	}
+}
+
+struct pg_engine *pg_engine_create(const struct pg_engine_config *cfg,
+				   const struct pg_host_rules *hosts)
+{
+	struct pg_engine *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->cfg = *cfg;
+	if (e->cfg.inspect_packets < 1)
+		e->cfg.inspect_packets = 1;
+	if (e->cfg.inspect_packets > 255)
+		e->cfg.inspect_packets = 255;
+	if (e->cfg.inspect_bytes < 256)
+		e->cfg.inspect_bytes = 256;
+	e->hosts = hosts;
+	add_list(e, pg_detectors_paper, true);
+	add_list(e, pg_detectors_modern, true);
+	add_list(e, pg_detectors_common, false);
+
+	struct pg_flow_config fc = {
+		.max_flows = cfg->max_flows,
+		.tcp_timeout_s = cfg->tcp_timeout_s,
+		.udp_timeout_s = cfg->udp_timeout_s,
+	};
+	e->flows = pg_flow_table_create(&fc, flow_ended, e);
+	e->dns = pg_dns_cache_create(cfg->dns_cache_entries ? cfg->dns_cache_entries : 1);
+	e->expect = pg_expect_create(cfg->max_expectations ? cfg->max_expectations : 1, 120);
+	e->slot_size = (sizeof(struct inspect_slot) + 2 * (size_t)e->cfg.inspect_bytes + 7) & ~(size_t)7;
+	if (cfg->max_inspecting)
+		e->slots = calloc(cfg->max_inspecting, e->slot_size);
+	if (!e->flows || !e->dns || !e->expect || (cfg->max_inspecting && !e->slots)) {
+		pg_engine_destroy(e);
+		return NULL;
+	}
+	for (uint32_t i = cfg->max_inspecting; i > 0; i--) {
+		slot_at(e, i)->next_free = e->free_slot;
+		e->free_slot = i;
+	}
+	return e;
+}
+
+void pg_engine_destroy(struct pg_engine *e)
+{
+	if (!e)
+		return;
+	pg_flow_table_destroy(e->flows);
+	pg_dns_cache_destroy(e->dns);
+	pg_expect_destroy(e->expect);
+	free(e->slots);
+	free(e);
+}
+
+void pg_engine_set_host_rules(struct pg_engine *e, const struct pg_host_rules *hosts)
+{
+	e->hosts = hosts;
+}
+
+struct dns_learn_ctx {
+	struct pg_engine *e;
+	uint32_t now_s;
+};
+
+static void dns_answer(void *ctx, uint8_t family, const uint8_t *addr,
+		       const char *name, uint32_t ttl_s)
+{
+	struct dns_learn_ctx *c = ctx;
+	enum pg_system sys;
+	enum pg_feature feat;
+	/* Only names that map to a system are kept: the cache stays small and
+	 * never holds shared CDN names that no rule asks about. */
+	if (!pg_host_rules_match(c->e->hosts, name, strlen(name), &sys, &feat))
+		return;
+	pg_dns_cache_learn(c->e->dns, family, addr, name, strlen(name), ttl_s, c->now_s);
+	c->e->stats.dns_learned++;
+}
+
+static void snoop_dns(struct pg_engine *e, const struct pg_packet *p, uint32_t now_s)
+{
+	struct dns_learn_ctx c = {e, now_s};
+	if (!e->hosts || p->sport != 53)
+		return;
+	if (p->l4proto == IPPROTO_UDP) {
+		pg_dns_parse_response(p->payload, p->payload_len, dns_answer, &c);
+	} else if (p->l4proto == IPPROTO_TCP && p->payload_len > 2) {
+		size_t mlen = pg_be16(p->payload);
+		if (mlen <= p->payload_len - 2)
+			pg_dns_parse_response(p->payload + 2, mlen, dns_answer, &c);
+	}
+}
+
+static void set_class(struct pg_flow *f, enum pg_system sys, enum pg_feature feat,
+		      enum pg_method method, uint8_t conf)
+{
+	f->system = (uint8_t)sys;
+	f->feature = (uint8_t)feat;
+	f->method = (uint8_t)method;
+	f->confidence = conf;
+}
+
+static void decide(struct pg_engine *e, struct pg_flow *f, struct pg_packet_result *out)
+{
+	if (f->state == PG_FLOW_DECIDED)
+		return;
+	f->state = PG_FLOW_DECIDED;
+	release_slot(e, f);
+	e->stats.decided++;
+	out->just_decided = true;
+}
+
+/* Is candidate (sys, feat, conf) better than what the flow has?  More
+ * confidence wins; at equal or lower confidence, the same system may still
+ * refine `any` into a feature. */
+static bool better(const struct pg_flow *f, enum pg_system sys,
+		   enum pg_feature feat, uint8_t conf)
+{
+	if (conf > f->confidence)
+		return true;
+	return sys == f->system && f->feature == PG_FEAT_ANY &&
+	       feat != PG_FEAT_ANY && conf >= PG_CONF_WEAK;
+}
+
+static void classify_new_flow(struct pg_engine *e, struct pg_flow *f,
+			      uint32_t now_s, struct pg_packet_result *out)
+{
+	struct pg_expectation x;
+	if (pg_expect_match(e->expect, f->family, f->server_addr, f->server_port,
+			    now_s, &x)) {
+		set_class(f, x.system, x.feature, PG_METHOD_CORRELATION, PG_CONF_STRONG);
+		decide(e, f, out);
+		return;
+	}
+	char name[256];
+	enum pg_system sys;
+	enum pg_feature feat;
+	if (e->hosts &&
+	    pg_dns_cache_lookup(e->dns, f->family, f->server_addr, now_s, name, sizeof(name)) &&
+	    pg_host_rules_match(e->hosts, name, strlen(name), &sys, &feat)) {
+		set_class(f, sys, feat, PG_METHOD_HOST, PG_CONF_DECIDE);
+		decide(e, f, out);
+		return;
+	}
+	if (pg_port_hint(f->l4proto, f->server_port, &sys, &feat))
+		set_class(f, sys, feat, PG_METHOD_PORT, PG_CONF_PORT);
+}
+
+static struct inspect_slot *get_slot(struct pg_engine *e, struct pg_flow *f)
+{
+	if (f->inspect_slot)
+		return slot_at(e, f->inspect_slot);
+	if (!e->free_slot)
+		return NULL;
+	uint32_t idx = e->free_slot;
+	struct inspect_slot *s = slot_at(e, idx);
+	e->free_slot = s->next_free;
+	memset(s, 0, sizeof(*s));
+	f->inspect_slot = idx;
+	unsigned mask = f->l4proto == IPPROTO_TCP ? PG_L4_TCP : PG_L4_UDP;
+	for (unsigned i = 0; i < e->ndetectors; i++)
+		if (e->detectors[i]->l4_mask & mask)
+			s->in_play |= 1ull << i;
+	return s;
+}
+
+/* Appends a TCP segment to its direction's stream.  Returns false when the
+ * segment holds only bytes seen before (a retransmission). */
+static bool append_tcp(struct pg_engine *e, struct inspect_slot *s, enum pg_dir d,
+		       const struct pg_packet *p)
+{
+	uint8_t *buf = s->buf + (size_t)d * e->cfg.inspect_bytes;
+	const uint8_t *data = p->payload;
+	size_t n = p->payload_len;
+
+	if (!s->seq_valid[d]) {
+		s->seq_valid[d] = 1;
+		s->next_seq[d] = p->tcp_seq;
+	}
+	int32_t diff = (int32_t)(p->tcp_seq - s->next_seq[d]);
+	if (diff < 0) {
+		if ((size_t)-(int64_t)diff >= n)
+			return false;
+		data += -(int64_t)diff;
+		n -= (size_t)-(int64_t)diff;
+	} else if (diff > 0) {
+		s->frozen[d] = 1; /* a hole: later bytes would not be contiguous */
+		return true;
+	}
+	s->next_seq[d] += (uint32_t)n;
+	if (s->frozen[d])
+		return true;
+	size_t room = e->cfg.inspect_bytes - s->len[d];
+	size_t take = n < room ? n : room;
+	memcpy(buf + s->len[d], data, take);
+	s->len[d] += (uint32_t)take;
+	return true;
+}
+
+static void consider(struct pg_engine *e, struct pg_flow *f,
+		     const struct pg_detect_result *r, uint32_t now_s)
+{
+	enum pg_system sys = r->system;
+	enum pg_feature feat = r->feature;
+	enum pg_method method = r->method ? r->method : PG_METHOD_PAYLOAD;
+	uint8_t conf = r->confidence;
+
+	if (r->expect.family) {
+		pg_expect_add(e->expect, &r->expect, now_s);
+		e->stats.expectations++;
+	}
+	/* A named host that maps to a system says more than the transport
+	 * that carried the name (TLS, HTTP, a proxy request). */
+	enum pg_system hsys;
+	enum pg_feature hfeat;
+	if (r->host && r->host_len && e->hosts &&
+	    pg_host_rules_match(e->hosts, r->host, r->host_len, &hsys, &hfeat) &&
+	    !pg_system_is_policed(sys)) {
+		sys = hsys;
+		feat = hfeat;
+		method = PG_METHOD_HOST;
+		if (conf < PG_CONF_DECIDE)
+			conf = PG_CONF_DECIDE;
+	} else if (r->host && r->host_len && e->hosts && sys == PG_SYS_PROXY &&
+		   pg_host_rules_match(e->hosts, r->host, r->host_len, &hsys, &hfeat)) {
+		/* A proxy request to a known messenger host: report the inner
+		 * system, as the taxonomy asks for tunnelled flows. */
+		sys = hsys;
+		feat = hfeat;
+		method = PG_METHOD_HOST;
+	}
+	if (better(f, sys, feat, conf))
+		set_class(f, sys, feat, method, conf);
+}
+
+static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
+		    const struct pg_packet *p, uint32_t now_s,
+		    struct pg_packet_result *out)
+{
+	struct inspect_slot *s = get_slot(e, f);
+	uint64_t in_play;
+	const uint8_t *stream = p->payload, *other = NULL;
+	size_t stream_len = p->payload_len, other_len = 0;
+
+	if (s) {
+		uint8_t *mine = s->buf + (size_t)dir * e->cfg.inspect_bytes;
+		uint8_t *theirs = s->buf + (size_t)!dir * e->cfg.inspect_bytes;
+		if (p->l4proto == IPPROTO_TCP) {
+			if (!append_tcp(e, s, dir, p))
+				return; /* retransmission: nothing new to look at */
+			if (!s->frozen[dir]) {
+				stream = mine;
+				stream_len = s->len[dir];
+			}
+		} else {
+			/* UDP: keep the last datagram per direction so a
+			 * detector can see the request beside its reply. */
+			size_t n = p->payload_len < e->cfg.inspect_bytes ?
+					   p->payload_len : e->cfg.inspect_bytes;
+			memcpy(mine, p->payload, n);
+			s->len[dir] = (uint32_t)n;
+		}
+		other = theirs;
+		other_len = s->len[!dir];
+		in_play = s->in_play;
+	} else {
+		e->stats.no_inspect_slot += f->payload_pkts[0] + f->payload_pkts[1] == 0;
+		unsigned mask = p->l4proto == IPPROTO_TCP ? PG_L4_TCP : PG_L4_UDP;
+		in_play = 0;
+		for (unsigned i = 0; i < e->ndetectors; i++)
+			if (e->detectors[i]->l4_mask & mask)
+				in_play |= 1ull << i;
+	}
+	if (f->payload_pkts[dir] < 255)
+		f->payload_pkts[dir]++;
+
+	struct pg_detect_input in = {
+		.l4proto = p->l4proto,
+		.family = f->family,
+		.dir = dir,
+		.client_port = f->client_port,
+		.server_port = f->server_port,
+		.client_addr = f->client_addr,
+		.server_addr = f->server_addr,
+		.index = f->payload_pkts[dir] - 1u,
+		.payload = p->payload,
+		.payload_len = p->payload_len,
+		.stream = stream,
+		.stream_len = stream_len,
+		.other_stream = other,
+		.other_len = other_len,
+		.c2s_packets = f->payload_pkts[PG_DIR_C2S],
+		.s2c_packets = f->payload_pkts[PG_DIR_S2C],
+	};
+	for (unsigned i = 0; i < e->ndetectors; i++) {
+		if (!(in_play >> i & 1))
+			continue;
+		struct pg_detect_result r;
+		memset(&r, 0, sizeof(r));
+		enum pg_detect_status st = e->detectors[i]->fn(&in, &r);
+		if (st == PG_DETECT_NO) {
+			in_play &= ~(1ull << i);
+		} else if (st == PG_DETECT_MATCH) {
+			consider(e, f, &r, now_s);
+			/* An ordinary protocol has said what it is: asking it
+			 * again cannot add anything. */
+			if (!pg_system_is_policed(r.system) && !r.expect.family)
+				in_play &= ~(1ull << i);
+		}
+	}
+	if (s)
+		s->in_play = in_play;
+
+	/* Decide: a decisive IM/P2P class at once; an ordinary protocol only
+	 * once no IM/P2P detector can still claim the flow (an HTTP request
+	 * may turn out to be a Gnutella download a packet later). */
+	bool decisive = f->confidence >= PG_CONF_DECIDE;
+	if (decisive && (pg_system_is_policed(f->system) || !(in_play & e->policed_mask)))
+		decide(e, f, out);
+	else if (!in_play)
+		decide(e, f, out);
+	else if (f->payload_pkts[dir] >= e->cfg.inspect_packets)
+		decide(e, f, out);
+}
+
+enum pg_engine_status pg_engine_packet(struct pg_engine *e, const uint8_t *ip,
+				       size_t len, uint64_t now_ms,
+				       struct pg_packet_result *out)
+{
+	struct pg_packet p;
+	uint32_t now_s = (uint32_t)(now_ms / 1000);
+
+	memset(out, 0, sizeof(*out));
+	switch (pg_packet_parse(ip, len, &p)) {
+	case PG_PARSE_OK:
+		break;
+	case PG_PARSE_MALFORMED:
+		e->stats.malformed++;
+		return PG_ENGINE_MALFORMED;
+	case PG_PARSE_FRAGMENT:
+		e->stats.fragments++;
+		return PG_ENGINE_FRAGMENT;
+	default:
+		e->stats.not_tracked++;
+		return PG_ENGINE_NOT_TRACKED;
+	}
+	e->stats.packets++;
+	e->stats.bytes += p.ip_len;
+	snoop_dns(e, &p, now_s);
+
+	bool created;
+	enum pg_dir dir;
+	struct pg_flow *f = pg_flow_lookup(e->flows, &p, now_s, &dir, &created);
+	if (!f) {
+		e->stats.not_tracked++;
+		return PG_ENGINE_NOT_TRACKED;
+	}
+	out->flow = f;
+	out->dir = dir;
+	out->created = created;
+	f->packets[dir]++;
+	f->bytes[dir] += p.ip_len;
+	if (created)
+		classify_new_flow(e, f, now_s, out);
+	if (f->state != PG_FLOW_DECIDED && p.payload_len > 0)
+		inspect(e, f, dir, &p, now_s, out);
+	return PG_ENGINE_TRACKED;
+}
+
+void pg_engine_tick(struct pg_engine *e, uint64_t now_ms)
+{
+	uint32_t now_s = (uint32_t)(now_ms / 1000);
+	if (now_s == e->last_tick_s)
+		return;
+	e->last_tick_s = now_s;
+	pg_flow_expire(e->flows, now_s);
+}
+
+void pg_engine_foreach_flow(struct pg_engine *e,
+			    void (*fn)(struct pg_flow *flow, void *ctx), void *ctx)
+{
+	pg_flow_foreach(e->flows, fn, ctx);
+}
+
+void pg_engine_flush(struct pg_engine *e)
+{
+	pg_flow_flush(e->flows);
+}
+
+void pg_engine_get_stats(const struct pg_engine *e, struct pg_engine_stats *out)
+{
+	*out = e->stats;
+	pg_flow_get_stats(e->flows, &out->flows);
+}

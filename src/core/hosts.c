@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "peergate/hosts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct host_rule {
+	char *pattern;            /* lower case */
+	size_t len;
+	bool wildcard;
+	enum pg_system system;
+	enum pg_feature feature;
+};
+
+struct pg_host_rules {
+	struct host_rule *rules;
+	size_t count, cap;
+};
+
+static char lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+struct pg_host_rules *pg_host_rules_create(void)
+{
+	return calloc(1, sizeof(struct pg_host_rules));
+}
+
+void pg_host_rules_destroy(struct pg_host_rules *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->count; i++)
+		free(r->rules[i].pattern);
+	free(r->rules);
+	free(r);
+}
+
+static bool pattern_valid(const char *p)
+{
+	size_t n = strlen(p);
+	if (n == 0 || n > 253 || p[0] == '.' || p[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = lower(p[i]);
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			  c == '-' || c == '.' || c == '*' || c == '_';
+		if (!ok || (c == '.' && p[i + 1] == '.'))
+			return false;
+	}
+	return true;
+}
+
+bool pg_host_rules_add(struct pg_host_rules *r, const char *pattern,
+		       enum pg_system sys, enum pg_feature feat)
+{
+	if (!pattern_valid(pattern))
+		return false;
+	if (r->count == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct host_rule *n = realloc(r->rules, cap * sizeof(*n));
+		if (!n)
+			return false;
+		r->rules = n;
+		r->cap = cap;
+	}
+	char *copy = strdup(pattern);
+	if (!copy)
+		return false;
+	for (char *c = copy; *c; c++)
+		*c = lower(*c);
+	r->rules[r->count++] = (struct host_rule){
+		.pattern = copy, .len = strlen(copy),
+		.wildcard = strchr(copy, '*') != NULL,
+		.system = sys, .feature = feat,
+	};
+	return true;
+}
+
+/* '*' matches one or more characters (dots included). */
+static bool glob_match(const char *pat, const char *name, size_t nlen)
+{
+	if (*pat == '\0')
+		return nlen == 0;
+	if (*pat == '*') {
+		for (size_t skip = 1; skip <= nlen; skip++)
+			if (glob_match(pat + 1, name + skip, nlen - skip))
+				return true;
+		return false;
+	}
+	return nlen > 0 && *pat == name[0] && glob_match(pat + 1, name + 1, nlen - 1);
+}
+
+static bool rule_matches(const struct host_rule *h, const char *name, size_t n)
+{
+	if (h->wildcard)
+		return glob_match(h->pattern, name, n);
+	if (n == h->len)
+		return memcmp(name, h->pattern, n) == 0;
+	/* a plain pattern covers the names below it */
+	return n > h->len && name[n - h->len - 1] == '.' &&
+	       memcmp(name + n - h->len, h->pattern, h->len) == 0;
+}
+
+bool pg_host_rules_match(const struct pg_host_rules *r, const char *name,
+			 size_t len, enum pg_system *sys, enum pg_feature *feat)
+{
+	char buf[256];
+	size_t n = 0;
+
+	if (!r)
+		return false;
+	/* Normalise: lower case, stop at ':' (port) and drop a trailing dot. */
+	for (size_t i = 0; i < len && name[i] != ':' && name[i] != '\0'; i++) {
+		if (n + 1 >= sizeof(buf))
+			return false;
+		buf[n++] = lower(name[i]);
+	}
+	while (n > 0 && buf[n - 1] == '.')
+		n--;
+	if (n == 0)
+		return false;
+	buf[n] = '\0';
+
+	const struct host_rule *best = NULL;
+	for (size_t i = 0; i < r->count; i++) {
+		const struct host_rule *h = &r->rules[i];
+		if ((!best || h->len > best->len) && rule_matches(h, buf, n))
+			best = h;
+	}
+	if (!best)
+		return false;
+	*sys = best->system;
+	*feat = best->feature;
+	return true;
+}
+
+/* ---- DNS answer cache ---- */
+
+enum { DNS_PROBES = 8, DNS_NAME_MAX = 128 };
+
+struct dns_entry {
+	uint8_t family;           /* 0 = empty */
+	uint8_t addr[16];
+	uint32_t expires_s;
+	char name[DNS_NAME_MAX];
+};
+
+struct pg_dns_cache {
+	struct dns_entry *entries;
+	uint32_t cap;             /* power of two */
+	uint32_t used;
+};
+
+struct pg_dns_cache *pg_dns_cache_create(uint32_t max_entries)
+{
+	struct pg_dns_cache *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	uint32_t cap = DNS_PROBES;
+	while (cap < max_entries && cap < (1u << 24))
+		cap <<= 1;
+	c->cap = cap;
+	c->entries = calloc(cap, sizeof(*c->entries));
+	if (!c->entries) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void pg_dns_cache_destroy(struct pg_dns_cache *c)
+{
+	if (!c)
+		return;
+	free(c->entries);
+	free(c);
+}
+
+static uint32_t addr_hash(uint8_t family, const uint8_t *addr)
+{
+	uint32_t h = 2166136261u ^ family;
+	for (int i = 0; i < (family == 6 ? 16 : 4); i++)
+		h = (h ^ addr[i]) * 16777619u;
+	return h;
+}
+
+static bool same_addr(const struct dns_entry *e, uint8_t family, const uint8_t *addr)
+{
+	return e->family == family && memcmp(e->addr, addr, family == 6 ? 16 : 4) == 0;
+}
+
+void pg_dns_cache_learn(struct pg_dns_cache *c, uint8_t family,
+			const uint8_t *addr, const char *name, size_t name_len,
+			uint32_t ttl_s, uint32_t now_s)
+{
+	if (ttl_s < 60)
+		ttl_s = 60;
+	if (ttl_s > 86400)
+		ttl_s = 86400;
+	uint32_t h = addr_hash(family, addr);
+	struct dns_entry *slot = NULL;
+
+	/* Same address, then an empty or expired slot, then the slot that
+	 * expires first: the window is bounded, so is the work. */
+	for (uint32_t i = 0; i < DNS_PROBES; i++) {
+		struct dns_entry *e = &c->entries[(h + i) & (c->cap - 1)];
+		if (e->family && same_addr(e, family, addr)) {
+			slot = e;
+			break;
+		}
+		if (!e->family || e->expires_s <= now_s) {
+			if (!slot || slot->family)
+				slot = e;
+		} else if (!slot || (slot->family && e->expires_s < slot->expires_s)) {
+			slot = e;
+		}
+	}
+	if (!slot->family)
+		c->used++;
+	slot->family = family;
+	memset(slot->addr, 0, sizeof(slot->addr));
+	memcpy(slot->addr, addr, family == 6 ? 16 : 4);
+	slot->expires_s = now_s + ttl_s;
+	if (name_len >= DNS_NAME_MAX)
+		name_len = DNS_NAME_MAX - 1;
+	memcpy(slot->name, name, name_len);
+	slot->name[name_len] = '\0';
+}
+
+bool pg_dns_cache_lookup(struct pg_dns_cache *c, uint8_t family,
+			 const uint8_t *addr, uint32_t now_s, char *name,
+			 size_t name_size)
+{
+	uint32_t h = addr_hash(family, addr);
+	for (uint32_t i = 0; i < DNS_PROBES; i++) {
+		struct dns_entry *e = &c->entries[(h + i) & (c->cap - 1)];
+		if (e->family && same_addr(e, family, addr)) {
+			if (e->expires_s <= now_s || name_size == 0)
+				return false;
+			size_t n = strlen(e->name);
+			if (n >= name_size)
+				n = name_size - 1;
+			memcpy(name, e->name, n);
+			name[n] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+uint32_t pg_dns_cache_size(const struct pg_dns_cache *c)
+{
+	return c->used;
+}

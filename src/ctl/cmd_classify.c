@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * peergatectl classify: feed capture files through the same engine the
+ * daemon uses, with the capture's own clock, and report every flow.
+ */
+#include <getopt.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "peergate/engine.h"
+#include "peergate/hosts.h"
+#include "peergate/json.h"
+#include "peergate/linklayer.h"
+#include "peergate/policy.h"
+
+struct flow_list {
+	struct pg_flow *items;
+	size_t count, cap;
+	bool oom;
+};
+
+struct totals {
+	uint64_t flows, packets, bytes, dropped_flows;
+};
+
+struct classify_opts {
+	bool json;
+	bool quiet;
+	bool verdicts;                  /* --policy given: print verdicts */
+	const struct pg_policy *policy; /* engine settings (and verdicts) */
+};
+
+static void keep_flow(const struct pg_flow *flow, void *ctx)
+{
+	struct flow_list *l = ctx;
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct pg_flow *n = realloc(l->items, cap * sizeof(*n));
+		if (!n) {
+			l->oom = true;
+			return;
+		}
+		l->items = n;
+		l->cap = cap;
+	}
+	l->items[l->count++] = *flow;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct pg_flow *x = a, *y = b;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static const char *l4_name(uint8_t proto)
+{
+	return proto == 6 ? "tcp" : "udp";
+}
+
+static const char *verdict_of(const struct classify_opts *o, const struct pg_flow *f)
+{
+	if (pg_policy_exception_allow(o->policy, f->family, f->client_addr, f->server_addr))
+		return "accept";
+	return pg_policy_action(o->policy, f->system, f->feature) == PG_ACTION_BLOCK ?
+		       "drop" : "accept";
+}
+
+static void print_flow(const struct classify_opts *o, const char *file,
+		       const struct pg_flow *f)
+{
+	char client[64], server[64];
+	pg_format_endpoint(f->family, f->client_addr, f->client_port, client, sizeof(client));
+	pg_format_endpoint(f->family, f->server_addr, f->server_port, server, sizeof(server));
+	uint64_t packets = (uint64_t)f->packets[0] + f->packets[1];
+	uint64_t bytes = f->bytes[0] + f->bytes[1];
+
+	if (o->json) {
+		printf("{\"file\":");
+		pg_json_string(stdout, file);
+		printf(",\"l4\":\"%s\",\"client\":\"%s\",\"server\":\"%s\","
+		       "\"system\":\"%s\",\"feature\":\"%s\",\"method\":\"%s\","
+		       "\"confidence\":%u,\"packets\":%llu,\"bytes\":%llu,"
+		       "\"packets_c2s\":%u,\"packets_s2c\":%u",
+		       l4_name(f->l4proto), client, server, pg_system_name(f->system),
+		       pg_feature_name(f->feature), pg_method_name(f->method),
+		       f->confidence, (unsigned long long)packets,
+		       (unsigned long long)bytes, f->packets[0], f->packets[1]);
+		if (o->verdicts)
+			printf(",\"verdict\":\"%s\"", verdict_of(o, f));
+		printf("}\n");
+		return;
+	}
+	if (o->quiet)
+		return;
+	char cls[48];
+	snprintf(cls, sizeof(cls), "%s/%s", pg_system_name(f->system), pg_feature_name(f->feature));
+	printf("  %-3s %-40s %-40s %-26s %-11s %6llu %9llu%s%s\n", l4_name(f->l4proto),
+	       client, server, cls, pg_method_name(f->method),
+	       (unsigned long long)packets, (unsigned long long)bytes,
+	       o->verdicts ? "  " : "", o->verdicts ? verdict_of(o, f) : "");
+}
+
+static int classify_file(const struct classify_opts *o, const char *path,
+			 const struct pg_host_rules *hosts,
+			 struct totals sys_totals[PG_SYS_COUNT])
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	int ret = -1;
+	struct flow_list flows = {0};
+	struct pg_engine *engine = NULL;
+	pcap_t *pc = pcap_open_offline(path, errbuf);
+
+	if (!pc) {
+		fprintf(stderr, "peergatectl: %s: %s\n", path, errbuf);
+		return -1;
+	}
+	int dlt = pcap_datalink(pc);
+	if (!pg_dlt_supported(dlt)) {
+		fprintf(stderr, "peergatectl: %s: unsupported link type %d (%s)\n",
+			path, dlt, pcap_datalink_val_to_name(dlt) ? pcap_datalink_val_to_name(dlt) : "?");
+		goto out;
+	}
+
+	struct pg_engine_config cfg;
+	pg_engine_config_defaults(&cfg);
+	const struct pg_engine_settings *es = pg_policy_engine(o->policy);
+	cfg.inspect_packets = es->inspect_packets;
+	cfg.inspect_bytes = es->inspect_bytes;
+	cfg.tcp_timeout_s = es->tcp_timeout_s;
+	cfg.udp_timeout_s = es->udp_timeout_s;
+	cfg.max_flows = es->max_flows;
+	cfg.on_flow_end = keep_flow;
+	cfg.cb_ctx = &flows;
+	engine = pg_engine_create(&cfg, hosts);
+	if (!engine) {
+		fprintf(stderr, "peergatectl: %s: out of memory\n", path);
+		goto out;
+	}
+
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	int rc;
+	uint64_t frames = 0, skipped = 0;
+	while ((rc = pcap_next_ex(pc, &hdr, &data)) == 1) {
+		const uint8_t *ip;
+		size_t ip_len;
+		uint64_t now_ms = (uint64_t)hdr->ts.tv_sec * 1000 + (uint64_t)hdr->ts.tv_usec / 1000;
+		frames++;
+		if (!pg_link_to_ip(dlt, data, hdr->caplen, &ip, &ip_len)) {
+			skipped++;
+			continue;
+		}
+		struct pg_packet_result r;
+		pg_engine_packet(engine, ip, ip_len, now_ms, &r);
+		pg_engine_tick(engine, now_ms);
+	}
+	if (rc == -1) {
+		fprintf(stderr, "peergatectl: %s: read error after %llu frames: %s\n",
+			path, (unsigned long long)frames, pcap_geterr(pc));
+		goto out;
+	}
+	pg_engine_flush(engine);
+	if (flows.oom) {
+		fprintf(stderr, "peergatectl: %s: out of memory\n", path);
+		goto out;
+	}
+	qsort(flows.items, flows.count, sizeof(*flows.items), by_id);
+
+	struct pg_engine_stats st;
+	pg_engine_get_stats(engine, &st);
+	if (!o->json && !o->quiet)
+		printf("%s: %llu frames, %zu flows, %llu malformed, %llu fragments, %llu not IP/TCP/UDP\n",
+		       path, (unsigned long long)frames, flows.count,
+		       (unsigned long long)st.malformed, (unsigned long long)st.fragments,
+		       (unsigned long long)(st.not_tracked + skipped));
+	for (size_t i = 0; i < flows.count; i++) {
+		const struct pg_flow *f = &flows.items[i];
+		struct totals *t = &sys_totals[f->system < PG_SYS_COUNT ? f->system : 0];
+		print_flow(o, path, f);
+		t->flows++;
+		t->packets += (uint64_t)f->packets[0] + f->packets[1];
+		t->bytes += f->bytes[0] + f->bytes[1];
+		if (o->verdicts && !strcmp(verdict_of(o, f), "drop"))
+			t->dropped_flows++;
+	}
+	ret = 0;
+out:
+	pg_engine_destroy(engine);
+	free(flows.items);
+	pcap_close(pc);
+	return ret;
+}
+
+static void print_summary(const struct classify_opts *o,
+			  const struct totals t[PG_SYS_COUNT])
+{
+	printf("\nper-system summary:\n  %-12s %8s %10s %12s%s\n", "system", "flows",
+	       "packets", "bytes", o->verdicts ? "  dropped-flows" : "");
+	for (int s = 0; s < PG_SYS_COUNT; s++) {
+		if (!t[s].flows)
+			continue;
+		printf("  %-12s %8llu %10llu %12llu", pg_system_name(s),
+		       (unsigned long long)t[s].flows, (unsigned long long)t[s].packets,
+		       (unsigned long long)t[s].bytes);
+		if (o->verdicts)
+			printf("  %13llu", (unsigned long long)t[s].dropped_flows);
+		printf("%s\n", pg_system_is_policed(s) ? "  (IM/P2P)" : "");
+	}
+}
+
+static void classify_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: peergatectl classify [--policy FILE] [--json] [--quiet] PCAP...\n"
+		"  Classifies every flow of the capture files (pcap or pcapng; Ethernet,\n"
+		"  Linux cooked, BSD loopback or raw IP) with the daemon's engine.\n"
+		"  --policy FILE  also print the verdict the policy gives each flow\n"
+		"  --json         one JSON object per flow, one per line\n"
+		"  --quiet        only the per-system summary\n");
+}
+
+int cmd_classify(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"policy", required_argument, NULL, 'p'},
+		{"json", no_argument, NULL, 'j'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct classify_opts o = {0};
+	const char *policy_path = NULL;
+	struct pg_policy *policy = NULL;
+	struct pg_host_rules *hosts = NULL;
+	int ret = PG_EXIT_FAILURE, c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:jqh", options, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			policy_path = optarg;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'h':
+			classify_usage(stdout);
+			return PG_EXIT_OK;
+		default:
+			classify_usage(stderr);
+			return PG_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "peergatectl classify: no capture file given\n");
+		classify_usage(stderr);
+		return PG_EXIT_USAGE;
+	}
+	if (policy_path) {
+		struct pg_diag diag = {0};
+		policy = pg_policy_load_file(policy_path, &diag);
+		if (!policy) {
+			pg_diag_print(&diag, stderr);
+			return PG_EXIT_FAILURE;
+		}
+		o.verdicts = true;
+	} else {
+		policy = pg_policy_default();
+		if (!policy)
+			goto out;
+	}
+	o.policy = policy;
+	hosts = pg_host_rules_for_policy(policy);
+	if (!hosts) {
+		fprintf(stderr, "peergatectl: out of memory\n");
+		goto out;
+	}
+
+	struct totals totals[PG_SYS_COUNT];
+	memset(totals, 0, sizeof(totals));
+	unsigned failed = 0;
+	for (int i = optind; i < argc; i++)
+		if (classify_file(&o, argv[i], hosts, totals) != 0)
+			failed++;
+	if (!o.json)
+		print_summary(&o, totals);
+	ret = failed ? PG_EXIT_FAILURE : PG_EXIT_OK;
+out:
+	pg_host_rules_destroy(hosts);
+	pg_policy_destroy(policy);
+	return ret;
+}

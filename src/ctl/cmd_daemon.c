@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Subcommands that talk to a running peergated over its control socket:
+ * stats, flows, reload.  The daemon answers JSON; --json passes it through,
+ * otherwise it is rendered as tables.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "jsonread.h"
+#include "peergate/ctlsock.h"
+
+struct daemon_opts {
+	const char *socket;
+	bool json;
+};
+
+static int parse_opts(int argc, char **argv, struct daemon_opts *o, const char *usage)
+{
+	static const struct option options[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	o->socket = PG_CTL_DEFAULT_SOCKET;
+	o->json = false;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:jh", options, NULL)) != -1) {
+		switch (c) {
+		case 's': o->socket = optarg; break;
+		case 'j': o->json = true; break;
+		case 'h': printf("%s", usage); return 1;
+		default: fprintf(stderr, "%s", usage); return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "unexpected argument '%s'\n%s", argv[optind], usage);
+		return -1;
+	}
+	return 0;
+}
+
+static char *ask(const struct daemon_opts *o, const char *cmd)
+{
+	char err[512];
+	char *reply = pg_ctl_request(o->socket, cmd, err, sizeof(err));
+	if (!reply)
+		fprintf(stderr, "peergatectl: %s\n", err);
+	return reply;
+}
+
+static void print_stats_table(const struct pg_jvalue *doc)
+{
+	const struct pg_jvalue *v = pg_json_get(doc, "verdicts");
+	printf("%-12s %-18s %7s %7s %12s %12s %14s %14s\n", "system", "feature", "flows",
+	       "blocked", "pkts-accept", "pkts-drop", "bytes-accept", "bytes-drop");
+	for (size_t i = 0; v && i < v->count; i++) {
+		const struct pg_jvalue *r = &v->items[i];
+		printf("%-12s %-18s %7.0f %7.0f %12.0f %12.0f %14.0f %14.0f\n",
+		       pg_json_str(r, "system"), pg_json_str(r, "feature"),
+		       pg_json_num(r, "flows"), pg_json_num(r, "flows_dropped"),
+		       pg_json_num(r, "packets_accepted"), pg_json_num(r, "packets_dropped"),
+		       pg_json_num(r, "bytes_accepted"), pg_json_num(r, "bytes_dropped"));
+	}
+	const struct pg_jvalue *e = pg_json_get(doc, "engine");
+	printf("\nengine:");
+	for (size_t i = 0; e && i < e->count; i++)
+		printf("%s %s=%.0f", i % 6 ? "" : "\n ", e->keys[i], e->items[i].num);
+	const struct pg_jvalue *k = pg_json_get(doc, "kernel");
+	printf("\n\nkernel: table %s, queue %s, stamping %s\n", pg_json_str(k, "table"),
+	       pg_json_str(k, "queue"), pg_json_str(k, "stamping"));
+	const struct pg_jvalue *kc = pg_json_get(k, "counters");
+	for (size_t i = 0; kc && i < kc->count; i++)
+		printf("  %-34s %12.0f packets %14.0f bytes\n", pg_json_str(&kc->items[i], "name"),
+		       pg_json_num(&kc->items[i], "packets"), pg_json_num(&kc->items[i], "bytes"));
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	struct daemon_opts o;
+	int rc = parse_opts(argc, argv, &o,
+		"Usage: peergatectl stats [--json] [--socket PATH]\n"
+		"  Verdict counters per system and feature, the engine's counters and\n"
+		"  the kernel table's counters, from the running peergated.\n");
+	if (rc)
+		return rc > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
+	char *reply = ask(&o, "stats");
+	if (!reply)
+		return PG_EXIT_FAILURE;
+	int ret = PG_EXIT_OK;
+	if (o.json) {
+		fputs(reply, stdout);
+	} else {
+		struct pg_jvalue *doc = pg_json_parse(reply);
+		if (!doc) {
+			fprintf(stderr, "peergatectl: malformed answer from peergated\n");
+			ret = PG_EXIT_FAILURE;
+		} else {
+			print_stats_table(doc);
+		}
+		pg_json_free(doc);
+	}
+	free(reply);
+	return ret;
+}
+
+int cmd_flows(int argc, char **argv)
+{
+	struct daemon_opts o;
+	int rc = parse_opts(argc, argv, &o,
+		"Usage: peergatectl flows [--json] [--socket PATH]\n"
+		"  The flows peergated tracks now, with class and action.\n");
+	if (rc)
+		return rc > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
+	char *reply = ask(&o, "flows");
+	if (!reply)
+		return PG_EXIT_FAILURE;
+	if (o.json) {
+		fputs(reply, stdout);
+		free(reply);
+		return PG_EXIT_OK;
+	}
+	printf("%-3s %-40s %-40s %-26s %-11s %-10s %8s\n", "l4", "client", "server",
+	       "system/feature", "method", "action", "packets");
+	for (char *line = strtok(reply, "\n"); line; line = strtok(NULL, "\n")) {
+		struct pg_jvalue *f = pg_json_parse(line);
+		if (!f)
+			continue;
+		char cls[64];
+		snprintf(cls, sizeof(cls), "%s/%s", pg_json_str(f, "system"), pg_json_str(f, "feature"));
+		printf("%-3s %-40s %-40s %-26s %-11s %-10s %8.0f\n", pg_json_str(f, "l4"),
+		       pg_json_str(f, "client"), pg_json_str(f, "server"), cls,
+		       pg_json_str(f, "method"), pg_json_str(f, "action"), pg_json_num(f, "packets"));
+		pg_json_free(f);
+	}
+	free(reply);
+	return PG_EXIT_OK;
+}
+
+int cmd_reload(int argc, char **argv)
+{
+	struct daemon_opts o;
+	int rc = parse_opts(argc, argv, &o,
+		"Usage: peergatectl reload [--json] [--socket PATH]\n"
+		"  Makes peergated re-read its policy file.  On any error the running\n"
+		"  policy stays in force and the errors are printed.\n");
+	if (rc)
+		return rc > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
+	char *reply = ask(&o, "reload");
+	if (!reply)
+		return PG_EXIT_FAILURE;
+	struct pg_jvalue *doc = pg_json_parse(reply);
+	const struct pg_jvalue *ok = pg_json_get(doc, "ok");
+	bool good = ok && ok->type == PG_JSON_BOOL && ok->boolean;
+	if (o.json) {
+		fputs(reply, stdout);
+	} else if (good) {
+		printf("policy reloaded\n");
+	} else {
+		const struct pg_jvalue *errs = pg_json_get(doc, "errors");
+		for (size_t i = 0; errs && i < errs->count; i++)
+			fprintf(stderr, "%s\n", errs->items[i].str);
+		fprintf(stderr, "reload failed; the previous policy stays in force\n");
+	}
+	pg_json_free(doc);
+	free(reply);
+	return good ? PG_EXIT_OK : PG_EXIT_FAILURE;
+}

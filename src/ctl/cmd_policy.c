@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* peergatectl check and rules: the policy file and the nftables table. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "peergate/nft.h"
+#include "peergate/policy.h"
+
+#define DEFAULT_POLICY "/etc/peergate/policy.ini"
+
+int cmd_check(int argc, char **argv)
+{
+	if (argc > 2 || (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))) {
+		FILE *out = argc > 2 ? stderr : stdout;
+		fprintf(out, "Usage: peergatectl check [FILE]\n"
+			     "  Validates a policy file (default " DEFAULT_POLICY "), prints\n"
+			     "  'policy OK' and what it blocks; exit 0 if valid, 1 if not.\n");
+		return argc > 2 ? PG_EXIT_USAGE : PG_EXIT_OK;
+	}
+	const char *path = argc == 2 ? argv[1] : DEFAULT_POLICY;
+	struct pg_diag diag = {0};
+	struct pg_policy *p = pg_policy_load_file(path, &diag);
+	if (!p) {
+		pg_diag_print(&diag, stderr);
+		return PG_EXIT_FAILURE;
+	}
+	printf("policy OK: %s\n", path);
+	pg_policy_print_summary(p, stdout);
+	pg_policy_destroy(p);
+	return PG_EXIT_OK;
+}
+
+static void rules_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: peergatectl rules apply [--policy FILE]\n"
+		"       peergatectl rules flush\n"
+		"       peergatectl rules show [--json]\n"
+		"  Manages the nftables table 'inet " PG_NFT_TABLE "' (and no other).\n"
+		"  apply builds it from the policy (default " DEFAULT_POLICY ") in one\n"
+		"  batch; flush deletes it; show prints it with its counters.\n");
+}
+
+int cmd_rules(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"policy", required_argument, NULL, 'p'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = DEFAULT_POLICY;
+	bool json = false;
+	char err[512];
+	int c;
+
+	if (argc < 2) {
+		rules_usage(stderr);
+		return PG_EXIT_USAGE;
+	}
+	const char *action = argv[1];
+	if (!strcmp(action, "--help") || !strcmp(action, "-h") || !strcmp(action, "help")) {
+		rules_usage(stdout);
+		return PG_EXIT_OK;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "p:jh", options, NULL)) != -1) {
+		switch (c) {
+		case 'p': path = optarg; break;
+		case 'j': json = true; break;
+		case 'h': rules_usage(stdout); return PG_EXIT_OK;
+		default: rules_usage(stderr); return PG_EXIT_USAGE;
+		}
+	}
+	if (!strcmp(action, "apply")) {
+		struct pg_diag diag = {0};
+		struct pg_policy *p = pg_policy_load_file(path, &diag);
+		if (!p) {
+			pg_diag_print(&diag, stderr);
+			return PG_EXIT_FAILURE;
+		}
+		struct pg_nft_portset sets[64];
+		struct pg_nft_config cfg;
+		enum pg_nft_queue_kind kind;
+		pg_nft_config_from_policy(p, &cfg, sets, 64);
+		int rc = pg_nft_apply(&cfg, &kind, err, sizeof(err));
+		pg_policy_destroy(p);
+		if (rc < 0) {
+			fprintf(stderr, "peergatectl: %s\n", err);
+			return PG_EXIT_FAILURE;
+		}
+		printf("table inet %s applied from %s (%zu port sets, queue: %s)\n",
+		       PG_NFT_TABLE, path, cfg.nsets, pg_nft_queue_kind_name(kind));
+		return PG_EXIT_OK;
+	}
+	if (!strcmp(action, "flush")) {
+		if (pg_nft_flush(err, sizeof(err)) < 0) {
+			fprintf(stderr, "peergatectl: %s\n", err);
+			return PG_EXIT_FAILURE;
+		}
+		printf("table inet %s removed\n", PG_NFT_TABLE);
+		return PG_EXIT_OK;
+	}
+	if (!strcmp(action, "show")) {
+		if (pg_nft_show(stdout, json, err, sizeof(err)) < 0) {
+			fprintf(stderr, "peergatectl: %s\n", err);
+			return PG_EXIT_FAILURE;
+		}
+		return PG_EXIT_OK;
+	}
+	fprintf(stderr, "peergatectl rules: unknown action '%s'\n", action);
+	rules_usage(stderr);
+	return PG_EXIT_USAGE;
+}

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "gateway.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "peergate/conntrack.h"
+#include "peergate/engine.h"
+#include "peergate/hosts.h"
+#include "peergate/json.h"
+#include "peergate/mark.h"
+#include "peergate/nfq.h"
+#include "peergate/stats.h"
+
+enum { MAX_QUEUES = 16, MAX_PORTSETS = 64 };
+
+struct engine_counters {
+	uint64_t queued;
+	uint64_t inspect_accepted;   /* undecided flows: accepted, still inspected */
+	uint64_t exception_accepted;
+	uint64_t not_tracked;        /* malformed / fragments / not TCP-UDP: accepted */
+	uint64_t reloads, reload_failures;
+	uint64_t ct_marks_cleared, ct_clear_failures;
+};
+
+struct pg_gateway {
+	struct pg_gateway_options opt;
+	struct pg_policy *policy;
+	struct pg_host_rules *hosts;
+	struct pg_engine *engine;
+	struct pg_nfq *queues[MAX_QUEUES];
+	unsigned nqueues;
+	bool has_ct;                 /* verdicts can carry a ct mark */
+	bool rules_applied;
+	enum pg_nft_queue_kind queue_kind;
+	uint32_t mark_mask;
+	struct pg_verdict_stats vstats;
+	struct engine_counters ec;
+	time_t started;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct pg_engine *make_engine(const struct pg_policy *p,
+				     const struct pg_host_rules *hosts)
+{
+	const struct pg_engine_settings *s = pg_policy_engine(p);
+	struct pg_engine_config cfg;
+	pg_engine_config_defaults(&cfg);
+	cfg.max_flows = s->max_flows;
+	cfg.inspect_packets = s->inspect_packets;
+	cfg.inspect_bytes = s->inspect_bytes;
+	cfg.tcp_timeout_s = s->tcp_timeout_s;
+	cfg.udp_timeout_s = s->udp_timeout_s;
+	return pg_engine_create(&cfg, hosts);
+}
+
+static int apply_rules(struct pg_gateway *g, const struct pg_policy *p, FILE *err)
+{
+	struct pg_nft_portset sets[MAX_PORTSETS];
+	struct pg_nft_config cfg;
+	char msg[512];
+
+	pg_nft_config_from_policy(p, &cfg, sets, MAX_PORTSETS);
+	if (pg_nft_apply(&cfg, &g->queue_kind, msg, sizeof(msg)) < 0) {
+		fprintf(err, "cannot apply the nftables table: %s\n", msg);
+		return -1;
+	}
+	g->rules_applied = true;
+	return 0;
+}
+
+struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
+{
+	struct pg_diag diag = {0};
+	char err[512];
+	struct pg_gateway *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->opt = *o;
+	g->started = time(NULL);
+	g->policy = pg_policy_load_file(o->policy_path, &diag);
+	if (!g->policy) {
+		pg_diag_print(&diag, stderr);
+		goto fail;
+	}
+	const struct pg_engine_settings *s = pg_policy_engine(g->policy);
+	g->mark_mask = s->mark_mask;
+	g->hosts = pg_host_rules_for_policy(g->policy);
+	g->engine = g->hosts ? make_engine(g->policy, g->hosts) : NULL;
+	if (!g->engine) {
+		fprintf(stderr, "peergated: out of memory\n");
+		goto fail;
+	}
+	/* Bind the queues before the rules exist, so no packet is queued to
+	 * nobody while we start. */
+	for (unsigned i = 0; i < s->queue_count && i < MAX_QUEUES; i++) {
+		struct pg_nfq_config qc;
+		pg_nfq_config_defaults(&qc);
+		qc.queue_num = (uint16_t)(s->queue_first + i);
+		qc.fail_open = s->fail_open;
+		g->queues[i] = pg_nfq_open(&qc, err, sizeof(err));
+		if (!g->queues[i]) {
+			fprintf(stderr, "peergated: queue %u: %s\n", qc.queue_num, err);
+			goto fail;
+		}
+		g->nqueues++;
+	}
+	g->has_ct = g->nqueues && pg_nfq_has_ct(g->queues[0]);
+	if (o->manage_rules && apply_rules(g, g->policy, stderr) < 0)
+		goto fail;
+	fprintf(stderr, "peergated: policy %s loaded; %u queue(s) from %u; "
+		"verdict stamping via %s; table inet %s %s (queue: %s)\n",
+		o->policy_path, g->nqueues, s->queue_first,
+		g->has_ct ? "NFQA_CT ct mark" : "NF_REPEAT + packet mark",
+		PG_NFT_TABLE, g->rules_applied ? "applied" : "not managed",
+		g->rules_applied ? pg_nft_queue_kind_name(g->queue_kind) : "-");
+	return g;
+fail:
+	pg_gateway_close(g, true);
+	return NULL;
+}
+
+void pg_gateway_close(struct pg_gateway *g, bool keep_rules)
+{
+	char err[256];
+	if (!g)
+		return;
+	if (g->rules_applied && !keep_rules && pg_nft_flush(err, sizeof(err)) < 0)
+		fprintf(stderr, "peergated: cannot remove the table: %s\n", err);
+	for (unsigned i = 0; i < g->nqueues; i++)
+		pg_nfq_close(g->queues[i]);
+	pg_engine_destroy(g->engine);
+	pg_host_rules_destroy(g->hosts);
+	pg_policy_destroy(g->policy);
+	free(g);
+}
+
+int pg_gateway_fds(const struct pg_gateway *g, int *fds, int max)
+{
+	int n = 0;
+	for (unsigned i = 0; i < g->nqueues && n < max; i++)
+		fds[n++] = pg_nfq_fd(g->queues[i]);
+	return n;
+}
+
+static enum pg_action flow_action(const struct pg_gateway *g, const struct pg_flow *f)
+{
+	if (pg_policy_exception_allow(g->policy, f->family, f->client_addr, f->server_addr))
+		return PG_ACTION_ALLOW;
+	return pg_policy_action(g->policy, f->system, f->feature);
+}
+
+static void log_flow(const struct pg_flow *f, enum pg_action a)
+{
+	char c[64], s[64];
+	pg_format_endpoint(f->family, f->client_addr, f->client_port, c, sizeof(c));
+	pg_format_endpoint(f->family, f->server_addr, f->server_port, s, sizeof(s));
+	fprintf(stderr, "peergated: %s flow %s %s -> %s: %s/%s by %s\n",
+		a == PG_ACTION_BLOCK ? "blocked" : "logged",
+		f->l4proto == IPPROTO_TCP ? "tcp" : "udp", c, s,
+		pg_system_name(f->system), pg_feature_name(f->feature),
+		pg_method_name(f->method));
+}
+
+/* The verdict for one queued packet.  Exactly one verdict leaves here; any
+ * path that cannot classify accepts. */
+static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_verdict *v)
+{
+	struct pg_gateway *g = ctx;
+	struct pg_packet_result r;
+
+	g->ec.queued++;
+	v->kind = PG_NFQ_ACCEPT;
+	if (pg_engine_packet(g->engine, pkt->data, pkt->len, now_ms(), &r) != PG_ENGINE_TRACKED) {
+		g->ec.not_tracked++;
+		return true;
+	}
+	struct pg_flow *f = r.flow;
+	if (f->state != PG_FLOW_DECIDED) {
+		g->ec.inspect_accepted++;
+		return true;
+	}
+	enum pg_action a = flow_action(g, f);
+	struct pg_class_counters *c = &g->vstats.cls[f->system][f->feature];
+	if (r.just_decided) {
+		c->flows++;
+		c->flows_dropped += a == PG_ACTION_BLOCK;
+		if (a != PG_ACTION_ALLOW || g->opt.verbose)
+			log_flow(f, a);
+	}
+	enum pg_mark_code code = PG_MARK_ACCEPT;
+	if (a == PG_ACTION_BLOCK) {
+		bool reset = f->l4proto == IPPROTO_TCP &&
+			     pg_policy_engine(g->policy)->tcp_block == PG_TCP_BLOCK_RESET;
+		code = reset ? PG_MARK_BLOCK : PG_MARK_DROP;
+		c->packets_dropped++;
+		c->bytes_dropped += pkt->orig_len;
+	} else {
+		c->packets_accepted++;
+		c->bytes_accepted += pkt->orig_len;
+	}
+	uint32_t mark = (pkt->mark & ~g->mark_mask) | pg_mark_value(g->mark_mask, code);
+	if (g->has_ct && code == PG_MARK_ACCEPT) {
+		v->kind = PG_NFQ_ACCEPT_CTMARK;
+		v->ct_mark = mark;
+	} else {
+		/* The packet goes round the chain again; the head rule copies
+		 * the mark into the ct mark and the ct-mark rules settle this
+		 * packet and the rest of the flow in the kernel. */
+		v->kind = PG_NFQ_REPEAT_MARK;
+		v->mark = mark;
+	}
+	return true;
+}
+
+int pg_gateway_process(struct pg_gateway *g, int fd)
+{
+	for (unsigned i = 0; i < g->nqueues; i++) {
+		if (pg_nfq_fd(g->queues[i]) != fd)
+			continue;
+		int n;
+		while ((n = pg_nfq_process(g->queues[i], false, on_packet, g)) > 0)
+			;
+		return n < 0 ? -1 : 0;
+	}
+	return 0;
+}
+
+void pg_gateway_tick(struct pg_gateway *g)
+{
+	pg_engine_tick(g->engine, now_ms());
+}
+
+struct reclassify_ctx {
+	struct pg_gateway *g;
+	const struct pg_policy *old;
+};
+
+/* A decided flow whose system's policy changed: clear peergate's bits of its
+ * ct mark, so its next packet comes back to the queue and gets the new
+ * verdict (the flow stays decided; only the action is looked up again). */
+static void reclassify(struct pg_flow *f, void *ctx)
+{
+	struct reclassify_ctx *rc = ctx;
+	if (f->state != PG_FLOW_DECIDED ||
+	    !pg_policy_system_changed(rc->old, rc->g->policy, f->system))
+		return;
+	if (pg_ct_clear_mark(f->family, f->l4proto, f->client_addr, f->client_port,
+			     f->server_addr, f->server_port, rc->g->mark_mask) == 0)
+		rc->g->ec.ct_marks_cleared++;
+	else
+		rc->g->ec.ct_clear_failures++;
+}
+
+int pg_gateway_reload(struct pg_gateway *g, FILE *err)
+{
+	struct pg_diag diag = {0};
+	struct pg_policy *np = pg_policy_load_file(g->opt.policy_path, &diag);
+	struct pg_host_rules *nh = NULL;
+
+	g->ec.reloads++;
+	if (!np) {
+		pg_diag_print(&diag, err);
+		goto fail;
+	}
+	if (pg_policy_engine(np)->mark_mask != g->mark_mask ||
+	    pg_policy_engine(np)->queue_first != pg_policy_engine(g->policy)->queue_first ||
+	    pg_policy_engine(np)->queue_count != pg_policy_engine(g->policy)->queue_count) {
+		fprintf(err, "%s: mark-mask and queue cannot change on reload; restart peergated\n",
+			g->opt.policy_path);
+		goto fail;
+	}
+	nh = pg_host_rules_for_policy(np);
+	if (!nh) {
+		fprintf(err, "out of memory\n");
+		goto fail;
+	}
+	if (g->opt.manage_rules && apply_rules(g, np, err) < 0)
+		goto fail;
+	struct pg_policy *old = g->policy;
+	struct pg_host_rules *oh = g->hosts;
+	g->policy = np;
+	g->hosts = nh;
+	pg_engine_set_host_rules(g->engine, nh);
+	struct reclassify_ctx rc = {g, old};
+	pg_engine_foreach_flow(g->engine, reclassify, &rc);
+	pg_policy_destroy(old);
+	pg_host_rules_destroy(oh);
+	fprintf(stderr, "peergated: policy %s reloaded\n", g->opt.policy_path);
+	return 0;
+fail:
+	g->ec.reload_failures++;
+	pg_host_rules_destroy(nh);
+	pg_policy_destroy(np);
+	fprintf(stderr, "peergated: reload failed; the previous policy stays in force\n");
+	return -1;
+}
+
+void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
+{
+	struct pg_engine_stats es;
+	struct pg_nfq_stats qs, q = {0};
+	pg_engine_get_stats(g->engine, &es);
+	for (unsigned i = 0; i < g->nqueues; i++) {
+		pg_nfq_get_stats(g->queues[i], &qs);
+		q.received += qs.received;
+		q.verdicts += qs.verdicts;
+		q.verdict_errors += qs.verdict_errors;
+		q.send_errors += qs.send_errors;
+		q.enobufs += qs.enobufs;
+		q.truncated += qs.truncated;
+	}
+	fprintf(out, "{\"verdicts\":");
+	pg_verdict_stats_json(&g->vstats, out);
+	fprintf(out,
+		",\"engine\":{\"queued\":%llu,\"verdicts\":%llu,\"verdict_errors\":%llu,"
+		"\"send_errors\":%llu,\"enobufs\":%llu,\"truncated\":%llu,"
+		"\"malformed\":%llu,\"fragments\":%llu,\"not_tracked\":%llu,"
+		"\"inspect_accepted\":%llu,\"exception_accepted\":%llu,"
+		"\"flows_tracked\":%u,\"flows_created\":%llu,\"flows_evicted\":%llu,"
+		"\"flows_expired\":%llu,\"flows_decided\":%llu,\"dns_learned\":%llu,"
+		"\"expectations\":%llu,\"reloads\":%llu,\"reload_failures\":%llu,"
+		"\"ct_marks_cleared\":%llu,\"ct_clear_failures\":%llu}",
+		(unsigned long long)g->ec.queued, (unsigned long long)q.verdicts,
+		(unsigned long long)q.verdict_errors, (unsigned long long)q.send_errors,
+		(unsigned long long)q.enobufs, (unsigned long long)q.truncated,
+		(unsigned long long)es.malformed, (unsigned long long)es.fragments,
+		(unsigned long long)es.not_tracked, (unsigned long long)g->ec.inspect_accepted,
+		(unsigned long long)g->ec.exception_accepted, es.flows.active,
+		(unsigned long long)es.flows.created, (unsigned long long)es.flows.evicted,
+		(unsigned long long)es.flows.expired, (unsigned long long)es.decided,
+		(unsigned long long)es.dns_learned, (unsigned long long)es.expectations,
+		(unsigned long long)g->ec.reloads, (unsigned long long)g->ec.reload_failures,
+		(unsigned long long)g->ec.ct_marks_cleared,
+		(unsigned long long)g->ec.ct_clear_failures);
+
+	struct pg_nft_counter kc[128];
+	char err[256];
+	int n = g->rules_applied ? pg_nft_counters(kc, 128, err, sizeof(err)) : -1;
+	fprintf(out, ",\"kernel\":{\"table\":\"inet %s\",\"queue\":\"%s\",\"stamping\":\"%s\","
+		"\"counters\":[", PG_NFT_TABLE,
+		g->rules_applied ? pg_nft_queue_kind_name(g->queue_kind) : "unmanaged",
+		g->has_ct ? "nfqa_ct" : "nf_repeat");
+	for (int i = 0; i < n; i++) {
+		fprintf(out, "%s{\"name\":", i ? "," : "");
+		pg_json_string(out, kc[i].name);
+		fprintf(out, ",\"packets\":%llu,\"bytes\":%llu}",
+			(unsigned long long)kc[i].packets, (unsigned long long)kc[i].bytes);
+	}
+	fprintf(out, "]},\"policy\":");
+	pg_json_string(out, g->opt.policy_path);
+	fprintf(out, ",\"uptime_s\":%lld}\n", (long long)(time(NULL) - g->started));
+}
+
+struct flows_json_ctx {
+	struct pg_gateway *g;
+	FILE *out;
+};
+
+static void flow_json(struct pg_flow *f, void *ctx)
+{
+	struct flows_json_ctx *c = ctx;
+	char cl[64], sv[64];
+	pg_format_endpoint(f->family, f->client_addr, f->client_port, cl, sizeof(cl));
+	pg_format_endpoint(f->family, f->server_addr, f->server_port, sv, sizeof(sv));
+	const char *action = f->state == PG_FLOW_DECIDED ?
+		pg_action_name(flow_action(c->g, f)) : "inspecting";
+	fprintf(c->out,
+		"{\"l4\":\"%s\",\"client\":\"%s\",\"server\":\"%s\",\"system\":\"%s\","
+		"\"feature\":\"%s\",\"method\":\"%s\",\"state\":\"%s\",\"action\":\"%s\","
+		"\"packets\":%llu,\"bytes\":%llu}\n",
+		f->l4proto == IPPROTO_TCP ? "tcp" : "udp", cl, sv, pg_system_name(f->system),
+		pg_feature_name(f->feature), pg_method_name(f->method),
+		f->state == PG_FLOW_DECIDED ? "decided" : "inspecting", action,
+		(unsigned long long)f->packets[0] + f->packets[1],
+		(unsigned long long)(f->bytes[0] + f->bytes[1]));
+}
+
+void pg_gateway_flows_json(struct pg_gateway *g, FILE *out)
+{
+	struct flows_json_ctx c = {g, out};
+	pg_engine_foreach_flow(g->engine, flow_json, &c);
+}

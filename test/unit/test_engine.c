@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The engine over synthetic IP packets carrying real protocol bytes: port
+ * hints, payload detection in either direction, DNS-learnt hosts, announced
+ * (expected) flows, the inspection budget, and bounded memory.
+ */
+#include "check.h"
+#include "peergate/engine.h"
+#include "peergate/hosts.h"
+
+#include <netinet/in.h>
+
+struct pktbuf {
+	uint8_t b[2048];
+	size_t n;
+};
+
+static void ip4(struct pktbuf *p, uint8_t proto, const uint8_t src[4], uint16_t sport,
+		const uint8_t dst[4], uint16_t dport, uint8_t flags, uint32_t seq,
+		const uint8_t *data, size_t len)
+{
+	size_t l4 = proto == IPPROTO_TCP ? 20 : 8;
+	size_t total = 20 + l4 + len;
+	memset(p->b, 0, 20 + l4);
+	p->b[0] = 0x45;
+	p->b[2] = (uint8_t)(total >> 8);
+	p->b[3] = (uint8_t)total;
+	p->b[8] = 64;
+	p->b[9] = proto;
+	memcpy(p->b + 12, src, 4);
+	memcpy(p->b + 16, dst, 4);
+	uint8_t *h = p->b + 20;
+	h[0] = (uint8_t)(sport >> 8);
+	h[1] = (uint8_t)sport;
+	h[2] = (uint8_t)(dport >> 8);
+	h[3] = (uint8_t)dport;
+	if (proto == IPPROTO_TCP) {
+		h[4] = (uint8_t)(seq >> 24);
+		h[5] = (uint8_t)(seq >> 16);
+		h[6] = (uint8_t)(seq >> 8);
+		h[7] = (uint8_t)seq;
+		h[12] = 0x50;
+		h[13] = flags;
+	} else {
+		h[4] = (uint8_t)((8 + len) >> 8);
+		h[5] = (uint8_t)(8 + len);
+	}
+	memcpy(p->b + 20 + l4, data, len);
+	p->n = total;
+}
+
+static const uint8_t C[4] = {10, 1, 0, 2}, S[4] = {192, 0, 2, 80};
+
+static struct pg_engine *mk_engine(const struct pg_host_rules *h, uint32_t max_flows,
+				   uint32_t slots)
+{
+	struct pg_engine_config cfg;
+	pg_engine_config_defaults(&cfg);
+	cfg.max_flows = max_flows;
+	cfg.max_inspecting = slots;
+	return pg_engine_create(&cfg, h);
+}
+
+/* BitTorrent handshake from bittorrent/arkime_bt-tcp.pcap (first 28 bytes
+ * of 68, the rest zero: the detector needs the fixed prefix and length). */
+static void test_payload_any_port(void)
+{
+	struct pg_engine *e = mk_engine(NULL, 64, 8);
+	struct pktbuf p;
+	struct pg_packet_result r;
+	uint8_t hs[68] = {0x13};
+	memcpy(hs + 1, "BitTorrent protocol", 19);
+	ip4(&p, IPPROTO_TCP, C, 40000, S, 443, PG_TCP_SYN, 1000, NULL, 0);
+	CHECK(pg_engine_packet(e, p.b, p.n, 0, &r) == PG_ENGINE_TRACKED && r.created);
+	ip4(&p, IPPROTO_TCP, S, 443, C, 40000, PG_TCP_SYN | PG_TCP_ACK, 5000, NULL, 0);
+	pg_engine_packet(e, p.b, p.n, 1, &r);
+	ip4(&p, IPPROTO_TCP, C, 40000, S, 443, PG_TCP_ACK | PG_TCP_PSH, 1001, hs, sizeof(hs));
+	pg_engine_packet(e, p.b, p.n, 2, &r);
+	CHECK(r.flow && r.flow->system == PG_SYS_BITTORRENT);
+	CHECK(r.flow && r.flow->method == PG_METHOD_PAYLOAD);
+	CHECK(r.flow && r.flow->state == PG_FLOW_DECIDED && r.just_decided);
+	pg_engine_destroy(e);
+}
+
+/* A port hint alone, then ordinary traffic on that port wins over it. */
+static void test_port_hint_overridden(void)
+{
+	struct pg_engine *e = mk_engine(NULL, 64, 8);
+	struct pktbuf p;
+	struct pg_packet_result r;
+	ip4(&p, IPPROTO_TCP, C, 40001, S, 5190, PG_TCP_SYN, 1, NULL, 0);
+	pg_engine_packet(e, p.b, p.n, 0, &r);
+	CHECK(r.flow->system == PG_SYS_AIM && r.flow->method == PG_METHOD_PORT);
+	const char *ssh = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
+	ip4(&p, IPPROTO_TCP, S, 5190, C, 40001, PG_TCP_ACK | PG_TCP_PSH, 77,
+	    (const uint8_t *)ssh, strlen(ssh));
+	pg_engine_packet(e, p.b, p.n, 1, &r);
+	for (uint32_t i = 0; i < 10 && r.flow->state != PG_FLOW_DECIDED; i++) {
+		ip4(&p, IPPROTO_TCP, C, 40001, S, 5190, PG_TCP_ACK | PG_TCP_PSH, 2 + i * 16,
+		    (const uint8_t *)"\x00\x00\x01\x2c\x0a\x14random-bytes", 16);
+		pg_engine_packet(e, p.b, p.n, 2 + i, &r);
+	}
+	CHECK(r.flow->system == PG_SYS_SSH);
+	CHECK(!pg_system_is_policed(r.flow->system));
+	pg_engine_destroy(e);
+}
+
+/* DNS answer for login.oscar.aol.com -> 192.0.2.80; a later flow to that
+ * address is AIM login on its first packet, by host. */
+static void test_dns_host(void)
+{
+	struct pg_host_rules *h = pg_host_rules_create();
+	pg_host_rules_add_defaults(h);
+	struct pg_engine *e = mk_engine(h, 64, 8);
+	struct pktbuf p;
+	struct pg_packet_result r;
+	uint8_t dns[128];
+	size_t n = pg_hex("1234 8180 0001 0001 0000 0000"
+			  "05 6c6f67696e 05 6f73636172 03 616f6c 03 636f6d 00 0001 0001"
+			  "c00c 0001 0001 0000012c 0004 c0000250", dns, sizeof(dns));
+	const uint8_t R[4] = {10, 1, 0, 53};
+	ip4(&p, IPPROTO_UDP, R, 53, C, 5353, 0, 0, dns, n);
+	pg_engine_packet(e, p.b, p.n, 1000, &r);
+	CHECK(r.flow->system == PG_SYS_DNS || r.flow->system == PG_SYS_UNKNOWN);
+	struct pg_engine_stats st;
+	pg_engine_get_stats(e, &st);
+	CHECK(st.dns_learned == 1);
+	ip4(&p, IPPROTO_TCP, C, 40002, S, 443, PG_TCP_SYN, 1, NULL, 0);
+	pg_engine_packet(e, p.b, p.n, 2000, &r);
+	CHECK(r.flow->system == PG_SYS_AIM && r.flow->feature == PG_FEAT_LOGIN);
+	CHECK(r.flow->method == PG_METHOD_HOST && r.flow->state == PG_FLOW_DECIDED);
+	/* after the TTL (300 s) the name is forgotten */
+	ip4(&p, IPPROTO_TCP, C, 40003, S, 443, PG_TCP_SYN, 1, NULL, 0);
+	pg_engine_packet(e, p.b, p.n, 1000 + 301 * 1000, &r);
+	CHECK(r.flow->system != PG_SYS_AIM);
+	pg_engine_destroy(e);
+	pg_host_rules_destroy(h);
+}
+
+/* Budget: a flow of unrecognisable bytes is decided after N payload packets
+ * per direction, and is then never inspected again. */
+static void test_budget(void)
+{
+	struct pg_engine *e = mk_engine(NULL, 64, 8);
+	struct pktbuf p;
+	struct pg_packet_result r;
+	uint8_t junk[64];
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)(i * 37 + 11);
+	int decided_at = -1;
+	for (uint32_t i = 0; i < 20; i++) {
+		ip4(&p, IPPROTO_UDP, C, 40004, S, 40005, 0, 0, junk, sizeof(junk));
+		pg_engine_packet(e, p.b, p.n, i, &r);
+		if (r.just_decided)
+			decided_at = (int)i;
+	}
+	CHECK(decided_at >= 0 && decided_at < 8);
+	CHECK(r.flow->state == PG_FLOW_DECIDED && r.flow->packets[0] == 20);
+	pg_engine_destroy(e);
+}
+
+/* Floods: flows beyond max_flows evict the least recently used; flows beyond
+ * the inspection pool are still inspected (without reassembly). */
+static void test_bounded(void)
+{
+	struct pg_engine *e = mk_engine(NULL, 128, 4);
+	struct pktbuf p;
+	struct pg_packet_result r;
+	uint8_t hs[68] = {0x13};
+	memcpy(hs + 1, "BitTorrent protocol", 19);
+	for (uint32_t i = 0; i < 5000; i++) {
+		uint8_t src[4] = {10, 9, (uint8_t)(i >> 8), (uint8_t)i};
+		ip4(&p, IPPROTO_TCP, src, 1024, S, 6881, PG_TCP_ACK | PG_TCP_PSH, 1, hs, sizeof(hs));
+		pg_engine_packet(e, p.b, p.n, i, &r);
+		CHECK(r.flow->system == PG_SYS_BITTORRENT);
+	}
+	struct pg_engine_stats st;
+	pg_engine_get_stats(e, &st);
+	CHECK(st.flows.active == 128 && st.flows.evicted == 5000 - 128);
+	pg_engine_destroy(e);
+}
+
+static void test_malformed(void)
+{
+	struct pg_engine *e = mk_engine(NULL, 16, 4);
+	struct pg_packet_result r;
+	uint8_t junk[40] = {0x45, 0, 0, 200};
+	CHECK(pg_engine_packet(e, junk, sizeof(junk), 0, &r) == PG_ENGINE_MALFORMED);
+	CHECK(pg_engine_packet(e, junk, 0, 0, &r) == PG_ENGINE_MALFORMED);
+	struct pg_engine_stats st;
+	pg_engine_get_stats(e, &st);
+	CHECK(st.malformed == 2 && st.flows.active == 0);
+	pg_engine_destroy(e);
+}
+
+int main(void)
+{
+	test_payload_any_port();
+	test_port_hint_overridden();
+	test_dns_host();
+	test_budget();
+	test_bounded();
+	test_malformed();
+	return pg_test_summary("test_engine");
+}
