@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * From a policy snapshot to the nftables helper's configuration.  Kept out
+ * of nft.c so that the netlink code does not depend on the policy module
+ * (and can be tested without it).
+ */
+#include "peergate/nft.h"
+
+#include <netinet/in.h>
+#include <string.h>
+
+#include "peergate/ports.h"
+
+/* Adds [lo, hi] to a set, merging with a range it overlaps or touches;
+ * false when the set is full.  The kernel side merges again after
+ * sorting, so this only has to keep the count down. */
+static bool set_add_range(struct pg_nft_portset *s, uint16_t lo, uint16_t hi)
+{
+	const size_t cap = sizeof(s->ranges) / sizeof(s->ranges[0]);
+
+	for (size_t i = 0; i < s->count; i++) {
+		struct pg_nft_range *r = &s->ranges[i];
+
+		if ((uint32_t)lo <= (uint32_t)r->hi + 1 &&
+		    (uint32_t)hi + 1 >= (uint32_t)r->lo) {
+			if (lo < r->lo)
+				r->lo = lo;
+			if (hi > r->hi)
+				r->hi = hi;
+			return true;
+		}
+	}
+	if (s->count == cap)
+		return false;
+	s->ranges[s->count].lo = lo;
+	s->ranges[s->count].hi = hi;
+	s->count++;
+	return true;
+}
+
+size_t pg_nft_portsets_from_policy(const struct pg_policy *p,
+				   struct pg_nft_portset *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pg_port_rule_count; i++) {
+		const struct pg_port_rule *pr = &pg_port_rules[i];
+		struct pg_nft_portset *s = NULL;
+
+		if (!pr->block || !pg_system_is_policed(pr->system) ||
+		    (pr->l4proto != IPPROTO_TCP && pr->l4proto != IPPROTO_UDP) ||
+		    !pg_policy_ports_enabled(p, pr->system) ||
+		    pg_policy_action(p, pr->system, pr->feature) != PG_ACTION_BLOCK)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			if (out[j].system == pr->system && out[j].feature == pr->feature &&
+			    out[j].l4proto == pr->l4proto) {
+				s = &out[j];
+				break;
+			}
+		}
+		if (!s) {
+			/* Out of room: the port block is only a shortcut, the
+			 * classifier still blocks the flow from its payload. */
+			if (n == max)
+				continue;
+			s = &out[n++];
+			memset(s, 0, sizeof(*s));
+			s->system = pr->system;
+			s->feature = pr->feature;
+			s->l4proto = pr->l4proto;
+		}
+		/* A feature has far fewer than 16 port ranges in the table;
+		 * should one ever overflow, the rest falls back to payload
+		 * classification in the same way. */
+		(void)set_add_range(s, pr->lo, pr->hi);
+	}
+	return n;
+}
+
+void pg_nft_config_from_policy(const struct pg_policy *p,
+			       struct pg_nft_config *cfg,
+			       struct pg_nft_portset *sets, size_t max_sets)
+{
+	const struct pg_engine_settings *e = pg_policy_engine(p);
+	const struct pg_prefix *allow = NULL;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->hooks = e->hooks;
+	cfg->queue_first = e->queue_first;
+	cfg->queue_count = e->queue_count;
+	/* fail = open: with nobody reading the queue, traffic passes. */
+	cfg->queue_bypass = e->fail_open;
+	cfg->mark_mask = e->mark_mask;
+	cfg->tcp_reset = e->tcp_block == PG_TCP_BLOCK_RESET;
+	cfg->sets = sets;
+	cfg->nsets = sets && max_sets ? pg_nft_portsets_from_policy(p, sets, max_sets) : 0;
+	cfg->nallow = pg_policy_allow_prefixes(p, &allow);
+	cfg->allow = allow;
+	if (!allow)
+		cfg->nallow = 0;
+}

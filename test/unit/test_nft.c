@@ -1,0 +1,803 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The nftables helper against the real kernel.  Needs root; everything
+ * runs in a private network namespace made at start-up, so the host's
+ * ruleset is never touched.  The `nft` CLI serves as the independent
+ * reader of what was installed.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include "check.h"
+#include "peergate/mark.h"
+#include "peergate/nft.h"
+#include "peergate/policy.h"
+
+#define M PG_MARK_DEFAULT_MASK
+
+/* Runs a shell command and returns its stdout (malloc'd; never NULL). */
+static char *run(const char *cmd, int *status)
+{
+	FILE *f = popen(cmd, "r");
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	size_t n;
+
+	if (!buf)
+		abort();
+	buf[0] = '\0';
+	if (!f) {
+		if (status)
+			*status = -1;
+		return buf;
+	}
+	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (cap - len < 2) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			if (!buf)
+				abort();
+		}
+	}
+	buf[len] = '\0';
+	int st = pclose(f);
+	if (status)
+		*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return buf;
+}
+
+static int sh(const char *cmd)
+{
+	int st;
+
+	free(run(cmd, &st));
+	return st;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+#define CHECK_HAS(hay, needle)                                                \
+	do {                                                                  \
+		const char *pg_h_ = (hay), *pg_n_ = (needle);                 \
+		if (strstr(pg_h_, pg_n_)) {                                   \
+			pg_test_passed++;                                     \
+		} else {                                                      \
+			pg_test_failed++;                                     \
+			fprintf(stderr, "%s:%d: missing \"%s\" in:\n%s\n",    \
+				__FILE__, __LINE__, pg_n_, pg_h_);            \
+		}                                                             \
+	} while (0)
+
+static struct pg_prefix prefix(const char *text)
+{
+	struct pg_prefix p = {0};
+	char a[64];
+	const char *slash = strchr(text, '/');
+
+	snprintf(a, sizeof(a), "%.*s", (int)(slash - text), text);
+	p.len = (uint8_t)atoi(slash + 1);
+	p.family = strchr(a, ':') ? 6 : 4;
+	if (inet_pton(p.family == 4 ? AF_INET : AF_INET6, a, p.addr) != 1)
+		abort();
+	return p;
+}
+
+static bool lo_up(void)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	bool ok = false;
+
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		ok = ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
+	}
+	close(fd);
+	return ok;
+}
+
+/* What this kernel supports, found with the nft CLI in a scratch table. */
+static enum pg_nft_queue_kind probe_queue_kind(void)
+{
+	int rc = sh("nft add table inet pgprobe && "
+		    "nft add chain inet pgprobe c && "
+		    "nft add rule inet pgprobe c queue num 0 bypass 2>/dev/null");
+
+	sh("nft delete table inet pgprobe 2>/dev/null");
+	return rc == 0 ? PG_NFT_QUEUE_NATIVE : PG_NFT_QUEUE_COMPAT;
+}
+
+static void test_bad_configs(void)
+{
+	struct pg_nft_portset set = {PG_SYS_AIM, PG_FEAT_IMAGES, IPPROTO_TCP, 1, {{4443, 4443}}};
+	struct pg_nft_config c = {.hooks = PG_HOOK_FORWARD, .queue_count = 1,
+				  .mark_mask = M, .sets = &set, .nsets = 1};
+	enum pg_nft_queue_kind k;
+	char err[512];
+
+	c.hooks = 0;
+	err[0] = '\0';
+	CHECK(pg_nft_apply(&c, &k, err, sizeof(err)) < 0);
+	CHECK_HAS(err, "hook mask 0x0");
+	printf("bad hooks: %s\n", err);
+
+	c.hooks = PG_HOOK_FORWARD;
+	c.mark_mask = 0x00000005;   /* not contiguous */
+	CHECK(pg_nft_apply(&c, &k, err, sizeof(err)) < 0);
+	CHECK_HAS(err, "mark mask 0x00000005");
+	printf("bad mask: %s\n", err);
+	c.mark_mask = 0x00000001;   /* too narrow for the codes */
+	CHECK(pg_nft_apply(&c, &k, err, sizeof(err)) < 0);
+	CHECK_HAS(err, "mark mask");
+
+	c.mark_mask = M;
+	set.ranges[0].lo = 5000;
+	set.ranges[0].hi = 4000;
+	CHECK(pg_nft_apply(&c, &k, err, sizeof(err)) < 0);
+	CHECK_HAS(err, "aim_images_tcp: range 5000-4000 is reversed");
+
+	struct pg_nft_portset two[2] = {set, set};
+	two[0].ranges[0].lo = 1;
+	two[1].ranges[0].lo = 1;
+	c.sets = two;
+	c.nsets = 2;
+	CHECK(pg_nft_apply(&c, &k, err, sizeof(err)) < 0);
+	CHECK_HAS(err, "port set aim_images_tcp is given twice");
+
+	c.nsets = 0;
+	c.queue_first = 65535;
+	c.queue_count = 2;
+	CHECK(pg_nft_apply(&c, &k, err, sizeof(err)) < 0);
+	CHECK_HAS(err, "queue range 65535-65536");
+
+	/* Nothing reached the kernel. */
+	CHECK(sh("nft list table inet peergate >/dev/null 2>&1") != 0);
+}
+
+static const struct pg_nft_portset demo_sets[] = {
+	{PG_SYS_AIM, PG_FEAT_IMAGES, IPPROTO_TCP, 1, {{4443, 4443}}},
+	{PG_SYS_MSN, PG_FEAT_VOICE_VIDEO, IPPROTO_UDP, 1, {{13324, 13325}}},
+	/* unsorted, overlapping and adjacent ranges, merged on the way */
+	{PG_SYS_GNUTELLA, PG_FEAT_NETWORK, IPPROTO_TCP, 4,
+	 {{6346, 6347}, {1500, 1600}, {6348, 6348}, {1000, 2000}}},
+	/* a range up to the last port has no interval end element */
+	{PG_SYS_BITTORRENT, PG_FEAT_NETWORK, IPPROTO_UDP, 2, {{65000, 65535}, {6881, 6889}}},
+};
+
+static void demo_config(struct pg_nft_config *c, struct pg_prefix *allow)
+{
+	allow[0] = prefix("10.0.0.0/8");
+	allow[1] = prefix("172.16.0.0/12");
+	allow[2] = prefix("192.168.1.7/32");
+	allow[3] = prefix("2001:db8::/32");
+	memset(c, 0, sizeof(*c));
+	c->hooks = PG_HOOK_FORWARD | PG_HOOK_OUTPUT;
+	c->queue_first = 3;
+	c->queue_count = 1;
+	c->queue_bypass = true;
+	c->mark_mask = M;
+	c->tcp_reset = true;
+	c->sets = demo_sets;
+	c->nsets = sizeof(demo_sets) / sizeof(demo_sets[0]);
+	c->allow = allow;
+	c->nallow = 4;
+}
+
+static void test_apply(enum pg_nft_queue_kind expect)
+{
+	struct pg_prefix allow[4];
+	struct pg_nft_config c;
+	enum pg_nft_queue_kind k = (enum pg_nft_queue_kind)-1;
+	char err[512] = "";
+	int st;
+
+	demo_config(&c, allow);
+	CHECK(pg_nft_apply(&c, &k, err, sizeof(err)) == 0);
+	CHECK(k == expect);
+	/* The fallback says why, naming the refused rule. */
+	if (expect == PG_NFT_QUEUE_COMPAT) {
+		printf("apply note: %s\n", err);
+		CHECK_HAS(err, "native queue expression refused (chain forward rule 21 (queue, native): No such file or directory; "
+			  "chain output rule 21 (queue, native): No such file or directory); using the xt NFQUEUE target");
+	} else {
+		CHECK_STR(err, "");
+	}
+	printf("queue kind installed: %s (kernel probe says %s)\n",
+	       pg_nft_queue_kind_name(k), pg_nft_queue_kind_name(expect));
+
+	char *text = run("nft list table inet peergate 2>/dev/null", &st);
+	CHECK(st == 0);
+	printf("---- nft list table inet peergate ----\n%s--------\n", text);
+	CHECK_HAS(text, "chain forward {");
+	CHECK_HAS(text, "chain output {");
+	CHECK(!strstr(text, "chain input"));
+	CHECK_HAS(text, "type filter hook forward priority filter; policy accept;");
+	CHECK_HAS(text, "type filter hook output priority filter; policy accept;");
+	/* sets, elements, counters */
+	CHECK_HAS(text, "set aim_images_tcp {");
+	CHECK_HAS(text, "elements = { 4443 }");
+	CHECK_HAS(text, "set msn_voice_video_udp {");
+	CHECK_HAS(text, "elements = { 13324-13325 }");
+	CHECK_HAS(text, "elements = { 1000-2000, 6346-6348 }");
+	CHECK_HAS(text, "elements = { 6881-6889, 65000-65535 }");
+	CHECK_HAS(text, "flags interval");
+	CHECK_HAS(text, "counter gnutella_network_tcp {");
+	CHECK_HAS(text, "counter bittorrent_network_udp {");
+	/* the rules, in order */
+	CHECK_HAS(text, "meta mark & 0x07000000 == 0x01000000 ct mark set");
+	CHECK_HAS(text, "meta mark & 0x07000000 == 0x02000000 ct mark set");
+	CHECK_HAS(text, "meta mark & 0x07000000 == 0x03000000 ct mark set");
+	CHECK_HAS(text, "ct mark & 0x07000000 == 0x01000000 counter packets 0 bytes 0 accept");
+	CHECK_HAS(text, "ct mark & 0x07000000 == 0x02000000 meta l4proto tcp counter packets 0 bytes 0 reject with tcp reset");
+	CHECK_HAS(text, "ct mark & 0x07000000 == 0x02000000 counter packets 0 bytes 0 drop");
+	CHECK_HAS(text, "ct mark & 0x07000000 == 0x03000000 counter packets 0 bytes 0 drop");
+	CHECK_HAS(text, "ip saddr 10.0.0.0/8 accept");
+	CHECK_HAS(text, "ip daddr 10.0.0.0/8 accept");
+	CHECK_HAS(text, "ip saddr 172.16.0.0/12 accept");
+	CHECK_HAS(text, "ip daddr 192.168.1.7 accept");
+	CHECK_HAS(text, "ip6 saddr 2001:db8::/32 accept");
+	CHECK_HAS(text, "tcp dport @aim_images_tcp counter name \"aim_images_tcp\" drop");
+	CHECK_HAS(text, "udp dport @msn_voice_video_udp counter name \"msn_voice_video_udp\" drop");
+	/* nft prints the native expression; an xt target only in JSON (and
+	 * `nft list` without libxtables support shows nothing for it). */
+	if (expect == PG_NFT_QUEUE_NATIVE)
+		CHECK(strstr(text, "queue num 3 bypass") || strstr(text, "queue flags bypass to 3"));
+	/* rule order inside a chain: copy, ct verdicts, exceptions, sets, queue */
+	{
+		const char *out = strstr(text, "chain output {");
+		const char *copy = out ? strstr(out, "ct mark set") : NULL;
+		const char *ctacc = copy ? strstr(copy, "== 0x01000000 counter") : NULL;
+		const char *exc = ctacc ? strstr(ctacc, "ip saddr 10.0.0.0/8") : NULL;
+		const char *set = exc ? strstr(exc, "@aim_images_tcp") : NULL;
+		const char *q = set ? strstr(set, "counter packets 0 bytes 0") : NULL;
+
+		CHECK(q != NULL);
+	}
+	/* 2 chains x (3 copy + 5 ct + 8 allow + 4 sets + 1 queue) */
+	char *json = run("nft -j list table inet peergate 2>/dev/null", &st);
+	CHECK(st == 0);
+	size_t nrules = count(json, "{\"rule\":");
+	CHECK(nrules == 2 * 21);
+	CHECK(count(json, "{\"chain\":") == 2);
+	CHECK(count(json, "{\"set\":") == 4);
+	CHECK(count(json, "{\"counter\": {\"family\"") == 4);
+	if (expect == PG_NFT_QUEUE_COMPAT)
+		CHECK(count(json, "{\"xt\": {\"type\": \"target\", \"name\": \"NFQUEUE\"}}") == 2);
+	else
+		CHECK(count(json, "{\"queue\": {") == 2);
+	CHECK(count(json, "{\"table\":") == 1);
+	printf("json: %zu rules\n", nrules);
+
+	/* The kernel's own view of the queue rule's bytecode. */
+	char *dbg = run("nft --debug=netlink list chain inet peergate output 2>&1", &st);
+	if (expect == PG_NFT_QUEUE_COMPAT)
+		CHECK_HAS(dbg, "[ target name NFQUEUE rev 3 ]");
+	else
+		CHECK_HAS(dbg, "[ queue num 3");
+	free(dbg);
+
+	/* Re-apply: an atomic replace, not a second copy. */
+	CHECK(pg_nft_apply(&c, &k, err, sizeof(err)) == 0);
+	char *json2 = run("nft -j list table inet peergate 2>/dev/null", &st);
+	CHECK(count(json2, "{\"rule\":") == nrules);
+	CHECK(count(json2, "{\"table\":") == 1);
+	char *tables = run("nft list tables", &st);
+	CHECK(count(tables, "table inet peergate") == 1);
+
+	/* A smaller policy replaces the whole table: chains and sets that
+	 * are no longer wanted disappear. */
+	struct pg_nft_config small = c;
+	small.hooks = PG_HOOK_INPUT;
+	small.nsets = 1;
+	small.nallow = 0;
+	small.tcp_reset = false;
+	small.queue_first = 8;
+	small.queue_count = 4;
+	small.queue_bypass = false;
+	CHECK(pg_nft_apply(&small, &k, err, sizeof(err)) == 0);
+	char *text2 = run("nft list table inet peergate 2>/dev/null", &st);
+	CHECK_HAS(text2, "chain input {");
+	CHECK(!strstr(text2, "chain forward"));
+	CHECK(!strstr(text2, "msn_voice_video_udp"));
+	CHECK(!strstr(text2, "reject"));
+	{
+		char *sb = NULL;
+		size_t sl = 0;
+		FILE *f = open_memstream(&sb, &sl);
+
+		CHECK(pg_nft_show(f, false, err, sizeof(err)) == 0);
+		fclose(f);
+		CHECK_HAS(sb, "counter packets 0 bytes 0 queue num 8-11 (xt NFQUEUE)\n");
+		CHECK(!strstr(sb, "bypass"));
+		free(sb);
+	}
+	char *json3 = run("nft -j list table inet peergate 2>/dev/null", &st);
+	CHECK(count(json3, "{\"rule\":") == 3 + 3 + 1 + 1);
+
+	free(text);
+	free(json);
+	free(json2);
+	free(tables);
+	free(text2);
+	free(json3);
+}
+
+static void test_counters_and_show(void)
+{
+	struct pg_prefix allow[4];
+	struct pg_nft_config c;
+	struct pg_nft_counter ctr[8];
+	enum pg_nft_queue_kind k;
+	char err[512] = "";
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int n;
+
+	demo_config(&c, allow);
+	CHECK(pg_nft_apply(&c, &k, err, sizeof(err)) == 0);
+	n = pg_nft_counters(ctr, 8, err, sizeof(err));
+	CHECK(n == 4);
+	for (int i = 0; i < n && i < 8; i++) {
+		CHECK(ctr[i].packets == 0);
+		printf("counter %s packets %llu\n", ctr[i].name,
+		       (unsigned long long)ctr[i].packets);
+	}
+	bool seen = false;
+	for (int i = 0; i < n && i < 8; i++)
+		seen |= strcmp(ctr[i].name, "msn_voice_video_udp") == 0;
+	CHECK(seen);
+	CHECK(pg_nft_counters(ctr, 2, err, sizeof(err)) == 2);
+
+	f = open_memstream(&buf, &len);
+	CHECK(pg_nft_show(f, false, err, sizeof(err)) == 0);
+	fclose(f);
+	printf("---- pg_nft_show ----\n%s--------\n", buf);
+	CHECK_HAS(buf, k == PG_NFT_QUEUE_COMPAT ? "# queue: compat" : "# queue: native");
+	CHECK_HAS(buf, "type filter hook output priority 0; policy accept;");
+	CHECK_HAS(buf, "meta mark & 0x07000000 == 0x01000000 ct mark set ct mark & 0xf8ffffff | 0x01000000");
+	CHECK_HAS(buf, "meta l4proto tcp tcp dport @aim_images_tcp counter name \"aim_images_tcp\" drop");
+	CHECK_HAS(buf, "meta nfproto ipv4 ip saddr 172.16.0.0/12 accept");
+	CHECK_HAS(buf, "meta nfproto ipv6 ip6 daddr 2001:db8::/32 accept");
+	CHECK_HAS(buf, "set gnutella_network_tcp { type inet_service; flags interval; elements = { 1000-2000, 6346-6348 } }");
+	CHECK_HAS(buf, "set aim_images_tcp { type inet_service; elements = { 4443 } }");
+	CHECK_HAS(buf, "elements = { 6881-6889, 65000-65535 }");
+	CHECK_HAS(buf, "counter msn_voice_video_udp { packets 0 bytes 0 }");
+	CHECK_HAS(buf, "queue num 3 bypass");
+	free(buf);
+	buf = NULL;
+
+	f = open_memstream(&buf, &len);
+	CHECK(pg_nft_show(f, true, err, sizeof(err)) == 0);
+	fclose(f);
+	printf("show json: %.300s...\n", buf);
+	CHECK(buf[0] == '{');
+	CHECK_HAS(buf, k == PG_NFT_QUEUE_COMPAT ? "\"queue_kind\":\"compat\"" : "\"queue_kind\":\"native\"");
+	CHECK_HAS(buf, "{\"name\":\"output\",\"type\":\"filter\",\"hook\":\"output\",\"priority\":0,\"policy\":\"accept\"");
+	CHECK_HAS(buf, "\"counters\":[{\"name\":");
+	CHECK_HAS(buf, "\"elements\":\"13324-13325\"");
+	free(buf);
+}
+
+/* ---- real traffic on lo, hook output ---- */
+
+static int udp_bound(uint16_t port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		abort();
+	return fd;
+}
+
+static int udp_send(int fd, uint16_t port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+	return sendto(fd, "peergate", 8, 0, (struct sockaddr *)&a, sizeof(a)) == 8 ? 0 : -errno;
+}
+
+static bool udp_got(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char b[64];
+
+	if (poll(&p, 1, 300) != 1)
+		return false;
+	return recv(fd, b, sizeof(b), 0) > 0;
+}
+
+static void set_mark(int fd, uint32_t mark)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)
+		abort();
+}
+
+static uint64_t counter_packets(const char *name)
+{
+	struct pg_nft_counter c[16];
+	char err[256];
+	int n = pg_nft_counters(c, 16, err, sizeof(err));
+
+	for (int i = 0; i < n; i++) {
+		if (strcmp(c[i].name, name) == 0)
+			return c[i].packets;
+	}
+	return UINT64_MAX;
+}
+
+static void test_traffic(void)
+{
+	static const struct pg_nft_portset sets[] = {
+		{PG_SYS_MSN, PG_FEAT_VOICE_VIDEO, IPPROTO_UDP, 1, {{40001, 40001}}},
+	};
+	struct pg_nft_config c = {
+		.hooks = PG_HOOK_OUTPUT, .queue_first = 0, .queue_count = 1,
+		.queue_bypass = true, .mark_mask = M, .tcp_reset = true,
+		.sets = sets, .nsets = 1,
+	};
+	enum pg_nft_queue_kind k;
+	char err[512] = "";
+	int rx1, rx2, rx3, rx4, tx, tx2, tx3, rc;
+
+	CHECK(pg_nft_apply(&c, &k, err, sizeof(err)) == 0);
+	rx1 = udp_bound(40001);
+	rx2 = udp_bound(40002);
+	rx3 = udp_bound(40003);
+	rx4 = udp_bound(40004);
+	tx = socket(AF_INET, SOCK_DGRAM, 0);
+
+	/* The port block drops in the kernel (a local sender sees EPERM)... */
+	rc = udp_send(tx, 40001);
+	CHECK(rc == -EPERM);
+	CHECK(!udp_got(rx1));
+	CHECK(counter_packets("msn_voice_video_udp") == 1);
+	/* ...and another port goes to the queue, where nobody listens:
+	 * bypass lets it through. */
+	CHECK(udp_send(tx, 40002) == 0);
+	CHECK(udp_got(rx2));
+	CHECK(counter_packets("msn_voice_video_udp") == 1);
+
+	/* A packet stamped DROP (the NF_REPEAT path) sets the ct mark, and
+	 * the flow's later, unstamped packets are dropped by the ct mark. */
+	tx2 = socket(AF_INET, SOCK_DGRAM, 0);
+	/* The flow's first packet passes (and so its conntrack entry is
+	 * confirmed; a mark on an entry whose first packet is dropped dies
+	 * with it). */
+	CHECK(udp_send(tx2, 40003) == 0);
+	CHECK(udp_got(rx3));
+	set_mark(tx2, pg_mark_value(M, PG_MARK_DROP));
+	CHECK(udp_send(tx2, 40003) == -EPERM);
+	set_mark(tx2, 0);
+	CHECK(udp_send(tx2, 40003) == -EPERM);
+	CHECK(udp_send(tx2, 40003) == -EPERM);
+	CHECK(!udp_got(rx3));
+
+	/* Other tools' ct mark bits survive the copy: a table of "theirs"
+	 * sets bit 0 before us and checks the full ct mark after us. */
+	CHECK(sh("nft add table inet pgaux && "
+		 "nft add chain inet pgaux early '{ type filter hook output priority -10; }' && "
+		 "nft add chain inet pgaux late '{ type filter hook output priority 10; }' && "
+		 "nft add rule inet pgaux early udp dport 40004 ct mark set ct mark or 0x1 && "
+		 "nft add counter inet pgaux kept && "
+		 "nft add rule inet pgaux late udp dport 40004 ct mark 0x01000001 counter name kept") == 0);
+	tx3 = socket(AF_INET, SOCK_DGRAM, 0);
+	set_mark(tx3, pg_mark_value(M, PG_MARK_ACCEPT));
+	CHECK(udp_send(tx3, 40004) == 0);
+	set_mark(tx3, 0);
+	CHECK(udp_send(tx3, 40004) == 0);
+	CHECK(udp_got(rx4));
+	char *aux = run("nft list counter inet pgaux kept", NULL);
+	CHECK_HAS(aux, "packets 2 ");
+	free(aux);
+	sh("nft delete table inet pgaux");
+
+	/* A TCP flow stamped BLOCK is answered with a reset. */
+	{
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(40005),
+					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		struct timeval tv = {.tv_sec = 3};
+		int ls = socket(AF_INET, SOCK_STREAM, 0), cs = socket(AF_INET, SOCK_STREAM, 0);
+		int one = 1;
+
+		setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		CHECK(bind(ls, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(ls, 4) == 0);
+		setsockopt(cs, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		set_mark(cs, pg_mark_value(M, PG_MARK_BLOCK));
+		rc = connect(cs, (struct sockaddr *)&a, sizeof(a)) == 0 ? 0 : errno;
+		printf("tcp connect stamped BLOCK: %s\n", rc ? strerror(rc) : "connected");
+		CHECK(rc == ECONNREFUSED);
+		close(cs);
+		close(ls);
+	}
+	char *text = run("nft list chain inet peergate output", NULL);
+	printf("---- after traffic ----\n%s--------\n", text);
+	free(text);
+
+	close(rx1);
+	close(rx2);
+	close(rx3);
+	close(rx4);
+	close(tx);
+	close(tx2);
+	close(tx3);
+}
+
+/* Many messages in one batch: the ACK receive buffer must be sized for
+ * them (google/nftables#103), or ACKs are lost with ENOBUFS. */
+static void test_big_batch(void)
+{
+	enum { N = 1500 };
+	struct pg_prefix *allow = calloc(N, sizeof(*allow));
+	struct pg_nft_config c = {.hooks = PG_HOOK_FORWARD, .queue_count = 1,
+				  .queue_bypass = true, .mark_mask = M};
+	enum pg_nft_queue_kind k;
+	char err[512] = "";
+	int st;
+
+	if (!allow)
+		abort();
+	for (int i = 0; i < N; i++) {
+		allow[i].family = 4;
+		allow[i].len = 32;
+		allow[i].addr[0] = 10;
+		allow[i].addr[2] = (uint8_t)(i >> 8);
+		allow[i].addr[3] = (uint8_t)i;
+	}
+	c.allow = allow;
+	c.nallow = N;
+	CHECK(pg_nft_apply(&c, &k, err, sizeof(err)) == 0);
+	if (err[0])
+		fprintf(stderr, "big batch: %s\n", err);
+	char *json = run("nft -j list table inet peergate", &st);
+	CHECK(count(json, "{\"rule\":") == 3 + 3 + 2 * N + 1);
+	free(json);
+	free(allow);
+}
+
+/* A table called peergate owned (NFT_TABLE_F_OWNER) by another netlink
+ * socket: the kernel refuses us per message, and the report names them. */
+static void test_kernel_errors(void)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	char buf[8192];
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+	size_t len = 0;
+	uint32_t seq = 100;
+	enum pg_nft_queue_kind k;
+	struct pg_nft_config c = {.hooks = PG_HOOK_FORWARD, .queue_count = 1,
+				  .mark_mask = M};
+	char err[512] = "";
+
+	if (!nl || !t || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		abort();
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, PG_NFT_TABLE);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, NFT_TABLE_F_OWNER);
+	nftnl_batch_begin(buf, seq++);
+	len += NLMSG_ALIGN(((struct nlmsghdr *)buf)->nlmsg_len);
+	nlh = nftnl_nlmsg_build_hdr(buf + len, NFT_MSG_NEWTABLE, NFPROTO_INET,
+				    NLM_F_CREATE | NLM_F_ACK, seq++);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	len += NLMSG_ALIGN(nlh->nlmsg_len);
+	nftnl_batch_end(buf + len, seq++);
+	len += NLMSG_ALIGN(((struct nlmsghdr *)(buf + len))->nlmsg_len);
+	CHECK(mnl_socket_sendto(nl, buf, len) == (ssize_t)len);
+	CHECK(mnl_socket_recvfrom(nl, buf, sizeof(buf)) > 0);   /* the ACK */
+	nftnl_table_free(t);
+
+	CHECK(pg_nft_apply(&c, &k, err, sizeof(err)) < 0);
+	printf("owned table, apply: %s\n", err);
+	CHECK_HAS(err, "table inet peergate: Operation not permitted");
+	CHECK_HAS(err, "and ");
+	CHECK(pg_nft_flush(err, sizeof(err)) < 0);
+	printf("owned table, flush: %s\n", err);
+	CHECK_HAS(err, "cannot remove table inet peergate: table inet peergate: Operation not permitted");
+
+	/* The owner's table goes away with its socket. */
+	mnl_socket_close(nl);
+	for (int i = 0; i < 20 && sh("nft list table inet peergate >/dev/null 2>&1") == 0; i++)
+		usleep(50000);
+	CHECK(pg_nft_flush(err, sizeof(err)) == 0);
+
+	/* Without CAP_NET_ADMIN the kernel refuses the batch as a whole. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		char e[512] = "";
+		int rc;
+
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		rc = pg_nft_apply(&c, &k, e, sizeof(e));
+		printf("unprivileged apply: %s\n", e);
+		fflush(stdout);
+		_exit(rc < 0 && strstr(e, "Operation not permitted (need CAP_NET_ADMIN?)") ? 0 : 1);
+	}
+	int st = -1;
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void test_flush_and_others(void)
+{
+	struct pg_prefix allow[4];
+	struct pg_nft_config c;
+	struct pg_nft_counter ctr[4];
+	enum pg_nft_queue_kind k;
+	char err[512] = "";
+	int st;
+
+	CHECK(sh("nft add table inet other && "
+		 "nft add chain inet other c '{ type filter hook forward priority 5; }' && "
+		 "nft add rule inet other c tcp dport 22 counter accept && "
+		 "nft add table ip peergate") == 0);
+	char *before = run("nft list table inet other; nft list table ip peergate", &st);
+
+	demo_config(&c, allow);
+	CHECK(pg_nft_apply(&c, &k, err, sizeof(err)) == 0);
+	{
+		char *sb = NULL;
+		size_t sl = 0;
+		FILE *f = open_memstream(&sb, &sl);
+
+		CHECK(pg_nft_show(f, false, err, sizeof(err)) == 0);
+		fclose(f);
+		CHECK(!strstr(sb, "chain c {") && !strstr(sb, "dport 22"));
+		free(sb);
+	}
+	CHECK(pg_nft_flush(err, sizeof(err)) == 0);
+	CHECK(sh("nft list table inet peergate >/dev/null 2>&1") != 0);
+	/* A second flush is not an error. */
+	CHECK(pg_nft_flush(err, sizeof(err)) == 0);
+
+	CHECK(pg_nft_counters(ctr, 4, err, sizeof(err)) == -1);
+	CHECK_HAS(err, "table inet peergate does not exist");
+	FILE *f = fopen("/dev/null", "w");
+	CHECK(pg_nft_show(f, false, err, sizeof(err)) < 0);
+	fclose(f);
+
+	char *after = run("nft list table inet other; nft list table ip peergate", &st);
+	CHECK_STR(before, after);
+	free(before);
+	free(after);
+	sh("nft delete table inet other; nft delete table ip peergate");
+}
+
+/* The policy glue, when the policy module is linked in. */
+static void test_from_policy(void)
+{
+	static const char text[] =
+		"[engine]\n"
+		"queue = 4-5\n"
+		"hooks = forward, output\n"
+		"[aim]\n"
+		"images = block\n"
+		"[msn]\n"
+		"voice-video = block\n"
+		"[gnutella]\n"
+		"all = block\n"
+		"ports = no\n"
+		"[exceptions]\n"
+		"allow = 10.1.0.0/16\n";
+	struct pg_diag diag = {0};
+	struct pg_policy *p = pg_policy_load_string(text, "test.ini", &diag);
+	struct pg_nft_portset sets[32];
+	struct pg_nft_config c;
+	enum pg_nft_queue_kind k;
+	char err[512] = "";
+
+	if (!p) {
+		pg_diag_print(&diag, stderr);
+		CHECK(p != NULL);
+		return;
+	}
+	pg_nft_config_from_policy(p, &c, sets, 32);
+	CHECK(c.hooks == (PG_HOOK_FORWARD | PG_HOOK_OUTPUT));
+	CHECK(c.queue_first == 4 && c.queue_count == 2);
+	CHECK(c.nsets == 2);
+	for (size_t i = 0; i < c.nsets; i++) {
+		CHECK(sets[i].system != PG_SYS_GNUTELLA);
+		if (sets[i].system == PG_SYS_MSN) {
+			CHECK(sets[i].l4proto == IPPROTO_UDP && sets[i].count == 1);
+			CHECK(sets[i].ranges[0].lo == 13324 && sets[i].ranges[0].hi == 13325);
+		}
+	}
+	CHECK(c.nallow == 1);
+	CHECK(pg_nft_apply(&c, &k, err, sizeof(err)) == 0);
+	if (err[0])
+		fprintf(stderr, "from policy: %s\n", err);
+	char *text2 = run("nft list table inet peergate", NULL);
+	CHECK_HAS(text2, "tcp dport @aim_images_tcp");
+	CHECK_HAS(text2, "udp dport @msn_voice_video_udp");
+	CHECK_HAS(text2, "ip saddr 10.1.0.0/16 accept");
+	free(text2);
+	{
+		char *sb = NULL;
+		size_t sl = 0;
+		FILE *f = open_memstream(&sb, &sl);
+
+		CHECK(pg_nft_show(f, false, err, sizeof(err)) == 0);
+		fclose(f);
+		CHECK_HAS(sb, "queue num 4-5 bypass");
+		free(sb);
+	}
+	CHECK(pg_nft_flush(err, sizeof(err)) == 0);
+	pg_policy_destroy(p);
+}
+
+int main(void)
+{
+	enum pg_nft_queue_kind expect;
+	char err[512] = "";
+
+	if (geteuid() != 0) {
+		printf("test_nft: skipped: needs root (it builds nftables tables in a private network namespace)\n");
+		return 77;
+	}
+	/* Everything below happens in a network namespace of our own, with
+	 * its own, empty ruleset: the host's is never touched. */
+	if (unshare(CLONE_NEWNET) < 0) {
+		printf("test_nft: skipped: cannot create a network namespace: %s\n", strerror(errno));
+		return 77;
+	}
+	if (sh("nft --version >/dev/null 2>&1") != 0) {
+		printf("test_nft: skipped: the nft CLI is needed to inspect the results\n");
+		return 77;
+	}
+	if (pg_nft_flush(err, sizeof(err)) < 0) {
+		printf("test_nft: skipped: nf_tables unavailable: %s\n", err);
+		return 77;
+	}
+	if (!lo_up()) {
+		printf("test_nft: cannot bring lo up\n");
+		return 1;
+	}
+	expect = probe_queue_kind();
+
+	test_bad_configs();
+	test_apply(expect);
+	test_counters_and_show();
+	test_traffic();
+	test_big_batch();
+	test_flush_and_others();
+	test_kernel_errors();
+	test_from_policy();
+	return pg_test_summary("test_nft");
+}
