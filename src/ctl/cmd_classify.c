@@ -4,11 +4,11 @@
  * daemon uses, with the capture's own clock, and report every flow.
  */
 #include <getopt.h>
-#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "commands.h"
 #include "peergate/engine.h"
 #include "peergate/hosts.h"
@@ -107,20 +107,19 @@ static int classify_file(const struct classify_opts *o, const char *path,
 			 const struct pg_host_rules *hosts,
 			 struct totals sys_totals[PG_SYS_COUNT])
 {
-	char errbuf[PCAP_ERRBUF_SIZE];
+	char err[512];
 	int ret = -1;
 	struct flow_list flows = {0};
 	struct pg_engine *engine = NULL;
-	pcap_t *pc = pcap_open_offline(path, errbuf);
+	struct capture *cap = capture_open(path, err, sizeof(err));
 
-	if (!pc) {
-		fprintf(stderr, "peergatectl: %s: %s\n", path, errbuf);
+	if (!cap) {
+		fprintf(stderr, "peergatectl: %s: %s\n", path, err);
 		return -1;
 	}
-	int dlt = pcap_datalink(pc);
+	int dlt = capture_dlt(cap);
 	if (!pg_dlt_supported(dlt)) {
-		fprintf(stderr, "peergatectl: %s: unsupported link type %d (%s)\n",
-			path, dlt, pcap_datalink_val_to_name(dlt) ? pcap_datalink_val_to_name(dlt) : "?");
+		fprintf(stderr, "peergatectl: %s: unsupported link type %d\n", path, dlt);
 		goto out;
 	}
 
@@ -140,26 +139,24 @@ static int classify_file(const struct classify_opts *o, const char *path,
 		goto out;
 	}
 
-	struct pcap_pkthdr *hdr;
-	const u_char *data;
+	struct capture_frame fr;
 	int rc;
 	uint64_t frames = 0, skipped = 0;
-	while ((rc = pcap_next_ex(pc, &hdr, &data)) == 1) {
+	while ((rc = capture_next(cap, &fr, err, sizeof(err))) == 1) {
 		const uint8_t *ip;
 		size_t ip_len;
-		uint64_t now_ms = (uint64_t)hdr->ts.tv_sec * 1000 + (uint64_t)hdr->ts.tv_usec / 1000;
 		frames++;
-		if (!pg_link_to_ip(dlt, data, hdr->caplen, &ip, &ip_len)) {
+		if (!pg_link_to_ip(dlt, fr.data, fr.caplen, &ip, &ip_len)) {
 			skipped++;
 			continue;
 		}
 		struct pg_packet_result r;
-		pg_engine_packet(engine, ip, ip_len, now_ms, &r);
-		pg_engine_tick(engine, now_ms);
+		pg_engine_packet(engine, ip, ip_len, fr.ts_ms, &r);
+		pg_engine_tick(engine, fr.ts_ms);
 	}
-	if (rc == -1) {
+	if (rc < 0) {
 		fprintf(stderr, "peergatectl: %s: read error after %llu frames: %s\n",
-			path, (unsigned long long)frames, pcap_geterr(pc));
+			path, (unsigned long long)frames, err);
 		goto out;
 	}
 	pg_engine_flush(engine);
@@ -190,7 +187,7 @@ static int classify_file(const struct classify_opts *o, const char *path,
 out:
 	pg_engine_destroy(engine);
 	free(flows.items);
-	pcap_close(pc);
+	capture_close(cap);
 	return ret;
 }
 

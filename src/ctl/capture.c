@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "capture.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "peergate/linklayer.h"
+
+/* Network Monitor 2.x: a 24-byte header (magic "GMBU", version, MAC type,
+ * SYSTEMTIME of the start), then the frame table's offset and length; the
+ * table holds one 32-bit offset per frame; a frame is a 64-bit microsecond
+ * delta, original and captured lengths, then the bytes.  All little-endian. */
+struct netmon {
+	uint8_t *file;
+	size_t size;
+	const uint8_t *table;
+	uint32_t frames, next;
+	uint64_t start_ms;
+	int dlt;
+};
+
+struct capture {
+	pcap_t *pcap;
+	struct netmon nm;
+};
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static int netmon_open(struct netmon *nm, FILE *f, char *err, size_t errlen)
+{
+	if (fseek(f, 0, SEEK_END) < 0) {
+		snprintf(err, errlen, "cannot seek: %s", strerror(errno));
+		return -1;
+	}
+	long size = ftell(f);
+	rewind(f);
+	if (size < 32 || size > (1L << 30)) {
+		snprintf(err, errlen, "Network Monitor file of unusable size %ld", size);
+		return -1;
+	}
+	nm->file = malloc((size_t)size);
+	if (!nm->file || fread(nm->file, 1, (size_t)size, f) != (size_t)size) {
+		snprintf(err, errlen, "cannot read the file");
+		return -1;
+	}
+	nm->size = (size_t)size;
+	const uint8_t *h = nm->file;
+	if (h[5] != 2) {
+		snprintf(err, errlen, "Network Monitor version %u.%u is not supported (2.x is)", h[5], h[4]);
+		return -1;
+	}
+	uint16_t mac = le16(h + 6);
+	if (mac != 1) {
+		snprintf(err, errlen, "Network Monitor media type %u is not supported (Ethernet is)", mac);
+		return -1;
+	}
+	nm->dlt = PG_DLT_EN10MB;
+	struct tm tm = {
+		.tm_year = le16(h + 8) - 1900, .tm_mon = le16(h + 10) - 1,
+		.tm_mday = le16(h + 14), .tm_hour = le16(h + 16),
+		.tm_min = le16(h + 18), .tm_sec = le16(h + 20),
+	};
+	nm->start_ms = (uint64_t)timegm(&tm) * 1000 + le16(h + 22);
+	uint32_t off = le32(h + 24), len = le32(h + 28);
+	if (off > nm->size || len > nm->size - off || len % 4) {
+		snprintf(err, errlen, "Network Monitor frame table out of bounds");
+		return -1;
+	}
+	nm->table = nm->file + off;
+	nm->frames = len / 4;
+	return 0;
+}
+
+static int netmon_next(struct netmon *nm, struct capture_frame *f, char *err, size_t errlen)
+{
+	if (nm->next >= nm->frames)
+		return 0;
+	uint32_t off = le32(nm->table + 4 * (size_t)nm->next++);
+	if (off > nm->size || nm->size - off < 16) {
+		snprintf(err, errlen, "frame %u header out of bounds", nm->next);
+		return -1;
+	}
+	const uint8_t *r = nm->file + off;
+	uint64_t delta_us = (uint64_t)le32(r) | (uint64_t)le32(r + 4) << 32;
+	uint32_t caplen = le32(r + 12);
+	if (caplen > nm->size - off - 16) {
+		snprintf(err, errlen, "frame %u data out of bounds", nm->next);
+		return -1;
+	}
+	f->ts_ms = nm->start_ms + delta_us / 1000;
+	f->data = r + 16;
+	f->caplen = caplen;
+	return 1;
+}
+
+struct capture *capture_open(const char *path, char *err, size_t errlen)
+{
+	char pe[PCAP_ERRBUF_SIZE];
+	struct capture *c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		free(c);
+		return NULL;
+	}
+	uint8_t magic[4] = {0};
+	size_t got = fread(magic, 1, 4, f);
+	if (got == 4 && !memcmp(magic, "GMBU", 4)) {
+		int rc = netmon_open(&c->nm, f, err, errlen);
+		fclose(f);
+		if (rc < 0) {
+			capture_close(c);
+			return NULL;
+		}
+		return c;
+	}
+	rewind(f);
+	/* libpcap takes ownership of f */
+	c->pcap = pcap_fopen_offline(f, pe);
+	if (!c->pcap) {
+		fclose(f);
+		snprintf(err, errlen, "%s", pe);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void capture_close(struct capture *c)
+{
+	if (!c)
+		return;
+	if (c->pcap)
+		pcap_close(c->pcap);
+	free(c->nm.file);
+	free(c);
+}
+
+int capture_dlt(const struct capture *c)
+{
+	return c->pcap ? pcap_datalink(c->pcap) : c->nm.dlt;
+}
+
+int capture_next(struct capture *c, struct capture_frame *f, char *err, size_t errlen)
+{
+	if (!c->pcap)
+		return netmon_next(&c->nm, f, err, errlen);
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	int rc = pcap_next_ex(c->pcap, &hdr, &data);
+	if (rc == 1) {
+		f->ts_ms = (uint64_t)hdr->ts.tv_sec * 1000 + (uint64_t)hdr->ts.tv_usec / 1000;
+		f->data = data;
+		f->caplen = hdr->caplen;
+		return 1;
+	}
+	if (rc == PCAP_ERROR_BREAK)
+		return 0;
+	snprintf(err, errlen, "%s", pcap_geterr(c->pcap));
+	return -1;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Capture files: pcap and pcapng through libpcap, and Microsoft Network
+ * Monitor 2.x files (which libpcap does not read) through our own reader.
+ */
+#ifndef PEERGATE_CAPTURE_H
+#define PEERGATE_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct capture;
+
+struct capture_frame {
+	uint64_t ts_ms;           /* capture clock, milliseconds */
+	const uint8_t *data;
+	size_t caplen;
+};
+
+/* Opens a capture; NULL with a message in err. */
+struct capture *capture_open(const char *path, char *err, size_t errlen);
+void capture_close(struct capture *c);
+
+/* The link type as a libpcap DLT value. */
+int capture_dlt(const struct capture *c);
+
+/* 1: a frame; 0: end of file; -1: read error (message in err). */
+int capture_next(struct capture *c, struct capture_frame *f, char *err, size_t errlen);
+
+#endif
