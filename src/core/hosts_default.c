@@ -55,6 +55,9 @@ static const struct default_host default_hosts[] = {
 	{"relay.msg.yahoo.co.jp", PG_SYS_YAHOO, PG_FEAT_FILE_TRANSFER},
 	{"cs1.yahoo.co.jp", PG_SYS_YAHOO, PG_FEAT_IM},
 	{"*.chat.dcn.yahoo.com", PG_SYS_YAHOO, PG_FEAT_IM},
+	/* BitTorrent clients' own services (uTorrent Web, BitTorrent web seeds) */
+	{"utorrent.com", PG_SYS_BITTORRENT, PG_FEAT_ANY},
+	{"bittorrent.com", PG_SYS_BITTORRENT, PG_FEAT_ANY},
 	/* Telegram */
 	{"telegram.org", PG_SYS_TELEGRAM, PG_FEAT_IM},
 	{"telegram.me", PG_SYS_TELEGRAM, PG_FEAT_IM},

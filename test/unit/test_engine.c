@@ -45,7 +45,8 @@ static void ip4(struct pktbuf *p, uint8_t proto, const uint8_t src[4], uint16_t 
 		h[4] = (uint8_t)((8 + len) >> 8);
 		h[5] = (uint8_t)(8 + len);
 	}
-	memcpy(p->b + 20 + l4, data, len);
+	if (len)
+		memcpy(p->b + 20 + l4, data, len);
 	p->n = total;
 }
 
