@@ -35,7 +35,9 @@ const struct pg_port_rule pg_port_rules[] = {
 	{PG_SYS_MSN, PG_FEAT_APP_SHARING, TCP, 1503, 1503, true, true, "paper: T.120 app sharing"},
 	{PG_SYS_MSN, PG_FEAT_WHITEBOARD, TCP, 1503, 1503, false, true, "paper: T.120 whiteboard"},
 	{PG_SYS_MSN, PG_FEAT_FILE_TRANSFER, TCP, 6891, 6900, true, true, "paper: MSNFTP 6891"},
-	{PG_SYS_MSN, PG_FEAT_REMOTE_ASSISTANCE, TCP, 3389, 3389, false, true, "paper: RDP"},
+	/* RDP serves far more than Messenger's Remote Assistance: no kernel
+	 * block; the invitation in the MSN session identifies it instead. */
+	{PG_SYS_MSN, PG_FEAT_REMOTE_ASSISTANCE, TCP, 3389, 3389, false, false, "paper: RDP"},
 	/* Yahoo: paper (file transfer over 80 is no usable hint or block) */
 	{PG_SYS_YAHOO, PG_FEAT_IM, TCP, 5050, 5050, true, true, "paper: YMSG pager"},
 	{PG_SYS_YAHOO, PG_FEAT_LOGIN, TCP, 5050, 5050, false, true, "paper: YMSG pager"},

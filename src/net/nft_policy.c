@@ -38,6 +38,25 @@ static bool set_add_range(struct pg_nft_portset *s, uint16_t lo, uint16_t hi)
 	return true;
 }
 
+/* A port is shared when another row of the port table (any system) covers
+ * part of the same range and its feature is not blocked, or its system's
+ * port blocks are off: AIM sends files over 5190, but 5190 is also AIM's
+ * (allowed) login and IM port.  A kernel block there would cut the allowed
+ * feature too, so such a port is left to payload classification. */
+static bool port_shared_with_allowed(const struct pg_policy *p,
+				     const struct pg_port_rule *pr)
+{
+	for (size_t i = 0; i < pg_port_rule_count; i++) {
+		const struct pg_port_rule *o = &pg_port_rules[i];
+		if (o == pr || o->l4proto != pr->l4proto || o->hi < pr->lo || o->lo > pr->hi)
+			continue;
+		if (!pg_policy_ports_enabled(p, o->system) ||
+		    pg_policy_action(p, o->system, o->feature) != PG_ACTION_BLOCK)
+			return true;
+	}
+	return false;
+}
+
 size_t pg_nft_portsets_from_policy(const struct pg_policy *p,
 				   struct pg_nft_portset *out, size_t max)
 {
@@ -50,7 +69,8 @@ size_t pg_nft_portsets_from_policy(const struct pg_policy *p,
 		if (!pr->block || !pg_system_is_policed(pr->system) ||
 		    (pr->l4proto != IPPROTO_TCP && pr->l4proto != IPPROTO_UDP) ||
 		    !pg_policy_ports_enabled(p, pr->system) ||
-		    pg_policy_action(p, pr->system, pr->feature) != PG_ACTION_BLOCK)
+		    pg_policy_action(p, pr->system, pr->feature) != PG_ACTION_BLOCK ||
+		    port_shared_with_allowed(p, pr))
 			continue;
 		for (size_t j = 0; j < n; j++) {
 			if (out[j].system == pr->system && out[j].feature == pr->feature &&
