@@ -87,6 +87,11 @@ struct pg_detector {
 	unsigned l4_mask;          /* PG_L4_TCP | PG_L4_UDP */
 	enum pg_detect_status (*fn)(const struct pg_detect_input *in,
 				    struct pg_detect_result *out);
+	/* Optional: a system whose wire format this detector recognises in
+	 * every case (no encrypted or mid-stream variant).  When it rules a
+	 * flow out while the flow's only evidence is that system's port, the
+	 * port hint is dropped: other software on 5222 is not XMPP. */
+	enum pg_system vetoes_port_of;
 };
 
 /* The detectors, in NULL-terminated lists, one list per family file:

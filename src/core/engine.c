@@ -392,6 +392,10 @@ static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 		enum pg_detect_status st = e->detectors[i]->fn(&in, &r);
 		if (st == PG_DETECT_NO) {
 			in_play &= ~(1ull << i);
+			const struct pg_detector *d = e->detectors[i];
+			if (d->vetoes_port_of && f->method == PG_METHOD_PORT &&
+			    f->system == d->vetoes_port_of)
+				set_class(f, PG_SYS_UNKNOWN, PG_FEAT_ANY, PG_METHOD_NONE, 0);
 		} else if (st == PG_DETECT_MATCH) {
 			consider(e, f, &r, now_s);
 			/* An ordinary protocol has said what it is: asking it
