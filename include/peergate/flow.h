@@ -53,6 +53,10 @@ struct pg_flow_config {
 	uint32_t max_flows;
 	uint32_t tcp_timeout_s;       /* idle timeout, established TCP */
 	uint32_t udp_timeout_s;
+	/* Optional: true for ports that name a service.  A flow first seen
+	 * mid-stream (no SYN) or over UDP, from a service port to a
+	 * non-service port, is taken to be a server's reply. */
+	bool (*is_service_port)(uint8_t l4proto, uint16_t port);
 };
 
 /* Called for each flow removed from the table (expiry, eviction, destroy)
@@ -73,7 +77,9 @@ void pg_flow_table_destroy(struct pg_flow_table *t);
 
 /* Finds the flow of pkt or creates it; sets *dir to the packet's direction
  * and *created when new.  The client is the sender of the first packet seen,
- * except that a SYN-ACK seen first makes its receiver the client.  Returns
+ * except that a SYN-ACK seen first makes its receiver the client, and a
+ * packet without SYN from a service port to another port (see
+ * is_service_port) makes its receiver the client.  Returns
  * NULL only when max_flows is 0. */
 struct pg_flow *pg_flow_lookup(struct pg_flow_table *t,
 			       const struct pg_packet *pkt, uint32_t now_s,

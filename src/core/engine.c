@@ -84,6 +84,15 @@ static void flow_ended(const struct pg_flow *flow, void *ctx)
 		e->cfg.on_flow_end(flow, e->cfg.cb_ctx);
 }
 
+/* Well-known ports and the port table's: the side holding one is the
+ * server when a flow is first seen mid-stream. */
+static bool is_service_port(uint8_t l4proto, uint16_t port)
+{
+	enum pg_system sys;
+	enum pg_feature feat;
+	return port < 1024 || pg_port_hint(l4proto, port, &sys, &feat);
+}
+
 static void add_list(struct pg_engine *e, const struct pg_detector *const *list,
 		     bool policed)
 {
@@ -116,6 +125,7 @@ struct pg_engine *pg_engine_create(const struct pg_engine_config *cfg,
 		.max_flows = cfg->max_flows,
 		.tcp_timeout_s = cfg->tcp_timeout_s,
 		.udp_timeout_s = cfg->udp_timeout_s,
+		.is_service_port = is_service_port,
 	};
 	e->flows = pg_flow_table_create(&fc, flow_ended, e);
 	e->dns = pg_dns_cache_create(cfg->dns_cache_entries ? cfg->dns_cache_entries : 1);

@@ -273,9 +273,14 @@ struct pg_flow *pg_flow_lookup(struct pg_flow_table *t,
 	memset(f, 0, sizeof(*f));
 
 	size_t alen = addr_len(pkt->family);
-	bool reversed = pkt->l4proto == IPPROTO_TCP &&
-			(pkt->tcp_flags & (PG_TCP_SYN | PG_TCP_ACK)) ==
-				(PG_TCP_SYN | PG_TCP_ACK);
+	bool reversed;
+	bool syn = pkt->l4proto == IPPROTO_TCP && (pkt->tcp_flags & PG_TCP_SYN);
+	if (syn)
+		reversed = (pkt->tcp_flags & PG_TCP_ACK) != 0;
+	else
+		reversed = t->cfg.is_service_port &&
+			   t->cfg.is_service_port(pkt->l4proto, pkt->sport) &&
+			   !t->cfg.is_service_port(pkt->l4proto, pkt->dport);
 	f->family = pkt->family;
 	f->l4proto = pkt->l4proto;
 	memcpy(f->client_addr, reversed ? pkt->dst : pkt->src, alen);

@@ -140,8 +140,37 @@ static void test_ipv6(void)
 	pg_flow_table_destroy(t);
 }
 
+static bool service(uint8_t proto, uint16_t port)
+{
+	(void)proto;
+	return port == 5050 || port < 1024;
+}
+
+/* A capture that starts mid-session: the server's packet comes first. */
+static void test_midstream(void)
+{
+	struct pg_flow_config cfg = {.max_flows = 8, .tcp_timeout_s = 100, .udp_timeout_s = 10,
+				     .is_service_port = service};
+	struct pg_flow_table *t = pg_flow_table_create(&cfg, NULL, NULL);
+	bool created;
+	enum pg_dir dir;
+	struct pg_packet p = mk(IPPROTO_TCP, 0x44b4d91e, 5050, 0xc0a80104, 2918, PG_TCP_ACK);
+	struct pg_flow *f = pg_flow_lookup(t, &p, 0, &dir, &created);
+	CHECK(created && dir == PG_DIR_S2C && f->server_port == 5050 && f->client_port == 2918);
+	/* a SYN decides regardless of ports */
+	struct pg_packet s = mk(IPPROTO_TCP, 0x0a000001, 5050, 0x0a000002, 40000, PG_TCP_SYN);
+	f = pg_flow_lookup(t, &s, 0, &dir, &created);
+	CHECK(created && dir == PG_DIR_C2S && f->client_port == 5050);
+	/* UDP reply from port 53 seen first */
+	struct pg_packet u = mk(IPPROTO_UDP, 0x0a000035, 53, 0x0a000002, 40001, 0);
+	f = pg_flow_lookup(t, &u, 0, &dir, &created);
+	CHECK(created && dir == PG_DIR_S2C && f->server_port == 53);
+	pg_flow_table_destroy(t);
+}
+
 int main(void)
 {
+	test_midstream();
 	test_directions();
 	test_lru_eviction();
 	test_timeouts();
