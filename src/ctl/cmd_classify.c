@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture.h"
+#include "peergate/capture.h"
 #include "commands.h"
 #include "peergate/engine.h"
 #include "peergate/hosts.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "capture.h"
+#include "peergate/capture.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
