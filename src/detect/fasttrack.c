@@ -38,8 +38,8 @@ static bool known_network(const uint8_t *p, size_t len)
 /* ------------------------------------------------------------------------ */
 /* HTTP transfers and push                                                  */
 
-/* "GIVE <push id>\r\n": the pushed peer connects back and names the
- * request; nothing but digits between. */
+/* "GIVE <push id>\r\n": a firewalled peer, asked by push, connects out and
+ * names itself; nothing but digits between. */
 static enum pg_detect_status give_line(const uint8_t *p, size_t len)
 {
 	if (len < 5)
@@ -188,7 +188,8 @@ static enum pg_detect_status ft_handshake(const struct pg_detect_input *in,
 	 * the name that followed the server's 8 bytes. */
 	if (c2s && in->c2s_packets == 2 && in->s2c_packets == 1) {
 		size_t name = in->payload_len;
-		if (cl - name != FT_CLIENT_HELLO || sl < FT_SERVER_HELLO || sl > FT_SERVER_HELLO + FT_MAX_NETNAME)
+		if (cl - name != FT_CLIENT_HELLO || sl < FT_SERVER_HELLO ||
+		    sl > FT_SERVER_HELLO + FT_MAX_NETNAME)
 			return PG_DETECT_NO;
 		if (sl > FT_SERVER_HELLO && name == sl - FT_SERVER_HELLO)
 			return pg_match(out, PG_SYS_FASTTRACK, PG_FEAT_NETWORK,

@@ -417,7 +417,7 @@ static void scan_cmds(const uint8_t *p, size_t len, struct msn_scan *s)
 	}
 }
 
-/* MSNFTP and the MSNP2P direct connection also open with fixed bytes. */
+/* The MSNP2P direct connection's first packet: length 4, then "foo\0". */
 static const uint8_t p2p_foo[8] = {0x04, 0x00, 0x00, 0x00, 'f', 'o', 'o', 0x00};
 
 static bool scan_buffer(const uint8_t *stream, size_t slen,

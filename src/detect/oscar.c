@@ -42,7 +42,7 @@ struct oscar_scan {
 	unsigned frames;         /* complete, well-formed frames */
 	unsigned seq_follow;     /* frames whose sequence number is prev + 1 */
 	bool bad;                /* framing broke */
-	bool hello;              /* ch1 version 1 without a login TLV */
+	bool hello;              /* server ch1: version 1 (its hello) */
 	bool signon_bare;        /* client ch1: version only */
 	bool signon_cookie;      /* client ch1: TLV 0x0006 login cookie (BOS) */
 	bool signon_login;       /* client ch1: TLV 0x0001 screen name */
@@ -50,7 +50,6 @@ struct oscar_scan {
 	bool snac_parsed;        /* a SNAC whose body parsed (screen name ...) */
 	bool auth_family;        /* SNAC family 0x0017 */
 	bool icq_family;         /* SNAC family 0x0015 */
-	bool toc_text;           /* ch2 TOC command text */
 	bool bos_families;       /* server ready lists ICBM: a BOS connection */
 	bool lists_icq;          /* ... and lists the ICQ family 0x0015 */
 	enum sn_kind self_sn;    /* the user's own screen name */
@@ -440,9 +439,7 @@ static bool scan_flaps(const uint8_t *p, size_t len, bool toc,
 			ok = scan_signon(b, flen, from_client, s);
 			break;
 		case 2:
-			if (toc && toc_text(b, flen))
-				s->toc_text = true;
-			else
+			if (!(toc && toc_text(b, flen)))
 				scan_snac(b, flen, s);
 			ok = flen >= SNAC_HDR || (toc && flen > 0);
 			break;
@@ -481,7 +478,6 @@ static void merge_scan(struct oscar_scan *a, const struct oscar_scan *b)
 	a->snac_parsed |= b->snac_parsed;
 	a->auth_family |= b->auth_family;
 	a->icq_family |= b->icq_family;
-	a->toc_text |= b->toc_text;
 	a->bos_families |= b->bos_families;
 	a->lists_icq |= b->lists_icq;
 	note_sn(&a->self_sn, b->self_sn);
@@ -754,6 +750,65 @@ const struct pg_detector pg_detector_oscar_peer = {
 	.name = "oscar-peer",
 	.l4_mask = PG_L4_TCP,
 	.fn = detect_oscar_peer,
+};
+
+/* ------------------------------------------------------------------------ */
+/* OSCAR over HTTP: the clients' HTTP proxy mode ("GET http://aimhttp.oscar.
+ * aol.com/hello", signatures.md 2.5 and 3.1) wraps FLAP in HTTP bodies.    */
+
+/* The proxy-mode host, as an absolute target's authority or a Host value;
+ * a ":port" may follow. */
+static enum pg_system oscar_http_host(const uint8_t *h, size_t hl)
+{
+	static const struct {
+		const char *name;
+		enum pg_system sys;
+	} hosts[] = {
+		{"aimhttp.oscar.aol.com", PG_SYS_AIM},
+		{"http.proxy.icq.com", PG_SYS_ICQ},
+	};
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		size_t n = strlen(hosts[i].name);
+		if (hl >= n && pg_bytes_prefix_ci(h, hl, hosts[i].name) &&
+		    (hl == n || h[n] == ':' || h[n] == '/'))
+			return hosts[i].sys;
+	}
+	return PG_SYS_UNKNOWN;
+}
+
+static enum pg_detect_status detect_oscar_http(const struct pg_detect_input *in,
+					       struct pg_detect_result *out)
+{
+	/* The client's request names the host; a server packet re-reads it. */
+	const uint8_t *p = in->dir == PG_DIR_C2S ? in->stream : in->other_stream;
+	size_t len = in->dir == PG_DIR_C2S ? in->stream_len : in->other_len;
+	struct pg_paper_request rq;
+
+	if (len == 0)
+		return pg_paper_early(in) ? PG_DETECT_MAYBE : PG_DETECT_NO;
+	if (!pg_paper_http_request(p, len, &rq))
+		return pg_paper_http_pending(p, len) ? PG_DETECT_MAYBE
+						     : PG_DETECT_NO;
+	enum pg_system sys = PG_SYS_UNKNOWN;
+	if (pg_bytes_prefix_ci(rq.target, rq.target_len, "http://"))
+		sys = oscar_http_host(rq.target + 7, rq.target_len - 7);
+	size_t hend = pg_paper_header_end(p, len);
+	const uint8_t *v;
+	size_t vl;
+	if (sys == PG_SYS_UNKNOWN &&
+	    pg_http_header(p, hend ? hend : len, "Host", &v, &vl))
+		sys = oscar_http_host(v, vl);
+	if (sys != PG_SYS_UNKNOWN) {
+		pg_paper_set_host(p, hend ? hend : len, out);
+		return pg_match(out, sys, PG_FEAT_HTTP_TUNNEL, PG_CONF_STRONG);
+	}
+	return hend || len >= 4096 ? PG_DETECT_NO : PG_DETECT_MAYBE;
+}
+
+const struct pg_detector pg_detector_oscar_http = {
+	.name = "oscar-http",
+	.l4_mask = PG_L4_TCP,
+	.fn = detect_oscar_http,
 };
 
 /* ------------------------------------------------------------------------ */

@@ -14,6 +14,7 @@ const struct pg_detector *const pg_detectors_paper[] = {
 	&pg_detector_gnutella,
 	&pg_detector_fasttrack,
 	&pg_detector_msn_http,
+	&pg_detector_oscar_http,
 	&pg_detector_yahoo_side,
 	&pg_detector_gnutella_udp,
 	&pg_detector_icq_udp,

@@ -17,6 +17,7 @@
 /* oscar.c */
 extern const struct pg_detector pg_detector_oscar;       /* FLAP, TOC */
 extern const struct pg_detector pg_detector_oscar_peer;  /* OFT, ODC, proxy */
+extern const struct pg_detector pg_detector_oscar_http;  /* HTTP proxy mode */
 extern const struct pg_detector pg_detector_icq_udp;     /* ICQ v5 */
 /* msn.c */
 extern const struct pg_detector pg_detector_msn;         /* MSNP, MSNFTP, P2P */

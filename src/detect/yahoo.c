@@ -146,7 +146,9 @@ static void ymsg_walk(const uint8_t *p, size_t len, struct ymsg_scan *s)
 		uint16_t ver = pg_be16(h + 4);
 		size_t blen = pg_be16(h + 8);
 		uint16_t svc = pg_be16(h + 10);
-		if (ver == 0 || ver > 0x7f || svc == 0 || svc > 0x1ff) {
+		/* Versions ran up to the low twenties; services up to
+		 * 0x2EA (libymsg.h). */
+		if (ver == 0 || ver > 0x7f || svc == 0 || svc > 0x3ff) {
 			s->bad = true;
 			return;
 		}

@@ -273,6 +273,28 @@ static void test_icq_udp(void)
 		      bad2, PG_DETECT_NO);
 }
 
+static void test_http(void)
+{
+	/* The clients' HTTP proxy mode (signatures.md 2.5, 3.1). */
+	const struct pg_step aim[] = {
+		{C2S, NULL, "GET http://aimhttp.oscar.aol.com/hello HTTP/1.0\r\n"
+			    "User-Agent: AIM/30 (Mozilla 1.24b; Windows; I; 32-bit)\r\n"
+			    "Host: aimhttp.oscar.aol.com\r\n\r\n"},
+	};
+	EXPECT_CLASS("aim http proxy", &pg_detector_oscar_http, TCP, 40000, 80,
+		     aim, PG_SYS_AIM, PG_FEAT_HTTP_TUNNEL, PG_CONF_STRONG, 0);
+	const struct pg_step icq[] = {
+		{C2S, NULL, "GET /hello HTTP/1.1\r\nHost: http.proxy.icq.com:443\r\n\r\n"},
+	};
+	EXPECT_CLASS("icq http proxy", &pg_detector_oscar_http, TCP, 40000, 443,
+		     icq, PG_SYS_ICQ, PG_FEAT_HTTP_TUNNEL, PG_CONF_STRONG, 0);
+	const struct pg_step other[] = {
+		{C2S, NULL, "GET /hello HTTP/1.1\r\nHost: aimhttp.oscar.aol.com.example.org\r\n\r\n"},
+	};
+	EXPECT_STATUS("other host", &pg_detector_oscar_http, TCP, 40000, 80,
+		      other, PG_DETECT_NO);
+}
+
 static void test_near_misses(void)
 {
 	/* 0x2A and channel 2, but the frame's length runs past the data and
@@ -353,6 +375,7 @@ int main(void)
 	test_login();
 	test_peer();
 	test_icq_udp();
+	test_http();
 	test_near_misses();
 	test_negatives();
 	return pg_test_summary("test_detect_oscar");
