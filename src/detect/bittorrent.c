@@ -4,8 +4,11 @@
  * DHT (KRPC), UDP trackers, Local Service Discovery and uTP over UDP.
  *
  * Feature mapping (taxonomy contract): DHT, trackers and LSD are the
- * `network` the swarm is found through; peer wire and uTP carry the
- * `download` itself.
+ * `network` the swarm is found through; peer wire, uTP, web seeds and
+ * BitTorrent Sync ("BSYNC\0" peers) carry the `download` itself.
+ * Message Stream Encryption has no plaintext: a connection whose openings
+ * have MSE's sizes stays in play in case a plaintext handshake follows (as
+ * in bittorrent_tcp_miss), but is never matched on its own.
  *
  * References: BEP 3 (peer wire), BEP 5 (DHT), BEP 14 (LSD), BEP 15 (UDP
  * tracker), BEP 29 (uTP), BEP 10 (extension protocol); see

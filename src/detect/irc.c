@@ -368,4 +368,5 @@ const struct pg_detector pg_detector_irc = {
 	.name = "irc",
 	.l4_mask = PG_L4_TCP,
 	.fn = irc_detect,
+	.vetoes_port_of = PG_SYS_IRC,
 };

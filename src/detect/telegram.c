@@ -113,6 +113,11 @@ static void aes256_encrypt_block(const uint8_t key[32], const uint8_t in[16],
 
 /* ---- MTProto over TCP -------------------------------------------------- */
 
+/* A connection's first MTProto message (a key exchange, or a resumed
+ * session's first request) is well under this; waiting for more than an
+ * inspection buffer holds would only stall. */
+enum { TG_MAX_FIRST = 4096 };
+
 enum {
 	TG_TAG_ABRIDGED = 0xefefefefu,
 	TG_TAG_INTERMEDIATE = 0xeeeeeeeeu,
@@ -227,7 +232,7 @@ static struct tg_verdict tg_tcp_client(const uint8_t *s, size_t n)
 		if (plen < 24)
 			return tgv(PG_DETECT_NO, 0);
 		if (n < hdr + plen)
-			return tgv(plen <= 65536 ? PG_DETECT_MAYBE : PG_DETECT_NO, 0);
+			return tgv(plen <= TG_MAX_FIRST ? PG_DETECT_MAYBE : PG_DETECT_NO, 0);
 		if (tg_plain_message(s + hdr, plen, 0))
 			return tgv(PG_DETECT_MATCH, PG_CONF_STRONG);
 		if (tg_encrypted_message(s + hdr, plen, 0))
@@ -248,7 +253,7 @@ static struct tg_verdict tg_tcp_client(const uint8_t *s, size_t n)
 		if (plen < 24 || plen > 1 << 20)
 			return tgv(PG_DETECT_NO, 0);
 		if (n < 8 + plen)
-			return tgv(plen <= 65536 ? PG_DETECT_MAYBE : PG_DETECT_NO, 0);
+			return tgv(plen <= TG_MAX_FIRST ? PG_DETECT_MAYBE : PG_DETECT_NO, 0);
 		size_t slack = b == 0xdd ? 15 : 0;
 		if (tg_plain_message(s + 8, plen, slack) ||
 		    tg_encrypted_message(s + 8, plen, slack))
@@ -264,7 +269,7 @@ not_tagged:
 	/* full: length, sequence number 0, payload, CRC32 */
 	if (n >= 4) {
 		size_t tlen = pg_le32(s);
-		if (tlen >= 12 + 24 && tlen <= 65536 && tlen % 4 == 0 &&
+		if (tlen >= 12 + 24 && tlen <= TG_MAX_FIRST && tlen % 4 == 0 &&
 		    (n < 8 || pg_le32(s + 4) == 0)) {
 			if (n < tlen)
 				return tgv(PG_DETECT_MAYBE, 0);

@@ -251,4 +251,5 @@ const struct pg_detector pg_detector_xmpp = {
 	.name = "xmpp",
 	.l4_mask = PG_L4_TCP,
 	.fn = xmpp_detect,
+	.vetoes_port_of = PG_SYS_XMPP,
 };

@@ -234,6 +234,17 @@ static void test_utp(void)
 			PG_SYS_BITTORRENT, PG_FEAT_DOWNLOAD, PG_CONF_WEAK, &r);
 	CHECK(r.result.confidence < PG_CONF_DECIDE);
 
+	/* Frames 87-89 of the same file: a uTP-only exchange on loopback
+	 * (SYN, STATE, DATA "fbla\n"): nDPI's second BitTorrent flow. */
+	const struct pg_step lo[] = {
+		C2S_HEX("41004567ed639296000000000010000023c60000"),
+		S2C_HEX("21004567ed6393410000000000100000456723c6"),
+		C2S_HEX("01004568ed7a591d000000a70010000023c74566626c610a"),
+	};
+	mc_expect_match("utp loopback", btu, UDP, 49861, 33333, lo, 3,
+			PG_SYS_BITTORRENT, PG_FEAT_DOWNLOAD, PG_CONF_WEAK, &r);
+	CHECK(r.matched_at == 1);
+
 	/* Frame 5 (cut after the handshake): uTP DATA carrying the peer-wire
 	 * handshake. */
 	const struct pg_step data[] = {C2S_HEX(

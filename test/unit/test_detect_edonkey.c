@@ -103,6 +103,12 @@ static void test_udp(void)
 		"0f1e2d3c4b5a69788796a5b4c3d2e1f0")};
 	mc_expect_match("kad2 req", ed, UDP, 4672, 4672, kreq, 1, PG_SYS_EDONKEY,
 			PG_FEAT_NETWORK, PG_CONF_STRONG, &r);
+	/* msn/ws_Sanaullah.pcap frame 1214: a real Kad 1 KADEMLIA_REQ (type
+	 * 2) sent to a campus host on a random port. */
+	const struct pg_step kad1[] = {C2S_HEX(
+		"e420023a47ca64e601142cc8620d692891589e5b237d6d06e5a85dd9c5a1b7e721d228")};
+	mc_expect_match("kad1 req (Sanaullah)", ed, UDP, 37497, 24293, kad1, 1,
+			PG_SYS_EDONKEY, PG_FEAT_NETWORK, PG_CONF_STRONG, &r);
 	const struct pg_step kreq_short[] = {C2S_HEX(
 		"e4210b" "00112233445566778899aabbccddeeff"
 		"0f1e2d3c4b5a69788796a5b4c3d2e1")};
