@@ -21,6 +21,14 @@ enum pg_flow_state {
 	PG_FLOW_DECIDED,          /* class final: no more inspection */
 };
 
+/* pg_flow.flags bits set by the engine. */
+enum {
+	/* A decided IM control flow (AIM/ICQ BOS, MSN, Yahoo, IRC, XMPP) that
+	 * is still read for announced peer connections (rendezvous, invites,
+	 * DCC offers), so it must not be offloaded while allowed. */
+	PG_FLOW_WATCH = 1u << 0,
+};
+
 /* Fixed per-flow state; detector scratch lives in the engine's side pool. */
 struct pg_flow {
 	uint8_t client_addr[16];
@@ -36,7 +44,7 @@ struct pg_flow {
 	uint8_t confidence;
 	uint8_t action;           /* owner-defined (policy verdict) */
 	uint8_t payload_pkts[2];  /* inspected payload packets per direction (saturating) */
-	uint8_t flags;            /* owner-defined */
+	uint8_t flags;            /* PG_FLOW_* */
 	uint8_t reserved;
 	uint32_t id;              /* creation order, for stable output */
 	uint32_t inspect_slot;    /* engine side-pool slot + 1, 0 = none */

@@ -16,7 +16,12 @@
 #include "peergate/expect.h"
 #include "peergate/ports.h"
 
-enum { MAX_DETECTORS = 64 };
+enum {
+	MAX_DETECTORS = 64,
+	/* A watched control flow is read for announcements up to this many
+	 * packets, then released to the kernel like any other. */
+	WATCH_MAX_PACKETS = 20000,
+};
 
 /* Side state of a flow under inspection.  Lives in a preallocated pool so
  * the fixed flow entry stays small; flows beyond the pool are inspected
@@ -202,11 +207,32 @@ static void set_class(struct pg_flow *f, enum pg_system sys, enum pg_feature fea
 	f->confidence = conf;
 }
 
+/* The IM systems whose sessions announce peer connections mid-session. */
+static bool announces_peers(enum pg_system sys)
+{
+	switch (sys) {
+	case PG_SYS_AIM:
+	case PG_SYS_ICQ:
+	case PG_SYS_MSN:
+	case PG_SYS_YAHOO:
+	case PG_SYS_IRC:
+	case PG_SYS_XMPP:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void decide(struct pg_engine *e, struct pg_flow *f, struct pg_packet_result *out)
 {
 	if (f->state == PG_FLOW_DECIDED)
 		return;
 	f->state = PG_FLOW_DECIDED;
+	if (announces_peers(f->system) && f->method != PG_METHOD_PORT &&
+	    f->method != PG_METHOD_CORRELATION &&
+	    (f->feature == PG_FEAT_IM || f->feature == PG_FEAT_LOGIN ||
+	     f->feature == PG_FEAT_ANY || f->feature == PG_FEAT_CHAT))
+		f->flags |= PG_FLOW_WATCH;
 	release_slot(e, f);
 	e->stats.decided++;
 	out->just_decided = true;
@@ -231,7 +257,11 @@ static void classify_new_flow(struct pg_engine *e, struct pg_flow *f,
 	if (pg_expect_match(e->expect, f->family, f->server_addr, f->server_port,
 			    now_s, &x)) {
 		set_class(f, x.system, x.feature, PG_METHOD_CORRELATION, PG_CONF_STRONG);
-		decide(e, f, out);
+		/* An announcement that named no feature (an MSN ACCEPT carries
+		 * the address, the INVITE before it the application) leaves the
+		 * first payload packet a chance to say which feature it is. */
+		if (x.feature != PG_FEAT_ANY)
+			decide(e, f, out);
 		return;
 	}
 	char name[256];
@@ -429,6 +459,45 @@ static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 		decide(e, f, out);
 }
 
+/* A decided control flow: only announcements are of interest now.  The
+ * detectors see each packet on its own (no reassembly buffer is kept for
+ * decided flows). */
+static void watch(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
+		  const struct pg_packet *p, uint32_t now_s)
+{
+	if ((uint64_t)f->packets[0] + f->packets[1] > WATCH_MAX_PACKETS) {
+		f->flags &= (uint8_t)~PG_FLOW_WATCH;
+		return;
+	}
+	unsigned mask = p->l4proto == IPPROTO_TCP ? PG_L4_TCP : PG_L4_UDP;
+	struct pg_detect_input in = {
+		.l4proto = p->l4proto,
+		.family = f->family,
+		.dir = dir,
+		.client_port = f->client_port,
+		.server_port = f->server_port,
+		.client_addr = f->client_addr,
+		.server_addr = f->server_addr,
+		.index = f->payload_pkts[dir],
+		.payload = p->payload,
+		.payload_len = p->payload_len,
+		.stream = p->payload,
+		.stream_len = p->payload_len,
+		.c2s_packets = f->payload_pkts[PG_DIR_C2S],
+		.s2c_packets = f->payload_pkts[PG_DIR_S2C],
+	};
+	for (unsigned i = 0; i < e->ndetectors; i++) {
+		if (!(e->policed_mask >> i & 1) || !(e->detectors[i]->l4_mask & mask))
+			continue;
+		struct pg_detect_result r;
+		memset(&r, 0, sizeof(r));
+		if (e->detectors[i]->fn(&in, &r) == PG_DETECT_MATCH && r.expect.family) {
+			pg_expect_add(e->expect, &r.expect, now_s);
+			e->stats.expectations++;
+		}
+	}
+}
+
 enum pg_engine_status pg_engine_packet(struct pg_engine *e, const uint8_t *ip,
 				       size_t len, uint64_t now_ms,
 				       struct pg_packet_result *out)
@@ -468,8 +537,12 @@ enum pg_engine_status pg_engine_packet(struct pg_engine *e, const uint8_t *ip,
 	f->bytes[dir] += p.ip_len;
 	if (created)
 		classify_new_flow(e, f, now_s, out);
-	if (f->state != PG_FLOW_DECIDED && p.payload_len > 0)
-		inspect(e, f, dir, &p, now_s, out);
+	if (p.payload_len > 0) {
+		if (f->state != PG_FLOW_DECIDED)
+			inspect(e, f, dir, &p, now_s, out);
+		else if (f->flags & PG_FLOW_WATCH)
+			watch(e, f, dir, &p, now_s);
+	}
 	return PG_ENGINE_TRACKED;
 }
 

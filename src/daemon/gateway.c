@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,13 +18,21 @@
 
 enum { MAX_QUEUES = 16, MAX_PORTSETS = 64 };
 
+/* After a failed pg_nft_dyn_block, no new attempt for this long: a full
+ * set or a missing table does not heal from one packet to the next, and
+ * under a flood every attempt would add a netlink round trip to each
+ * queued packet.  Meanwhile blocked flows get per-packet verdicts. */
+enum { DYN_BLOCK_HOLDOFF_MS = 1000 };
+
 struct engine_counters {
 	uint64_t queued;
 	uint64_t inspect_accepted;   /* undecided flows: accepted, still inspected */
 	uint64_t exception_accepted;
+	uint64_t watch_accepted;     /* watched IM control flows: accepted unstamped */
 	uint64_t not_tracked;        /* malformed / fragments / not TCP-UDP: accepted */
 	uint64_t reloads, reload_failures;
 	uint64_t ct_marks_cleared, ct_clear_failures;
+	uint64_t dyn_blocks, dyn_block_failures;   /* kernel blocked-flow sets */
 };
 
 struct pg_gateway {
@@ -36,6 +45,9 @@ struct pg_gateway {
 	bool has_ct;                 /* verdicts can carry a ct mark */
 	bool rules_applied;
 	enum pg_nft_queue_kind queue_kind;
+	struct pg_nft_dyn *dyn;      /* blocked-flow sets; NULL: rules not managed */
+	uint64_t dyn_holdoff_until;  /* ms: no pg_nft_dyn_block before this */
+	bool dyn_failing;            /* the last attempt failed (logged once) */
 	uint32_t mark_mask;
 	struct pg_verdict_stats vstats;
 	struct engine_counters ec;
@@ -117,6 +129,13 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 	g->has_ct = g->nqueues && pg_nfq_has_ct(g->queues[0]);
 	if (o->manage_rules && apply_rules(g, g->policy, stderr) < 0)
 		goto fail;
+	/* The blocked-flow sets live in our table, so only with it.  Without
+	 * the socket blocked flows still get their per-packet verdicts. */
+	if (g->rules_applied) {
+		g->dyn = pg_nft_dyn_open(err, sizeof(err));
+		if (!g->dyn)
+			fprintf(stderr, "peergated: no blocked-flow sets: %s\n", err);
+	}
 	fprintf(stderr, "peergated: policy %s loaded; %u queue(s) from %u; "
 		"verdict stamping via %s; table inet %s %s (queue: %s)\n",
 		o->policy_path, g->nqueues, s->queue_first,
@@ -138,6 +157,7 @@ void pg_gateway_close(struct pg_gateway *g, bool keep_rules)
 		fprintf(stderr, "peergated: cannot remove the table: %s\n", err);
 	for (unsigned i = 0; i < g->nqueues; i++)
 		pg_nfq_close(g->queues[i]);
+	pg_nft_dyn_close(g->dyn);
 	pg_engine_destroy(g->engine);
 	pg_host_rules_destroy(g->hosts);
 	pg_policy_destroy(g->policy);
@@ -154,7 +174,9 @@ int pg_gateway_fds(const struct pg_gateway *g, int *fds, int max)
 
 static enum pg_action flow_action(const struct pg_gateway *g, const struct pg_flow *f)
 {
-	if (pg_policy_exception_allow(g->policy, f->family, f->client_addr, f->server_addr))
+	/* Inspect wins over allow, as in the kernel's exceptions chain. */
+	if (pg_policy_exception_allow(g->policy, f->family, f->client_addr, f->server_addr) &&
+	    !pg_policy_exception_inspect(g->policy, f->family, f->client_addr, f->server_addr))
 		return PG_ACTION_ALLOW;
 	return pg_policy_action(g->policy, f->system, f->feature);
 }
@@ -171,16 +193,56 @@ static void log_flow(const struct pg_flow *f, enum pg_action a)
 		pg_method_name(f->method));
 }
 
+/* A blocked flow whose conntrack entry may never be confirmed also goes
+ * into the kernel's blocked-flow set: its REPEAT stamp lives in that entry
+ * and dies with it when the packet is dropped, so every later packet of
+ * the flow would be queued again.  UDP: any blocked packet that reaches us
+ * (the first of its flow, or proof that the stamp did not hold).  TCP:
+ * only a flow blocked on the packet that created it (its SYN dropped or
+ * reset before the entry was confirmed); later TCP packets carry a
+ * confirmed entry, where the stamp holds. */
+static void dyn_block(struct pg_gateway *g, const struct pg_flow *f,
+		      const struct pg_packet_result *r, uint64_t now)
+{
+	const struct pg_engine_settings *s = pg_policy_engine(g->policy);
+	bool udp = f->l4proto == IPPROTO_UDP;
+	uint64_t timeout_ms = (uint64_t)(udp ? s->udp_timeout_s : s->tcp_timeout_s) * 1000u;
+	char err[256];
+
+	if (!g->dyn || now < g->dyn_holdoff_until ||
+	    !(udp || (f->l4proto == IPPROTO_TCP && r->created && r->just_decided)))
+		return;
+	/* As long as the daemon would remember the idle flow. */
+	if (timeout_ms > UINT32_MAX)
+		timeout_ms = UINT32_MAX;
+	if (pg_nft_dyn_block(g->dyn, f->family, f->l4proto, f->client_addr, f->client_port,
+			     f->server_addr, f->server_port, (uint32_t)timeout_ms,
+			     err, sizeof(err)) == 0) {
+		g->ec.dyn_blocks++;
+		if (g->dyn_failing)
+			fprintf(stderr, "peergated: blocked-flow sets take flows again\n");
+		g->dyn_failing = false;
+	} else {
+		g->ec.dyn_block_failures++;
+		g->dyn_holdoff_until = now + DYN_BLOCK_HOLDOFF_MS;
+		if (!g->dyn_failing)
+			fprintf(stderr, "peergated: cannot add a blocked flow to the kernel set: %s; "
+				"per-packet verdicts until it works again\n", err);
+		g->dyn_failing = true;
+	}
+}
+
 /* The verdict for one queued packet.  Exactly one verdict leaves here; any
  * path that cannot classify accepts. */
 static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_verdict *v)
 {
 	struct pg_gateway *g = ctx;
 	struct pg_packet_result r;
+	uint64_t now = now_ms();
 
 	g->ec.queued++;
 	v->kind = PG_NFQ_ACCEPT;
-	if (pg_engine_packet(g->engine, pkt->data, pkt->len, now_ms(), &r) != PG_ENGINE_TRACKED) {
+	if (pg_engine_packet(g->engine, pkt->data, pkt->len, now, &r) != PG_ENGINE_TRACKED) {
 		g->ec.not_tracked++;
 		return true;
 	}
@@ -197,6 +259,15 @@ static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_
 		if (a != PG_ACTION_ALLOW || g->opt.verbose)
 			log_flow(f, a);
 	}
+	if (a != PG_ACTION_BLOCK && (f->flags & PG_FLOW_WATCH)) {
+		/* An allowed IM control flow stays in user space (unstamped)
+		 * while the engine reads it for announced peer connections;
+		 * such sessions carry few packets. */
+		c->packets_accepted++;
+		c->bytes_accepted += pkt->orig_len;
+		g->ec.watch_accepted++;
+		return true;
+	}
 	enum pg_mark_code code = PG_MARK_ACCEPT;
 	if (a == PG_ACTION_BLOCK) {
 		bool reset = f->l4proto == IPPROTO_TCP &&
@@ -204,6 +275,9 @@ static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_
 		code = reset ? PG_MARK_BLOCK : PG_MARK_DROP;
 		c->packets_dropped++;
 		c->bytes_dropped += pkt->orig_len;
+		/* Before the verdict, so that the flow's next packet already
+		 * meets the set. */
+		dyn_block(g, f, &r, now);
 	} else {
 		c->packets_accepted++;
 		c->bytes_accepted += pkt->orig_len;
@@ -325,23 +399,27 @@ void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 		",\"engine\":{\"queued\":%llu,\"verdicts\":%llu,\"verdict_errors\":%llu,"
 		"\"send_errors\":%llu,\"enobufs\":%llu,\"truncated\":%llu,"
 		"\"malformed\":%llu,\"fragments\":%llu,\"not_tracked\":%llu,"
-		"\"inspect_accepted\":%llu,\"exception_accepted\":%llu,"
+		"\"inspect_accepted\":%llu,\"exception_accepted\":%llu,\"watch_accepted\":%llu,"
 		"\"flows_tracked\":%u,\"flows_created\":%llu,\"flows_evicted\":%llu,"
 		"\"flows_expired\":%llu,\"flows_decided\":%llu,\"dns_learned\":%llu,"
 		"\"expectations\":%llu,\"reloads\":%llu,\"reload_failures\":%llu,"
-		"\"ct_marks_cleared\":%llu,\"ct_clear_failures\":%llu}",
+		"\"ct_marks_cleared\":%llu,\"ct_clear_failures\":%llu,"
+		"\"dyn_blocks\":%llu,\"dyn_block_failures\":%llu}",
 		(unsigned long long)g->ec.queued, (unsigned long long)q.verdicts,
 		(unsigned long long)q.verdict_errors, (unsigned long long)q.send_errors,
 		(unsigned long long)q.enobufs, (unsigned long long)q.truncated,
 		(unsigned long long)es.malformed, (unsigned long long)es.fragments,
 		(unsigned long long)es.not_tracked, (unsigned long long)g->ec.inspect_accepted,
-		(unsigned long long)g->ec.exception_accepted, es.flows.active,
+		(unsigned long long)g->ec.exception_accepted,
+		(unsigned long long)g->ec.watch_accepted, es.flows.active,
 		(unsigned long long)es.flows.created, (unsigned long long)es.flows.evicted,
 		(unsigned long long)es.flows.expired, (unsigned long long)es.decided,
 		(unsigned long long)es.dns_learned, (unsigned long long)es.expectations,
 		(unsigned long long)g->ec.reloads, (unsigned long long)g->ec.reload_failures,
 		(unsigned long long)g->ec.ct_marks_cleared,
-		(unsigned long long)g->ec.ct_clear_failures);
+		(unsigned long long)g->ec.ct_clear_failures,
+		(unsigned long long)g->ec.dyn_blocks,
+		(unsigned long long)g->ec.dyn_block_failures);
 
 	struct pg_nft_counter kc[128];
 	char err[256];
