@@ -60,8 +60,12 @@ static const char *l4_name(uint8_t proto)
 	return proto == 6 ? "tcp" : "udp";
 }
 
+/* The verdict the gateway would give: a flow still under inspection when it
+ * ended was never stamped, so every one of its packets was accepted. */
 static const char *verdict_of(const struct classify_opts *o, const struct pg_flow *f)
 {
+	if (f->state != PG_FLOW_DECIDED)
+		return "accept";
 	if (pg_policy_exception_allow(o->policy, f->family, f->client_addr, f->server_addr))
 		return "accept";
 	return pg_policy_action(o->policy, f->system, f->feature) == PG_ACTION_BLOCK ?
@@ -83,11 +87,12 @@ static void print_flow(const struct classify_opts *o, const char *file,
 		printf(",\"l4\":\"%s\",\"client\":\"%s\",\"server\":\"%s\","
 		       "\"system\":\"%s\",\"feature\":\"%s\",\"method\":\"%s\","
 		       "\"confidence\":%u,\"packets\":%llu,\"bytes\":%llu,"
-		       "\"packets_c2s\":%u,\"packets_s2c\":%u",
+		       "\"packets_c2s\":%u,\"packets_s2c\":%u,\"decided\":%s",
 		       l4_name(f->l4proto), client, server, pg_system_name(f->system),
 		       pg_feature_name(f->feature), pg_method_name(f->method),
 		       f->confidence, (unsigned long long)packets,
-		       (unsigned long long)bytes, f->packets[0], f->packets[1]);
+		       (unsigned long long)bytes, f->packets[0], f->packets[1],
+		       f->state == PG_FLOW_DECIDED ? "true" : "false");
 		if (o->verdicts)
 			printf(",\"verdict\":\"%s\"", verdict_of(o, f));
 		printf("}\n");
