@@ -72,6 +72,11 @@ struct pg_detect_result {
 	const char *host;
 	size_t host_len;
 	struct pg_expectation expect;
+	/* Room for a host name a detector had to decode (QUIC's SNI is only in
+	 * decrypted bytes): host may point here.  Kept last: the engine clears
+	 * the fields before it, not this buffer, between calls. */
+#define PG_DETECT_HOST_BUF 256
+	char host_buf[PG_DETECT_HOST_BUF];
 };
 
 enum pg_detect_status {

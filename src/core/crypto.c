@@ -74,6 +74,84 @@ static const uint8_t aes_sbox[256] = {
 	0x41, 0x99, 0x2d, 0x0f, 0xb0, 0x54, 0xbb, 0x16,
 };
 
+/* SubBytes and MixColumns for one input byte (the table formulation
+ * the Rijndael designers describe): bytes {02}*S[x], S[x], S[x], {03}*S[x] as the rows 0-3 of a
+ * column, row 0 in the low byte.  Generated from aes_sbox. */
+static const uint32_t aes_t0[256] = {
+	0xa56363c6, 0x847c7cf8, 0x997777ee, 0x8d7b7bf6,
+	0x0df2f2ff, 0xbd6b6bd6, 0xb16f6fde, 0x54c5c591,
+	0x50303060, 0x03010102, 0xa96767ce, 0x7d2b2b56,
+	0x19fefee7, 0x62d7d7b5, 0xe6abab4d, 0x9a7676ec,
+	0x45caca8f, 0x9d82821f, 0x40c9c989, 0x877d7dfa,
+	0x15fafaef, 0xeb5959b2, 0xc947478e, 0x0bf0f0fb,
+	0xecadad41, 0x67d4d4b3, 0xfda2a25f, 0xeaafaf45,
+	0xbf9c9c23, 0xf7a4a453, 0x967272e4, 0x5bc0c09b,
+	0xc2b7b775, 0x1cfdfde1, 0xae93933d, 0x6a26264c,
+	0x5a36366c, 0x413f3f7e, 0x02f7f7f5, 0x4fcccc83,
+	0x5c343468, 0xf4a5a551, 0x34e5e5d1, 0x08f1f1f9,
+	0x937171e2, 0x73d8d8ab, 0x53313162, 0x3f15152a,
+	0x0c040408, 0x52c7c795, 0x65232346, 0x5ec3c39d,
+	0x28181830, 0xa1969637, 0x0f05050a, 0xb59a9a2f,
+	0x0907070e, 0x36121224, 0x9b80801b, 0x3de2e2df,
+	0x26ebebcd, 0x6927274e, 0xcdb2b27f, 0x9f7575ea,
+	0x1b090912, 0x9e83831d, 0x742c2c58, 0x2e1a1a34,
+	0x2d1b1b36, 0xb26e6edc, 0xee5a5ab4, 0xfba0a05b,
+	0xf65252a4, 0x4d3b3b76, 0x61d6d6b7, 0xceb3b37d,
+	0x7b292952, 0x3ee3e3dd, 0x712f2f5e, 0x97848413,
+	0xf55353a6, 0x68d1d1b9, 0x00000000, 0x2cededc1,
+	0x60202040, 0x1ffcfce3, 0xc8b1b179, 0xed5b5bb6,
+	0xbe6a6ad4, 0x46cbcb8d, 0xd9bebe67, 0x4b393972,
+	0xde4a4a94, 0xd44c4c98, 0xe85858b0, 0x4acfcf85,
+	0x6bd0d0bb, 0x2aefefc5, 0xe5aaaa4f, 0x16fbfbed,
+	0xc5434386, 0xd74d4d9a, 0x55333366, 0x94858511,
+	0xcf45458a, 0x10f9f9e9, 0x06020204, 0x817f7ffe,
+	0xf05050a0, 0x443c3c78, 0xba9f9f25, 0xe3a8a84b,
+	0xf35151a2, 0xfea3a35d, 0xc0404080, 0x8a8f8f05,
+	0xad92923f, 0xbc9d9d21, 0x48383870, 0x04f5f5f1,
+	0xdfbcbc63, 0xc1b6b677, 0x75dadaaf, 0x63212142,
+	0x30101020, 0x1affffe5, 0x0ef3f3fd, 0x6dd2d2bf,
+	0x4ccdcd81, 0x140c0c18, 0x35131326, 0x2fececc3,
+	0xe15f5fbe, 0xa2979735, 0xcc444488, 0x3917172e,
+	0x57c4c493, 0xf2a7a755, 0x827e7efc, 0x473d3d7a,
+	0xac6464c8, 0xe75d5dba, 0x2b191932, 0x957373e6,
+	0xa06060c0, 0x98818119, 0xd14f4f9e, 0x7fdcdca3,
+	0x66222244, 0x7e2a2a54, 0xab90903b, 0x8388880b,
+	0xca46468c, 0x29eeeec7, 0xd3b8b86b, 0x3c141428,
+	0x79dedea7, 0xe25e5ebc, 0x1d0b0b16, 0x76dbdbad,
+	0x3be0e0db, 0x56323264, 0x4e3a3a74, 0x1e0a0a14,
+	0xdb494992, 0x0a06060c, 0x6c242448, 0xe45c5cb8,
+	0x5dc2c29f, 0x6ed3d3bd, 0xefacac43, 0xa66262c4,
+	0xa8919139, 0xa4959531, 0x37e4e4d3, 0x8b7979f2,
+	0x32e7e7d5, 0x43c8c88b, 0x5937376e, 0xb76d6dda,
+	0x8c8d8d01, 0x64d5d5b1, 0xd24e4e9c, 0xe0a9a949,
+	0xb46c6cd8, 0xfa5656ac, 0x07f4f4f3, 0x25eaeacf,
+	0xaf6565ca, 0x8e7a7af4, 0xe9aeae47, 0x18080810,
+	0xd5baba6f, 0x887878f0, 0x6f25254a, 0x722e2e5c,
+	0x241c1c38, 0xf1a6a657, 0xc7b4b473, 0x51c6c697,
+	0x23e8e8cb, 0x7cdddda1, 0x9c7474e8, 0x211f1f3e,
+	0xdd4b4b96, 0xdcbdbd61, 0x868b8b0d, 0x858a8a0f,
+	0x907070e0, 0x423e3e7c, 0xc4b5b571, 0xaa6666cc,
+	0xd8484890, 0x05030306, 0x01f6f6f7, 0x120e0e1c,
+	0xa36161c2, 0x5f35356a, 0xf95757ae, 0xd0b9b969,
+	0x91868617, 0x58c1c199, 0x271d1d3a, 0xb99e9e27,
+	0x38e1e1d9, 0x13f8f8eb, 0xb398982b, 0x33111122,
+	0xbb6969d2, 0x70d9d9a9, 0x898e8e07, 0xa7949433,
+	0xb69b9b2d, 0x221e1e3c, 0x92878715, 0x20e9e9c9,
+	0x49cece87, 0xff5555aa, 0x78282850, 0x7adfdfa5,
+	0x8f8c8c03, 0xf8a1a159, 0x80898909, 0x170d0d1a,
+	0xdabfbf65, 0x31e6e6d7, 0xc6424284, 0xb86868d0,
+	0xc3414182, 0xb0999929, 0x772d2d5a, 0x110f0f1e,
+	0xcbb0b07b, 0xfc5454a8, 0xd6bbbb6d, 0x3a16162c,
+};
+
+/* GHASH reduction when a 4-bit shift pushes coefficients x^128..x^131 out:
+ * x^128 = 1 + x + x^2 + x^7 (SP 800-38D §6.3), shifted into the top 16
+ * bits. */
+static const uint16_t ghash_red4[16] = {
+	0x0000, 0x1c20, 0x3840, 0x2460, 0x7080, 0x6ca0, 0x48c0, 0x54e0,
+	0xe100, 0xfd20, 0xd940, 0xc560, 0x9180, 0x8da0, 0xa9c0, 0xb5e0,
+};
+
 /* ---- SHA-256 (FIPS 180-4 §6.2) ---- */
 
 static uint32_t rotr32(uint32_t x, unsigned n)
@@ -331,37 +409,50 @@ void pg_aes128_init(struct pg_aes128 *k, const uint8_t key[16])
 	}
 }
 
+static uint32_t rotl32(uint32_t x, unsigned n)
+{
+	return (x << n) | (x >> (32 - n));
+}
+
+static uint32_t load_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
 void pg_aes128_encrypt(const struct pg_aes128 *k, const uint8_t in[16],
 		       uint8_t out[16])
 {
-	uint8_t s[16], t[16];
+	/* The state as four columns, row 0 in each word's low byte. */
+	uint32_t s[4], t[4];
 
-	/* The state is column-major: s[r + 4c] is row r, column c. */
-	for (int i = 0; i < 16; i++)
-		s[i] = in[i] ^ k->rk[0][i];
-	for (int round = 1; round <= 10; round++) {
-		/* SubBytes and ShiftRows (row r rotates left by r). */
+	for (int c = 0; c < 4; c++)
+		s[c] = load_le32(in + 4 * c) ^ load_le32(k->rk[0] + 4 * c);
+	for (int round = 1; round < 10; round++) {
+		/* SubBytes, ShiftRows (row r of column c comes from column
+		 * c + r) and MixColumns in one table step per byte: the
+		 * table holds the column an input byte in row 0 adds; rows
+		 * 1-3 use the same column rotated. */
 		for (int c = 0; c < 4; c++)
-			for (int r = 0; r < 4; r++)
-				t[r + 4 * c] = aes_sbox[s[r + 4 * ((c + r) & 3)]];
-		if (round < 10) {
-			/* MixColumns: each column times {03}x^3 + {01}x^2 +
-			 * {01}x + {02}. */
-			for (int c = 0; c < 4; c++) {
-				uint8_t *col = t + 4 * c;
-				uint8_t a0 = col[0], a1 = col[1], a2 = col[2],
-					a3 = col[3];
-				uint8_t all = a0 ^ a1 ^ a2 ^ a3;
-				col[0] = a0 ^ all ^ xtime(a0 ^ a1);
-				col[1] = a1 ^ all ^ xtime(a1 ^ a2);
-				col[2] = a2 ^ all ^ xtime(a2 ^ a3);
-				col[3] = a3 ^ all ^ xtime(a3 ^ a0);
-			}
-		}
-		for (int i = 0; i < 16; i++)
-			s[i] = t[i] ^ k->rk[round][i];
+			t[c] = aes_t0[s[c] & 0xff] ^
+			       rotl32(aes_t0[(s[(c + 1) & 3] >> 8) & 0xff], 8) ^
+			       rotl32(aes_t0[(s[(c + 2) & 3] >> 16) & 0xff], 16) ^
+			       rotl32(aes_t0[s[(c + 3) & 3] >> 24], 24) ^
+			       load_le32(k->rk[round] + 4 * c);
+		memcpy(s, t, sizeof(s));
 	}
-	memcpy(out, s, 16);
+	/* The last round has no MixColumns. */
+	for (int c = 0; c < 4; c++) {
+		uint32_t w = (uint32_t)aes_sbox[s[c] & 0xff] |
+			     (uint32_t)aes_sbox[(s[(c + 1) & 3] >> 8) & 0xff] << 8 |
+			     (uint32_t)aes_sbox[(s[(c + 2) & 3] >> 16) & 0xff] << 16 |
+			     (uint32_t)aes_sbox[s[(c + 3) & 3] >> 24] << 24;
+		w ^= load_le32(k->rk[10] + 4 * c);
+		out[4 * c] = (uint8_t)w;
+		out[4 * c + 1] = (uint8_t)(w >> 8);
+		out[4 * c + 2] = (uint8_t)(w >> 16);
+		out[4 * c + 3] = (uint8_t)(w >> 24);
+	}
 }
 
 /* ---- GCM (NIST SP 800-38D) ---- */
@@ -386,38 +477,73 @@ static void gf_store(uint8_t b[16], struct gf128 v)
 	store_be64(b + 8, v.lo);
 }
 
-/* X * Y in GF(2^128), §6.3 Algorithm 1, with R = 11100001 || 0^120. */
-static struct gf128 gf_mul(struct gf128 x, struct gf128 y)
+/* Multiplication by x: a right shift in this bit order, reduced by
+ * R = 11100001 || 0^120 (§6.3). */
+static struct gf128 gf_times_x(struct gf128 v)
 {
-	struct gf128 z = {0, 0}, v = y;
-	for (int i = 0; i < 128; i++) {
-		uint64_t bit = i < 64 ? (x.hi >> (63 - i)) & 1
-				      : (x.lo >> (127 - i)) & 1;
-		if (bit) {
-			z.hi ^= v.hi;
-			z.lo ^= v.lo;
+	bool carry = v.lo & 1;
+	v.lo = v.lo >> 1 | v.hi << 63;
+	v.hi >>= 1;
+	if (carry)
+		v.hi ^= 0xe100000000000000ULL;
+	return v;
+}
+
+/*
+ * Multiplication by H four bits at a time (Shoup's method): m[v] holds H
+ * times the 4-bit polynomial v (its top bit the x^0 coefficient, as the
+ * bits stand in a byte).  A product is then Horner's rule over the 32
+ * nibbles, highest degree first, each step one multiplication by x^4.
+ * Checked against §6.3 Algorithm 1 by the GCM test vectors.
+ */
+struct ghash_key {
+	struct gf128 m[16];
+};
+
+static void ghash_init(struct ghash_key *gk, struct gf128 h)
+{
+	gk->m[0].hi = gk->m[0].lo = 0;
+	gk->m[8] = h;
+	gk->m[4] = gf_times_x(gk->m[8]);
+	gk->m[2] = gf_times_x(gk->m[4]);
+	gk->m[1] = gf_times_x(gk->m[2]);
+	for (int v = 3; v < 16; v++) {
+		if (v == 4 || v == 8)
+			continue;
+		int low = v & -v; /* lowest set bit */
+		gk->m[v].hi = gk->m[low].hi ^ gk->m[v ^ low].hi;
+		gk->m[v].lo = gk->m[low].lo ^ gk->m[v ^ low].lo;
+	}
+}
+
+static struct gf128 gf_mul_h(const struct ghash_key *gk, const uint8_t x[16])
+{
+	struct gf128 z = {0, 0};
+	for (int i = 15; i >= 0; i--) {
+		uint8_t nib[2] = {(uint8_t)(x[i] & 0x0f), (uint8_t)(x[i] >> 4)};
+		for (int j = 0; j < 2; j++) {
+			unsigned r = z.lo & 0x0f;
+			z.lo = z.lo >> 4 | z.hi << 60;
+			z.hi = z.hi >> 4 ^ (uint64_t)ghash_red4[r] << 48;
+			z.hi ^= gk->m[nib[j]].hi;
+			z.lo ^= gk->m[nib[j]].lo;
 		}
-		bool lsb = v.lo & 1;
-		v.lo = v.lo >> 1 | v.hi << 63;
-		v.hi >>= 1;
-		if (lsb)
-			v.hi ^= 0xe100000000000000ULL;
 	}
 	return z;
 }
 
 /* Folds data into the GHASH accumulator, zero-padding the last block. */
-static void ghash_update(struct gf128 *y, struct gf128 h, const uint8_t *p,
-			 size_t len)
+static void ghash_update(struct gf128 *y, const struct ghash_key *gk,
+			 const uint8_t *p, size_t len)
 {
 	while (len) {
-		uint8_t blk[16] = {0};
+		uint8_t blk[16] = {0}, yb[16];
 		size_t take = len < 16 ? len : 16;
 		memcpy(blk, p, take);
-		struct gf128 x = gf_load(blk);
-		y->hi ^= x.hi;
-		y->lo ^= x.lo;
-		*y = gf_mul(*y, h);
+		gf_store(yb, *y);
+		for (int i = 0; i < 16; i++)
+			blk[i] ^= yb[i];
+		*y = gf_mul_h(gk, blk);
 		p += take;
 		len -= take;
 	}
@@ -435,14 +561,16 @@ static void gcm_core(const uint8_t key[16], const uint8_t iv[12],
 
 	pg_aes128_init(&k, key);
 	pg_aes128_encrypt(&k, zero, hb);
-	struct gf128 h = gf_load(hb), y = {0, 0};
+	struct ghash_key gk;
+	struct gf128 y = {0, 0};
+	ghash_init(&gk, gf_load(hb));
 
 	/* J0 = IV || 0^31 || 1 for a 96-bit IV. */
 	memcpy(j0, iv, 12);
 	store_be32(j0 + 12, 1);
 	memcpy(ctr, j0, 16);
 
-	ghash_update(&y, h, aad, aad_len);
+	ghash_update(&y, &gk, aad, aad_len);
 	for (size_t off = 0; off < len; off += 16) {
 		size_t take = len - off < 16 ? len - off : 16;
 		store_be32(ctr + 12, load_be32(ctr + 12) + 1);
@@ -450,16 +578,16 @@ static void gcm_core(const uint8_t key[16], const uint8_t iv[12],
 		/* GHASH runs over the ciphertext: before decrypting, after
 		 * encrypting; in and out may alias. */
 		if (!encrypting)
-			ghash_update(&y, h, in + off, take);
+			ghash_update(&y, &gk, in + off, take);
 		for (size_t i = 0; i < take; i++)
 			out[off + i] = in[off + i] ^ ks[i];
 		if (encrypting)
-			ghash_update(&y, h, out + off, take);
+			ghash_update(&y, &gk, out + off, take);
 	}
 	uint8_t lens[16];
 	store_be64(lens, (uint64_t)aad_len * 8);
 	store_be64(lens + 8, (uint64_t)len * 8);
-	ghash_update(&y, h, lens, 16);
+	ghash_update(&y, &gk, lens, 16);
 
 	uint8_t s[16];
 	gf_store(s, y);

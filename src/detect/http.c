@@ -274,11 +274,17 @@ static enum pg_detect_status http_detect(const struct pg_detect_input *in,
 		case LINE_NO:
 			break;
 		}
+		/* A status line from the side taken for the client: the
+		 * capture started mid-flow on a port not known as a service,
+		 * so the roles were guessed the wrong way round. */
+		if (parse_status_line(s.c2s, s.c2s_len) == LINE_OK)
+			return pg_match(out, PG_SYS_HTTP, PG_FEAT_ANY,
+					PG_CONF_DECIDE);
 	}
 
 	/* No request seen (capture started mid-flow, or the server spoke
 	 * first): a status line from the server still says HTTP. */
-	if (s.s2c_len > 0) {
+	if (s.s2c_len > 0 && s.c2s_len == 0) {
 		switch (parse_status_line(s.s2c, s.s2c_len)) {
 		case LINE_OK:
 			return pg_match(out, PG_SYS_HTTP, PG_FEAT_ANY,
@@ -289,10 +295,9 @@ static enum pg_detect_status http_detect(const struct pg_detect_input *in,
 			return PG_DETECT_NO;
 		}
 	}
-	/* The client spoke, not HTTP; the server has not answered yet, and a
-	 * capture that starts between request and response shows only the
-	 * status line. */
-	return PG_DETECT_MAYBE;
+	/* Nothing from the server yet.  If the client spoke and it was not a
+	 * request, this is not HTTP. */
+	return s.c2s_len > 0 ? PG_DETECT_NO : PG_DETECT_MAYBE;
 }
 
 const struct pg_detector pg_detector_http = {
