@@ -25,6 +25,8 @@ struct pg_engine_config {
 	uint32_t max_inspecting;     /* flows that can hold a reassembly buffer */
 	uint32_t dns_cache_entries;
 	uint32_t max_expectations;
+	bool record_hosts;           /* keep the host name each flow named
+				      * (64 bytes per flow slot) */
 	pg_flow_end_cb on_flow_end;  /* optional: a flow leaves the table */
 	void *cb_ctx;
 };
@@ -81,6 +83,11 @@ void pg_engine_foreach_flow(struct pg_engine *e,
 
 /* Removes every flow (on_flow_end is called for each). */
 void pg_engine_flush(struct pg_engine *e);
+
+/* The host name the flow's bytes or a DNS answer named (SNI, Host header,
+ * proxy target ...), "" when none or when record_hosts is off.  Valid for a
+ * tracked flow, including inside on_flow_end. */
+const char *pg_engine_flow_host(const struct pg_engine *e, const struct pg_flow *f);
 
 void pg_engine_get_stats(const struct pg_engine *e, struct pg_engine_stats *out);
 

@@ -106,6 +106,9 @@ void pg_flow_flush(struct pg_flow_table *t);
 void pg_flow_foreach(struct pg_flow_table *t,
 		     void (*fn)(struct pg_flow *flow, void *ctx), void *ctx);
 
+/* The flow's slot number, 0 .. max_flows-1 (stable while it is tracked). */
+uint32_t pg_flow_index(const struct pg_flow_table *t, const struct pg_flow *f);
+
 void pg_flow_get_stats(const struct pg_flow_table *t, struct pg_flow_stats *out);
 
 #endif

@@ -9,6 +9,7 @@
 #include "peergate/engine.h"
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
 
 enum {
 	MAX_DETECTORS = 64,
+	HOST_SEEN_LEN = 64,
 	/* A watched control flow is read for announcements up to this many
 	 * packets, then released to the kernel like any other. */
 	WATCH_MAX_PACKETS = 20000,
@@ -49,6 +51,7 @@ struct pg_engine {
 	size_t slot_size;
 	uint32_t free_slot;       /* index + 1 */
 	uint32_t last_tick_s;
+	char (*hosts_seen)[HOST_SEEN_LEN]; /* per flow slot, with record_hosts */
 	struct pg_engine_stats stats;
 };
 
@@ -80,6 +83,27 @@ static void release_slot(struct pg_engine *e, struct pg_flow *f)
 	f->inspect_slot = 0;
 }
 
+static void remember_host(struct pg_engine *e, const struct pg_flow *f,
+			  const char *name, size_t len)
+{
+	if (!e->hosts_seen || !len)
+		return;
+	char *dst = e->hosts_seen[pg_flow_index(e->flows, f)];
+	if (len >= HOST_SEEN_LEN)
+		len = HOST_SEEN_LEN - 1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		/* names come from the wire: keep them printable */
+		dst[i] = (c > 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
+	}
+	dst[len] = '\0';
+}
+
+const char *pg_engine_flow_host(const struct pg_engine *e, const struct pg_flow *f)
+{
+	return e->hosts_seen ? e->hosts_seen[pg_flow_index(e->flows, f)] : "";
+}
+
 static void flow_ended(const struct pg_flow *flow, void *ctx)
 {
 	struct pg_engine *e = ctx;
@@ -87,6 +111,8 @@ static void flow_ended(const struct pg_flow *flow, void *ctx)
 	release_slot(e, (struct pg_flow *)flow);
 	if (e->cfg.on_flow_end)
 		e->cfg.on_flow_end(flow, e->cfg.cb_ctx);
+	if (e->hosts_seen)
+		e->hosts_seen[pg_flow_index(e->flows, flow)][0] = '\0';
 }
 
 /* Well-known ports and the port table's: the side holding one is the
@@ -138,6 +164,11 @@ struct pg_engine *pg_engine_create(const struct pg_engine_config *cfg,
 	e->slot_size = (sizeof(struct inspect_slot) + 2 * (size_t)e->cfg.inspect_bytes + 7) & ~(size_t)7;
 	if (cfg->max_inspecting)
 		e->slots = calloc(cfg->max_inspecting, e->slot_size);
+	if (cfg->record_hosts && cfg->max_flows &&
+	    !(e->hosts_seen = calloc(cfg->max_flows, sizeof(*e->hosts_seen)))) {
+		pg_engine_destroy(e);
+		return NULL;
+	}
 	if (!e->flows || !e->dns || !e->expect || (cfg->max_inspecting && !e->slots)) {
 		pg_engine_destroy(e);
 		return NULL;
@@ -157,6 +188,7 @@ void pg_engine_destroy(struct pg_engine *e)
 	pg_dns_cache_destroy(e->dns);
 	pg_expect_destroy(e->expect);
 	free(e->slots);
+	free(e->hosts_seen);
 	free(e);
 }
 
@@ -271,6 +303,7 @@ static void classify_new_flow(struct pg_engine *e, struct pg_flow *f,
 	    pg_dns_cache_lookup(e->dns, f->family, f->server_addr, now_s, name, sizeof(name)) &&
 	    pg_host_rules_match(e->hosts, name, strlen(name), &sys, &feat)) {
 		set_class(f, sys, feat, PG_METHOD_HOST, PG_CONF_DECIDE);
+		remember_host(e, f, name, strlen(name));
 		decide(e, f, out);
 		return;
 	}
@@ -341,6 +374,8 @@ static void consider(struct pg_engine *e, struct pg_flow *f,
 		pg_expect_add(e->expect, &r->expect, now_s);
 		e->stats.expectations++;
 	}
+	if (r->host && r->host_len)
+		remember_host(e, f, r->host, r->host_len);
 	/* A named host that maps to a system says more than the transport
 	 * that carried the name (TLS, HTTP, a proxy request). */
 	enum pg_system hsys;
@@ -428,7 +463,7 @@ static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 		if (!(in_play >> i & 1))
 			continue;
 		struct pg_detect_result r;
-		memset(&r, 0, sizeof(r));
+		memset(&r, 0, offsetof(struct pg_detect_result, host_buf));
 		enum pg_detect_status st = e->detectors[i]->fn(&in, &r);
 		if (st == PG_DETECT_NO) {
 			in_play &= ~(1ull << i);
@@ -490,7 +525,7 @@ static void watch(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 		if (!(e->policed_mask >> i & 1) || !(e->detectors[i]->l4_mask & mask))
 			continue;
 		struct pg_detect_result r;
-		memset(&r, 0, sizeof(r));
+		memset(&r, 0, offsetof(struct pg_detect_result, host_buf));
 		if (e->detectors[i]->fn(&in, &r) == PG_DETECT_MATCH && r.expect.family) {
 			pg_expect_add(e->expect, &r.expect, now_s);
 			e->stats.expectations++;

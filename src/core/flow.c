@@ -330,6 +330,11 @@ void pg_flow_foreach(struct pg_flow_table *t,
 	}
 }
 
+uint32_t pg_flow_index(const struct pg_flow_table *t, const struct pg_flow *f)
+{
+	return (uint32_t)(f - t->flows);
+}
+
 void pg_flow_get_stats(const struct pg_flow_table *t, struct pg_flow_stats *out)
 {
 	*out = t->stats;

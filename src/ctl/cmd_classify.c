@@ -16,10 +16,16 @@
 #include "peergate/linklayer.h"
 #include "peergate/policy.h"
 
+struct kept_flow {
+	struct pg_flow flow;
+	char host[64];
+};
+
 struct flow_list {
-	struct pg_flow *items;
+	struct kept_flow *items;
 	size_t count, cap;
 	bool oom;
+	const struct pg_engine *engine;
 };
 
 struct totals {
@@ -38,7 +44,7 @@ static void keep_flow(const struct pg_flow *flow, void *ctx)
 	struct flow_list *l = ctx;
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct pg_flow *n = realloc(l->items, cap * sizeof(*n));
+		struct kept_flow *n = realloc(l->items, cap * sizeof(*n));
 		if (!n) {
 			l->oom = true;
 			return;
@@ -46,13 +52,15 @@ static void keep_flow(const struct pg_flow *flow, void *ctx)
 		l->items = n;
 		l->cap = cap;
 	}
-	l->items[l->count++] = *flow;
+	struct kept_flow *k = &l->items[l->count++];
+	k->flow = *flow;
+	snprintf(k->host, sizeof(k->host), "%s", pg_engine_flow_host(l->engine, flow));
 }
 
 static int by_id(const void *a, const void *b)
 {
-	const struct pg_flow *x = a, *y = b;
-	return (x->id > y->id) - (x->id < y->id);
+	const struct kept_flow *x = a, *y = b;
+	return (x->flow.id > y->flow.id) - (x->flow.id < y->flow.id);
 }
 
 static const char *l4_name(uint8_t proto)
@@ -73,7 +81,7 @@ static const char *verdict_of(const struct classify_opts *o, const struct pg_flo
 }
 
 static void print_flow(const struct classify_opts *o, const char *file,
-		       const struct pg_flow *f)
+		       const struct pg_flow *f, const char *host)
 {
 	char client[64], server[64];
 	pg_format_endpoint(f->family, f->client_addr, f->client_port, client, sizeof(client));
@@ -93,6 +101,10 @@ static void print_flow(const struct classify_opts *o, const char *file,
 		       f->confidence, (unsigned long long)packets,
 		       (unsigned long long)bytes, f->packets[0], f->packets[1],
 		       f->state == PG_FLOW_DECIDED ? "true" : "false");
+		if (host[0]) {
+			printf(",\"host\":");
+			pg_json_string(stdout, host);
+		}
 		if (o->verdicts)
 			printf(",\"verdict\":\"%s\"", verdict_of(o, f));
 		printf("}\n");
@@ -102,10 +114,11 @@ static void print_flow(const struct classify_opts *o, const char *file,
 		return;
 	char cls[48];
 	snprintf(cls, sizeof(cls), "%s/%s", pg_system_name(f->system), pg_feature_name(f->feature));
-	printf("  %-3s %-40s %-40s %-26s %-11s %6llu %9llu%s%s\n", l4_name(f->l4proto),
+	printf("  %-3s %-40s %-40s %-26s %-11s %6llu %9llu%s%s%s%s\n", l4_name(f->l4proto),
 	       client, server, cls, pg_method_name(f->method),
 	       (unsigned long long)packets, (unsigned long long)bytes,
-	       o->verdicts ? "  " : "", o->verdicts ? verdict_of(o, f) : "");
+	       o->verdicts ? "  " : "", o->verdicts ? verdict_of(o, f) : "",
+	       host[0] ? "  " : "", host);
 }
 
 static int classify_file(const struct classify_opts *o, const char *path,
@@ -136,9 +149,11 @@ static int classify_file(const struct classify_opts *o, const char *path,
 	cfg.tcp_timeout_s = es->tcp_timeout_s;
 	cfg.udp_timeout_s = es->udp_timeout_s;
 	cfg.max_flows = es->max_flows;
+	cfg.record_hosts = true;
 	cfg.on_flow_end = keep_flow;
 	cfg.cb_ctx = &flows;
 	engine = pg_engine_create(&cfg, hosts);
+	flows.engine = engine;
 	if (!engine) {
 		fprintf(stderr, "peergatectl: %s: out of memory\n", path);
 		goto out;
@@ -179,9 +194,9 @@ static int classify_file(const struct classify_opts *o, const char *path,
 		       (unsigned long long)st.malformed, (unsigned long long)st.fragments,
 		       (unsigned long long)(st.not_tracked + skipped));
 	for (size_t i = 0; i < flows.count; i++) {
-		const struct pg_flow *f = &flows.items[i];
+		const struct pg_flow *f = &flows.items[i].flow;
 		struct totals *t = &sys_totals[f->system < PG_SYS_COUNT ? f->system : 0];
-		print_flow(o, path, f);
+		print_flow(o, path, f, flows.items[i].host);
 		t->flows++;
 		t->packets += (uint64_t)f->packets[0] + f->packets[1];
 		t->bytes += f->bytes[0] + f->bytes[1];
