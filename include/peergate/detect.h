@@ -48,6 +48,11 @@ struct pg_detect_input {
 	size_t other_len;
 	/* Packets with payload seen so far per direction, this one included. */
 	unsigned c2s_packets, s2c_packets;
+	/* TCP flow seen from its handshake: each direction's stream starts at
+	 * the first byte of the application protocol, so a detector may rule
+	 * its protocol out on the first payload instead of allowing for a
+	 * capture (or a gateway restart) that joined the session midway. */
+	bool from_start;
 };
 
 /* A peer connection that a control flow announced (AIM rendezvous, MSN

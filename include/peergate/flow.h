@@ -27,6 +27,8 @@ enum {
 	 * is still read for announced peer connections (rendezvous, invites,
 	 * DCC offers), so it must not be offloaded while allowed. */
 	PG_FLOW_WATCH = 1u << 0,
+	/* A TCP flow created by its SYN (or SYN-ACK): seen from the start. */
+	PG_FLOW_FROM_START = 1u << 1,
 };
 
 /* Fixed per-flow state; detector scratch lives in the engine's side pool. */

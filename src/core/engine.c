@@ -458,6 +458,9 @@ static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 		.other_len = other_len,
 		.c2s_packets = f->payload_pkts[PG_DIR_C2S],
 		.s2c_packets = f->payload_pkts[PG_DIR_S2C],
+		/* without the start of the stream in the buffer, act as if
+		 * the session were joined midway */
+		.from_start = (f->flags & PG_FLOW_FROM_START) && s && !s->frozen[dir],
 	};
 	for (unsigned i = 0; i < e->ndetectors; i++) {
 		if (!(in_play >> i & 1))

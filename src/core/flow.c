@@ -287,6 +287,8 @@ struct pg_flow *pg_flow_lookup(struct pg_flow_table *t,
 	memcpy(f->server_addr, reversed ? pkt->src : pkt->dst, alen);
 	f->client_port = reversed ? pkt->dport : pkt->sport;
 	f->server_port = reversed ? pkt->sport : pkt->dport;
+	if (syn)
+		f->flags |= PG_FLOW_FROM_START;
 	f->id = ++t->next_id;
 	f->first_seen_s = f->last_seen_s = now_s;
 

@@ -42,6 +42,9 @@ enum { PG_PAPER_EARLY_PACKETS = 4 };
 
 static inline bool pg_paper_early(const struct pg_detect_input *in)
 {
+	/* A flow seen from its handshake starts with a message: no grace. */
+	if (in->from_start)
+		return false;
 	return in->c2s_packets + in->s2c_packets <= PG_PAPER_EARLY_PACKETS;
 }
 
