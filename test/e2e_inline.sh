@@ -321,6 +321,11 @@ if [ -n "${feat_dropped:-}" ]; then
 	play feature verdict "$work/feat.json"
 	check_stats feature "$work/stats-feature.json" --allowed "$feat_allowed" --dropped "$feat_dropped"
 	stop_daemon "$work/feature.log"
+	# the same per-feature verdicts with every server moved off its port
+	start_daemon "$work/feature.ini" "$work/feature-moved.log"
+	play feature-moved verdict --remap-ports 443,8080,40000-49999 --seed 11 "$work/feat.json"
+	check_stats feature-moved "$work/stats-feature-moved.json" --allowed "$feat_allowed" --dropped "$feat_dropped"
+	stop_daemon "$work/feature-moved.log"
 else
 	fail "no system with both an allowed and a blocked feature among the captures"
 fi
@@ -350,7 +355,7 @@ stop_daemon "$work/evasion.log"
 # g: fail open
 
 start_daemon "$work/failopen.ini" "$work/failopen.log"
-py "$PG_REPLAY" synth --kind echo --chunks 8 --size 64 --port 7000 >"$work/stream.json"
+py "$PG_REPLAY" synth --kind slowhttp --chunks 8 --size 64 --port 7000 >"$work/stream.json"
 # shellcheck disable=SC2046
 py "$PG_REPLAY" play $(pg_replay_args) --pace 0.25 --timeout 4 --expect whole --label stream \
 	--results "$results" "$work/stream.json" >"$work/stream.out" 2>&1 &

@@ -668,8 +668,14 @@ def cmd_synth(a):
     chunks = []
     for i in range(a.chunks):
         data = bytes(rng.getrandbits(8) for _ in range(a.size))
+        if a.kind == "slowhttp":
+            # an HTTP request whose header block never ends: it keeps the
+            # HTTP-borne detectors waiting, so the flow stays under
+            # inspection for its whole budget
+            data = (b"GET /stream HTTP/1.1\r\n" if i == 0 else
+                    b"X-Pad-%d: %s\r\n" % (i, data.hex()[:a.size].encode()))
         chunks.append(["c", base64.b64encode(data).decode()])
-        if a.kind == "echo":
+        if a.kind in ("echo", "slowhttp"):
             chunks.append(["s", base64.b64encode(data).decode()])
     rec = {"id": "synth-%s-%d" % (a.kind, a.port), "file": "-", "index": 0, "l4": a.l4,
            "family": 4, "client": "-", "server": "-", "server_port": a.port,
@@ -820,7 +826,7 @@ def main(argv):
     p.add_argument("--quiet", action="store_true", help="print only misses and the summary")
 
     s = sub.add_parser("synth")
-    s.add_argument("--kind", choices=("echo", "push"), default="echo")
+    s.add_argument("--kind", choices=("echo", "push", "slowhttp"), default="echo")
     s.add_argument("--l4", choices=("tcp", "udp"), default="tcp")
     s.add_argument("--port", type=int, default=7000)
     s.add_argument("--chunks", type=int, default=10)
