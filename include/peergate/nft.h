@@ -9,10 +9,21 @@
  *   2. ct mark code ACCEPT             -> accept
  *   3. ct mark code BLOCK              -> TCP: reject with tcp reset; else drop
  *      ct mark code DROP               -> drop
- *   4. exception prefixes (allow)      -> accept
- *   5. per-(system, feature, proto) port sets -> counter, drop
- *   6. everything else                 -> NFQUEUE (native `queue`, or the xt
+ *   4. 5-tuple in set blocked4/blocked6 -> counter, drop (flows the daemon
+ *                                         blocked, see pg_nft_dyn_block)
+ *   5. jump to chain `exceptions` (only when there are allow prefixes):
+ *        inspect prefixes (saddr, daddr) -> return (inspect wins over allow)
+ *        allow prefixes (saddr, daddr)   -> accept
+ *   6. per-(system, feature, proto) port sets -> counter, drop
+ *   7. everything else                 -> NFQUEUE (native `queue`, or the xt
  *                                         NFQUEUE target via nft_compat)
+ *
+ * Why step 4: a verdict stamped into the ct mark (NF_REPEAT path) lives in
+ * the conntrack entry, and the entry of a flow whose first packet is
+ * dropped is never confirmed, so the stamp dies with it and every later
+ * packet of the flow is queued again (typical for UDP: a DHT query, a STUN
+ * binding).  The daemon therefore also puts such flows, both directions,
+ * into a set with a timeout, and the kernel drops them without user space.
  */
 #ifndef PEERGATE_NFT_H
 #define PEERGATE_NFT_H
@@ -26,6 +37,28 @@
 #include "peergate/taxonomy.h"
 
 #define PG_NFT_TABLE "peergate"
+
+/* The regular chain holding the exception rules (step 5 above). */
+#define PG_NFT_EXCEPTIONS_CHAIN "exceptions"
+
+/* The sets of blocked flows (step 4), and their named counters of the same
+ * names.  Key: saddr . l4proto . sport . daddr . dport (nft types
+ * `ipv4_addr . inet_proto . inet_service . ipv4_addr . inet_service`, and
+ * ipv6_addr for blocked6); every element has a timeout.
+ *
+ * Size: each set holds at most PG_NFT_BLOCKED_SIZE elements unless the
+ * configuration says otherwise, i.e. half as many flows (a flow is two
+ * elements, one per direction).  The kernel keeps a set's elements in a
+ * hash; measured on 6.18, 128 bytes per IPv4 and 167 per IPv6 element, so
+ * a full set at the default size holds 8 or 10.5 MiB of kernel memory.
+ * A full set refuses new elements (ENFILE), and the daemon then falls back
+ * to per-packet verdicts for those flows; expired elements are reclaimed
+ * by the kernel's set garbage collection (about once a second).
+ * Rebuilding the table (pg_nft_apply, e.g. on a policy reload) empties
+ * both sets. */
+#define PG_NFT_BLOCKED4 "blocked4"
+#define PG_NFT_BLOCKED6 "blocked6"
+#define PG_NFT_BLOCKED_SIZE 65536u
 
 struct pg_nft_range {
 	uint16_t lo, hi;
@@ -52,6 +85,11 @@ struct pg_nft_config {
 	size_t nsets;
 	const struct pg_prefix *allow;  /* exception prefixes, never queued */
 	size_t nallow;
+	/* Prefixes that are always inspected: a flow from or to one of them
+	 * is never accepted by the allow prefixes (inspect wins). */
+	const struct pg_prefix *inspect;
+	size_t ninspect;
+	uint32_t blocked_size;          /* elements per blocked set; 0: PG_NFT_BLOCKED_SIZE */
 };
 
 enum pg_nft_queue_kind {
@@ -80,6 +118,32 @@ int pg_nft_apply(const struct pg_nft_config *cfg,
 
 /* Deletes the table (no error when it does not exist). */
 int pg_nft_flush(char *err, size_t errlen);
+
+/* ---- Blocked flows, added by the daemon at run time ---- */
+
+/* A netlink socket kept open for pg_nft_dyn_block, so that each call
+ * costs one sendmsg and one read of the ACK.  Not thread-safe: one user at
+ * a time.  Returns NULL with a message in err on failure. */
+struct pg_nft_dyn;
+
+struct pg_nft_dyn *pg_nft_dyn_open(char *err, size_t errlen);
+
+/* Adds the flow src:sport -> dst:dport of l4proto (IPPROTO_TCP or
+ * IPPROTO_UDP) to blocked4 (family 4, addresses of 4 bytes) or blocked6
+ * (family 6, 16 bytes), both directions, with a timeout of timeout_ms
+ * (at least 1), in one atomic batch: both elements or neither.  Ports are
+ * in host byte order.  Adding a flow that is already there succeeds and
+ * restarts its timeout.
+ * Returns 0, or -1 with errno set and a message in err: ENFILE when the
+ * set is full, ENOENT when the table or the set does not exist, EINVAL for
+ * bad arguments. */
+int pg_nft_dyn_block(struct pg_nft_dyn *d, uint8_t family, uint8_t l4proto,
+		     const uint8_t *src, uint16_t sport, const uint8_t *dst,
+		     uint16_t dport, uint32_t timeout_ms, char *err,
+		     size_t errlen);
+
+/* NULL is fine. */
+void pg_nft_dyn_close(struct pg_nft_dyn *d);
 
 /* A named counter of the table, as read from the kernel. */
 struct pg_nft_counter {

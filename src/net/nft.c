@@ -14,6 +14,7 @@
 #include "peergate/nft.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -45,9 +46,22 @@
 #define SOL_NETLINK 270
 #endif
 
-/* nft's datatype number for inet_service (a big-endian 16-bit port); it
- * is what makes `nft list` print the set as `type inet_service`. */
+/* nft's datatype numbers (its enum datatypes); a set's key type is what
+ * makes `nft list` print it as, e.g., `type inet_service`.  A concatenated
+ * key's type is the fields' numbers, PG_NFT_TYPE_BITS each, the first
+ * field in the highest bits. */
+#define PG_NFT_TYPE_IPADDR 7
+#define PG_NFT_TYPE_IP6ADDR 8
+#define PG_NFT_TYPE_INET_PROTO 12
 #define PG_NFT_TYPE_INET_SERVICE 13
+#define PG_NFT_TYPE_BITS 6
+
+/* The key of a blocked-flow element is what the rule's loads leave in the
+ * registers: saddr . l4proto . sport . daddr . dport, each field starting
+ * on a 32-bit register and zero-padded to it (the kernel zeroes the rest
+ * of a register on a short load).  20 bytes for IPv4, 44 for IPv6. */
+#define PG_NFT_FLOW_KEY_LEN(alen) (2u * (alen) + 12u)
+#define PG_NFT_FLOW_KEY_MAX PG_NFT_FLOW_KEY_LEN(16u)
 
 /* Room reserved for each batch message.  The largest message peergate
  * builds is one set's elements (at most 33 short elements), well below. */
@@ -96,6 +110,44 @@ const char *pg_nft_queue_kind_name(enum pg_nft_queue_kind k)
 	return "unknown";
 }
 
+/* The key type of blocked4 (v6 false) or blocked6. */
+static uint32_t flow_key_type(bool v6)
+{
+	const uint32_t a = v6 ? PG_NFT_TYPE_IP6ADDR : PG_NFT_TYPE_IPADDR;
+	const uint32_t fields[] = {
+		a, PG_NFT_TYPE_INET_PROTO, PG_NFT_TYPE_INET_SERVICE, a,
+		PG_NFT_TYPE_INET_SERVICE,
+	};
+	uint32_t t = 0;
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		t = t << PG_NFT_TYPE_BITS | fields[i];
+	return t;
+}
+
+/* Writes the key of src:sport -> dst:dport (alen-byte addresses, ports in
+ * host order) to key; returns its length. */
+static uint32_t flow_key(uint8_t key[PG_NFT_FLOW_KEY_MAX], size_t alen,
+			 uint8_t l4proto, const uint8_t *src, uint16_t sport,
+			 const uint8_t *dst, uint16_t dport)
+{
+	uint8_t *p = key;
+
+	memset(key, 0, PG_NFT_FLOW_KEY_MAX);
+	memcpy(p, src, alen);
+	p += alen;
+	p[0] = l4proto;
+	p += 4;
+	p[0] = (uint8_t)(sport >> 8);
+	p[1] = (uint8_t)sport;
+	p += 4;
+	memcpy(p, dst, alen);
+	p += alen;
+	p[0] = (uint8_t)(dport >> 8);
+	p[1] = (uint8_t)dport;
+	return PG_NFT_FLOW_KEY_LEN((uint32_t)alen);
+}
+
 /* "<system>_<feature>_<tcp|udp>", with anything but [a-z0-9_] as '_'
  * (feature names have dashes, which nft would need quoted). */
 static int portset_name(const struct pg_nft_portset *s, char *buf, size_t len)
@@ -142,6 +194,31 @@ static size_t merge_ranges(const struct pg_nft_portset *s,
 		out[n++] = tmp[i];
 	}
 	return n;
+}
+
+static int validate_prefixes(const struct pg_prefix *v, size_t n,
+			     const char *what, char *err, size_t errlen)
+{
+	int ret = -1;
+
+	if (n && !v) {
+		seterr(err, errlen, "%zu %s prefixes announced but none given", n, what);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pg_prefix *p = &v[i];
+
+		if ((p->family != 4 && p->family != 6) ||
+		    p->len > (p->family == 4 ? 32 : 128)) {
+			seterr(err, errlen,
+			       "%s prefix %zu: family %u / length %u is not an IPv4 or IPv6 prefix",
+			       what, i, p->family, p->len);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	return ret;
 }
 
 static int validate(const struct pg_nft_config *cfg, char *err, size_t errlen)
@@ -213,22 +290,9 @@ static int validate(const struct pg_nft_config *cfg, char *err, size_t errlen)
 			}
 		}
 	}
-	if (cfg->nallow && !cfg->allow) {
-		seterr(err, errlen, "%zu allow prefixes announced but none given",
-		       cfg->nallow);
+	if (validate_prefixes(cfg->allow, cfg->nallow, "allow", err, errlen) < 0 ||
+	    validate_prefixes(cfg->inspect, cfg->ninspect, "inspect", err, errlen) < 0)
 		goto out;
-	}
-	for (size_t i = 0; i < cfg->nallow; i++) {
-		const struct pg_prefix *p = &cfg->allow[i];
-
-		if ((p->family != 4 && p->family != 6) ||
-		    p->len > (p->family == 4 ? 32 : 128)) {
-			seterr(err, errlen,
-			       "allow prefix %zu: family %u / length %u is not an IPv4 or IPv6 prefix",
-			       i, p->family, p->len);
-			goto out;
-		}
-	}
 	ret = 0;
 out:
 	return ret;
@@ -657,14 +721,19 @@ static void rule_data(struct rule *ru, struct nftnl_expr *e, uint16_t attr,
 		ru->oom = true;
 }
 
-static void e_meta_load(struct rule *ru, uint32_t key)
+static void e_meta_load_reg(struct rule *ru, uint32_t key, uint32_t dreg)
 {
 	struct nftnl_expr *e = rule_expr(ru, "meta");
 
 	if (!e)
 		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
+}
+
+static void e_meta_load(struct rule *ru, uint32_t key)
+{
+	e_meta_load_reg(ru, key, NFT_REG_1);
 }
 
 static void e_ct_load(struct rule *ru, uint32_t key)
@@ -730,17 +799,23 @@ static void e_cmp_u32(struct rule *ru, uint32_t v)
 	e_cmp(ru, NFT_CMP_EQ, &v, sizeof(v));
 }
 
-static void e_payload(struct rule *ru, uint32_t base, uint32_t offset,
-		      uint32_t len)
+static void e_payload_reg(struct rule *ru, uint32_t base, uint32_t offset,
+			  uint32_t len, uint32_t dreg)
 {
 	struct nftnl_expr *e = rule_expr(ru, "payload");
 
 	if (!e)
 		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+}
+
+static void e_payload(struct rule *ru, uint32_t base, uint32_t offset,
+		      uint32_t len)
+{
+	e_payload_reg(ru, base, offset, len, NFT_REG_1);
 }
 
 static void e_lookup(struct rule *ru, const char *set, uint32_t set_id)
@@ -779,6 +854,19 @@ static void e_verdict(struct rule *ru, int verdict)
 		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+}
+
+/* `jump CHAIN`: a regular chain whose `return` (or end) comes back here. */
+static void e_jump(struct rule *ru, const char *chain)
+{
+	struct nftnl_expr *e = rule_expr(ru, "immediate");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP);
+	if (nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain) < 0)
+		ru->oom = true;
 }
 
 static void e_reject_tcp_reset(struct rule *ru)
@@ -1000,7 +1088,42 @@ out:
 	return ret;
 }
 
-static int add_chain(struct batch *b, const char *name, uint32_t hooknum)
+/* A blocked-flow set: a hash (no intervals) of 5-tuples whose elements
+ * carry their own timeout, bounded by size.  It starts empty; the daemon
+ * fills it through pg_nft_dyn_block. */
+static int add_flow_set(struct batch *b, const char *name, bool v6,
+			uint32_t size, uint32_t set_id)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+	int ret = -1;
+
+	if (!s || nftnl_set_set_str(s, NFTNL_SET_TABLE, PG_NFT_TABLE) < 0 ||
+	    nftnl_set_set_str(s, NFTNL_SET_NAME, name) < 0)
+		goto out;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, flow_key_type(v6));
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, PG_NFT_FLOW_KEY_LEN(v6 ? 16u : 4u));
+	nftnl_set_set_u32(s, NFTNL_SET_ID, set_id);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, size);
+	nlh = batch_msg(b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, false,
+			"set %s", name);
+	if (!nlh)
+		goto out;
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	batch_close(b);
+	ret = 0;
+out:
+	if (s)
+		nftnl_set_free(s);
+	return ret;
+}
+
+/* A base chain on hooknum, or (base false) a regular chain that is only
+ * entered by a jump. */
+static int add_chain(struct batch *b, const char *name, bool base,
+		     uint32_t hooknum)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nlmsghdr *nlh;
@@ -1009,12 +1132,15 @@ static int add_chain(struct batch *b, const char *name, uint32_t hooknum)
 	if (!c)
 		goto out;
 	if (nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, PG_NFT_TABLE) < 0 ||
-	    nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name) < 0 ||
-	    nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter") < 0)
+	    nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name) < 0)
 		goto out;
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hooknum);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, 0);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	if (base) {
+		if (nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter") < 0)
+			goto out;
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hooknum);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, 0);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
 	nlh = batch_msg(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, false,
 			"chain %s", name);
 	if (!nlh)
@@ -1036,10 +1162,12 @@ static void prefix_text(const struct pg_prefix *p, char *buf, size_t len)
 	snprintf(buf, len, "%s/%u", a, p->len);
 }
 
-/* `meta nfproto ipvX ip[6] saddr|daddr PREFIX accept`: only the bytes the
- * prefix covers are loaded, and a partial last byte is masked. */
-static int add_allow_rule(struct batch *b, const char *chain, unsigned *nr,
-			  const struct pg_prefix *p, bool daddr)
+/* `meta nfproto ipvX ip[6] saddr|daddr PREFIX accept|return`: only the
+ * bytes the prefix covers are loaded, and a partial last byte is masked.
+ * what names the prefix list in error reports. */
+static int add_prefix_rule(struct batch *b, const char *chain, unsigned *nr,
+			   const struct pg_prefix *p, bool daddr, int verdict,
+			   const char *what)
 {
 	bool v4 = p->family == 4;
 	uint32_t off = v4 ? (daddr ? 16 : 12) : (daddr ? 24 : 8);
@@ -1068,10 +1196,81 @@ static int add_allow_rule(struct batch *b, const char *chain, unsigned *nr,
 			e_bitwise(&ru, nbytes, mask, zero);
 		e_cmp(&ru, NFT_CMP_EQ, addr, nbytes);
 	}
-	e_verdict(&ru, NF_ACCEPT);
+	e_verdict(&ru, verdict);
 	prefix_text(p, text, sizeof(text));
-	return rule_emit(b, &ru, false, "chain %s rule %u (allow %s %s %s)", chain,
-			 ++*nr, v4 ? "ip" : "ip6", daddr ? "daddr" : "saddr", text);
+	return rule_emit(b, &ru, false, "chain %s rule %u (%s %s %s %s)", chain,
+			 ++*nr, what, v4 ? "ip" : "ip6", daddr ? "daddr" : "saddr", text);
+}
+
+/* The set IDs tie lookups to sets created in the same batch: port set i
+ * is i + 1, and the blocked-flow sets follow. */
+static uint32_t blocked_set_id(const struct pg_nft_config *cfg, bool v6)
+{
+	return (uint32_t)cfg->nsets + (v6 ? 2u : 1u);
+}
+
+/* `meta nfproto ipvX ip[6] saddr . meta l4proto . th sport . ip[6] daddr .
+ * th dport @blockedX counter name "blockedX" drop`.  The fields go to
+ * consecutive 32-bit registers from NFT_REG32_00, which is the storage of
+ * NFT_REG_1 that the lookup reads; see PG_NFT_FLOW_KEY_LEN.  Only TCP and
+ * UDP elements are ever added, so the protocol field keeps other
+ * protocols' `th` bytes from matching; non-first fragments have no
+ * transport header and never match. */
+static int add_blocked_rule(struct batch *b, const struct pg_nft_config *cfg,
+			    const char *chain, unsigned *nr, bool v6)
+{
+	const char *name = v6 ? PG_NFT_BLOCKED6 : PG_NFT_BLOCKED4;
+	const uint32_t alen = v6 ? 16 : 4;
+	uint32_t reg = NFT_REG32_00;
+	struct rule ru;
+
+	rule_start(&ru, chain);
+	e_meta_load(&ru, NFT_META_NFPROTO);
+	e_cmp_u8(&ru, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	e_payload_reg(&ru, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, alen, reg);
+	reg += alen / 4;
+	e_meta_load_reg(&ru, NFT_META_L4PROTO, reg++);
+	e_payload_reg(&ru, NFT_PAYLOAD_TRANSPORT_HEADER, 0, sizeof(uint16_t), reg++);
+	e_payload_reg(&ru, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, alen, reg);
+	reg += alen / 4;
+	e_payload_reg(&ru, NFT_PAYLOAD_TRANSPORT_HEADER, 2, sizeof(uint16_t), reg);
+	e_lookup(&ru, name, blocked_set_id(cfg, v6));
+	e_counter_ref(&ru, name);
+	e_verdict(&ru, NF_DROP);
+	return rule_emit(b, &ru, false, "chain %s rule %u (blocked flows, set %s)",
+			 chain, ++*nr, name);
+}
+
+/* The regular chain `exceptions`, entered from each base chain.  Inspect
+ * prefixes come first and `return`: a flow with either end in one goes
+ * on to the port sets and the queue even when an allow prefix covers it
+ * (the same address, or the other end).  Without allow prefixes there is
+ * nothing for inspect to override, and no chain. */
+static int add_exceptions(struct batch *b, const struct pg_nft_config *cfg)
+{
+	const char *chain = PG_NFT_EXCEPTIONS_CHAIN;
+	unsigned nr = 0;
+	int ret = -1;
+
+	if (!cfg->nallow) {
+		ret = 0;
+		goto out;
+	}
+	if (add_chain(b, chain, false, 0) < 0)
+		goto out;
+	for (size_t i = 0; i < cfg->ninspect; i++) {
+		if (add_prefix_rule(b, chain, &nr, &cfg->inspect[i], false, NFT_RETURN, "inspect") < 0 ||
+		    add_prefix_rule(b, chain, &nr, &cfg->inspect[i], true, NFT_RETURN, "inspect") < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < cfg->nallow; i++) {
+		if (add_prefix_rule(b, chain, &nr, &cfg->allow[i], false, NF_ACCEPT, "allow") < 0 ||
+		    add_prefix_rule(b, chain, &nr, &cfg->allow[i], true, NF_ACCEPT, "allow") < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	return ret;
 }
 
 static int add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
@@ -1173,14 +1372,24 @@ static int add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 	if (rule_emit(b, &ru, false, "chain %s rule %u (ct mark drop)", chain, ++nr) < 0)
 		goto out;
 
-	/* 4. Exception prefixes are never blocked nor queued. */
-	for (size_t i = 0; i < cfg->nallow; i++) {
-		if (add_allow_rule(b, chain, &nr, &cfg->allow[i], false) < 0 ||
-		    add_allow_rule(b, chain, &nr, &cfg->allow[i], true) < 0)
+	/* 4. Flows the daemon blocked, kept in sets because their ct mark
+	 *    may not survive (see nft.h).  After the ct-mark rules, so that
+	 *    the kernel's own reset of a blocked TCP flow still passes. */
+	if (add_blocked_rule(b, cfg, chain, &nr, false) < 0 ||
+	    add_blocked_rule(b, cfg, chain, &nr, true) < 0)
+		goto out;
+
+	/* 5. Exception prefixes are never blocked nor queued, unless an
+	 *    inspect prefix claims the flow (chain `exceptions`). */
+	if (cfg->nallow) {
+		rule_start(&ru, chain);
+		e_jump(&ru, PG_NFT_EXCEPTIONS_CHAIN);
+		if (rule_emit(b, &ru, false, "chain %s rule %u (jump " PG_NFT_EXCEPTIONS_CHAIN ")",
+			      chain, ++nr) < 0)
 			goto out;
 	}
 
-	/* 5. Port blocks: `meta l4proto P th dport @set counter name "set" drop`. */
+	/* 6. Port blocks: `meta l4proto P th dport @set counter name "set" drop`. */
 	for (size_t i = 0; i < cfg->nsets; i++) {
 		const struct pg_nft_portset *s = &cfg->sets[i];
 		char name[64];
@@ -1199,7 +1408,7 @@ static int add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 			goto out;
 	}
 
-	/* 6. Everything undecided goes to the classifier. */
+	/* 7. Everything undecided goes to the classifier. */
 	rule_start(&ru, chain);
 	e_counter(&ru);
 	e_queue(&ru, cfg, kind);
@@ -1233,10 +1442,21 @@ static int build_apply(struct batch *b, const struct pg_nft_config *cfg,
 		    add_port_set(b, &cfg->sets[i], name, (uint32_t)i + 1) < 0)
 			goto out;
 	}
+	for (int v6 = 0; v6 <= 1; v6++) {
+		const char *name = v6 ? PG_NFT_BLOCKED6 : PG_NFT_BLOCKED4;
+
+		if (add_counter_obj(b, name) < 0 ||
+		    add_flow_set(b, name, v6, cfg->blocked_size ? cfg->blocked_size :
+				 PG_NFT_BLOCKED_SIZE, blocked_set_id(cfg, v6)) < 0)
+			goto out;
+	}
+	/* Before the base chains, whose rules jump to it. */
+	if (add_exceptions(b, cfg) < 0)
+		goto out;
 	for (size_t h = 0; h < PG_NFT_NHOOKS; h++) {
 		if (!(cfg->hooks & pg_nft_hooks[h].bit))
 			continue;
-		if (add_chain(b, pg_nft_hooks[h].name, pg_nft_hooks[h].hooknum) < 0 ||
+		if (add_chain(b, pg_nft_hooks[h].name, true, pg_nft_hooks[h].hooknum) < 0 ||
 		    add_chain_rules(b, cfg, pg_nft_hooks[h].name, kind) < 0)
 			goto out;
 	}
@@ -1346,6 +1566,200 @@ out:
 	batch_free(&b);
 	if (nl)
 		mnl_socket_close(nl);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Blocked flows at run time.                                          */
+
+/* Room for one call's batch: begin, one NEWSETELEM of two elements (44-
+ * byte keys at most, about 270 bytes in all), end. */
+#define PG_NFT_DYN_MSG_ROOM 1024
+/* The kernel handles a batch inside sendmsg, so its ACK is normally
+ * queued before sendmsg returns; the wait only guards against surprises. */
+#define PG_NFT_DYN_ACK_TIMEOUT_MS 1000
+/* With NETLINK_CAP_ACK an error carries the request's header only, plus
+ * the kernel's extended-ACK text. */
+#define PG_NFT_DYN_RECV_SIZE 8192
+
+struct pg_nft_dyn {
+	_Alignas(struct nlmsghdr) char rbuf[PG_NFT_DYN_RECV_SIZE];
+	struct mnl_socket *nl;
+	uint32_t seq;             /* of the next batch-begin message */
+};
+
+void pg_nft_dyn_close(struct pg_nft_dyn *d)
+{
+	if (!d)
+		return;
+	if (d->nl)
+		mnl_socket_close(d->nl);
+	free(d);
+}
+
+struct pg_nft_dyn *pg_nft_dyn_open(char *err, size_t errlen)
+{
+	struct pg_nft_dyn *d = calloc(1, sizeof(*d)), *ret = NULL;
+
+	if (!d) {
+		seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	d->nl = nl_open(err, errlen);
+	if (!d->nl)
+		goto out;
+	d->seq = (uint32_t)time(NULL);
+	ret = d;
+	d = NULL;
+out:
+	pg_nft_dyn_close(d);
+	return ret;
+}
+
+/* Appends one element (key, timeout) to the open element list. */
+static void dyn_put_elem(struct nlmsghdr *nlh, const uint8_t *key, uint32_t klen,
+			 uint32_t timeout_ms)
+{
+	struct nlattr *elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	struct nlattr *k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, klen, key);
+	mnl_attr_nest_end(nlh, k);
+	/* Milliseconds, big-endian.  The expiration is the time left: for a
+	 * new element it equals the timeout, and for one already there it
+	 * restarts the clock (the kernel updates an existing element's
+	 * expiry only when asked to, or when the timeout differs). */
+	mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT, htobe64((uint64_t)timeout_ms));
+	mnl_attr_put_u64(nlh, NFTA_SET_ELEM_EXPIRATION, htobe64((uint64_t)timeout_ms));
+	mnl_attr_nest_end(nlh, elem);
+}
+
+/* Reads until the kernel has answered the batch that began at seq0: the
+ * ACK of its one message (seq0 + 1), or an error against the batch as a
+ * whole (seq0, after which the kernel sends nothing more).  Answers to
+ * other sequence numbers (a late ACK of an earlier call) are skipped.
+ * Returns 0 with *kerr the kernel's errno (0: added) and *head true for
+ * an error against the batch, or -1 with *kerr the socket's errno. */
+static int dyn_wait_ack(struct pg_nft_dyn *d, uint32_t seq0, int *kerr,
+			bool *head)
+{
+	int fd = mnl_socket_get_fd(d->nl), ret = -1;
+
+	for (;;) {
+		ssize_t n = recv(fd, d->rbuf, sizeof(d->rbuf), MSG_DONTWAIT);
+		int rem;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd pfd = {.fd = fd, .events = POLLIN};
+			int pr = poll(&pfd, 1, PG_NFT_DYN_ACK_TIMEOUT_MS);
+
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr <= 0) {
+				*kerr = pr == 0 ? ETIMEDOUT : errno;
+				goto out;
+			}
+			continue;
+		}
+		if (n < 0) {
+			*kerr = errno;
+			goto out;
+		}
+		rem = (int)n;
+		for (const struct nlmsghdr *nlh = (const struct nlmsghdr *)d->rbuf;
+		     mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+			const struct nlmsgerr *e;
+
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    (nlh->nlmsg_seq != seq0 && nlh->nlmsg_seq != seq0 + 1) ||
+			    mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+				continue;
+			e = mnl_nlmsg_get_payload(nlh);
+			/* A batch-begin answer is always an error. */
+			*head = nlh->nlmsg_seq == seq0;
+			*kerr = *head && !e->error ? EPROTO : -e->error;
+			ret = 0;
+			goto out;
+		}
+	}
+out:
+	return ret;
+}
+
+int pg_nft_dyn_block(struct pg_nft_dyn *d, uint8_t family, uint8_t l4proto,
+		     const uint8_t *src, uint16_t sport, const uint8_t *dst,
+		     uint16_t dport, uint32_t timeout_ms, char *err,
+		     size_t errlen)
+{
+	_Alignas(struct nlmsghdr) char buf[PG_NFT_DYN_MSG_ROOM];
+	uint8_t fwd[PG_NFT_FLOW_KEY_MAX], rev[PG_NFT_FLOW_KEY_MAX];
+	const char *set = family == 6 ? PG_NFT_BLOCKED6 : PG_NFT_BLOCKED4;
+	const size_t alen = family == 6 ? 16 : 4;
+	struct nlmsghdr *nlh;
+	struct nlattr *list;
+	uint32_t seq0, klen;
+	size_t len = 0;
+	int kerr = EINVAL, ret = -1;
+	bool head = false;
+
+	if (!d || !src || !dst || (family != 4 && family != 6) ||
+	    (l4proto != IPPROTO_TCP && l4proto != IPPROTO_UDP) || !timeout_ms) {
+		seterr(err, errlen, "pg_nft_dyn_block: bad arguments (family %u, protocol %u, timeout %" PRIu32 " ms)",
+		       family, l4proto, timeout_ms);
+		goto out;
+	}
+	/* Both directions: a reply (or a peer's unsolicited datagram) is the
+	 * same flow and must not reach the queue either. */
+	klen = flow_key(fwd, alen, l4proto, src, sport, dst, dport);
+	(void)flow_key(rev, alen, l4proto, dst, dport, src, sport);
+
+	seq0 = d->seq;
+	d->seq += 3;
+	nftnl_batch_begin(buf, seq0);
+	len += NLMSG_ALIGN(((struct nlmsghdr *)buf)->nlmsg_len);
+	/* No NLM_F_EXCL: a flow that is already there is not an error. */
+	nlh = nftnl_nlmsg_build_hdr(buf + len, NFT_MSG_NEWSETELEM, NFPROTO_INET,
+				    NLM_F_CREATE | NLM_F_ACK, seq0 + 1);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, PG_NFT_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	dyn_put_elem(nlh, fwd, klen, timeout_ms);
+	dyn_put_elem(nlh, rev, klen, timeout_ms);
+	mnl_attr_nest_end(nlh, list);
+	len += NLMSG_ALIGN(nlh->nlmsg_len);
+	nftnl_batch_end(buf + len, seq0 + 2);
+	len += NLMSG_ALIGN(((struct nlmsghdr *)(buf + len))->nlmsg_len);
+
+	if (mnl_socket_sendto(d->nl, buf, len) < 0) {
+		kerr = errno;
+		seterr(err, errlen, "cannot send to the kernel: %s", strerror(kerr));
+		goto out;
+	}
+	if (dyn_wait_ack(d, seq0, &kerr, &head) < 0) {
+		seterr(err, errlen, "no answer from the kernel for set %s: %s", set,
+		       strerror(kerr));
+		goto out;
+	}
+	switch (kerr) {
+	case 0:
+		ret = 0;
+		break;
+	case ENFILE:
+		seterr(err, errlen, "set %s is full", set);
+		break;
+	case ENOENT:
+		seterr(err, errlen, "set %s of table inet " PG_NFT_TABLE " does not exist", set);
+		break;
+	default:
+		seterr(err, errlen, "cannot add to set %s: %s%s", set, strerror(kerr),
+		       errno_hint(kerr, head));
+		break;
+	}
+out:
+	if (ret < 0)
+		errno = kerr;
 	return ret;
 }
 
@@ -1586,6 +2000,14 @@ struct render {
 	bool masked;              /* a bitwise changed the register */
 	uint8_t l4proto, nfproto; /* the last protocol matched, for names */
 	int queue_kind;           /* -1, or the pg_nft_queue_kind seen */
+	/* The rule's loads so far (32-bit register index, length, text), so
+	 * that a lookup reading several consecutive registers prints as the
+	 * concatenation `a . b . c`. */
+	struct {
+		unsigned at, len;
+		char text[48];
+	} loads[12];
+	size_t nloads;
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -1635,6 +2057,62 @@ static void r_reg(struct render *rd, const char *text, enum regkind kind)
 	rd->masked = false;
 }
 
+/* Registers as 32-bit slots: NFT_REG_1..4 are 16 bytes wide and share
+ * their storage with NFT_REG32_00..15 (NFT_REG_1 is NFT_REG32_00-03). */
+static unsigned reg32_of(uint32_t reg)
+{
+	return reg <= NFT_REG_4 ? reg * 4u : reg - NFT_REG32_00 + 4u;
+}
+
+/* Records the load just described by r_reg (its text is rd->reg). */
+static void r_note_load(struct render *rd, uint32_t dreg, uint32_t len)
+{
+	const size_t cap = sizeof(rd->loads) / sizeof(rd->loads[0]);
+	size_t n = strlen(rd->reg);
+	char *t;
+
+	if (rd->nloads == cap)
+		return;
+	t = rd->loads[rd->nloads].text;
+	if (n >= sizeof(rd->loads[0].text))
+		n = sizeof(rd->loads[0].text) - 1;     /* cut, as r_settext does */
+	memcpy(t, rd->reg, n);
+	t[n] = '\0';
+	rd->loads[rd->nloads].at = reg32_of(dreg);
+	rd->loads[rd->nloads].len = len;
+	rd->nloads++;
+}
+
+/* The text of what a lookup from sreg reads: the last load into sreg,
+ * then each later load into the register right after the previous one.
+ * A single field prints as the register's own text (which may carry a
+ * mask). */
+static void r_concat(const struct render *rd, uint32_t sreg, char *out,
+		     size_t outlen)
+{
+	size_t i = rd->nloads, off, fields = 1;
+	unsigned next;
+
+	snprintf(out, outlen, "%s", rd->reg);
+	while (i > 0 && rd->loads[i - 1].at != reg32_of(sreg))
+		i--;
+	if (i == 0)
+		return;
+	i--;
+	off = str_advance(0, snprintf(out, outlen, "%s", rd->loads[i].text), outlen);
+	next = rd->loads[i].at + (rd->loads[i].len + 3) / 4;
+	for (size_t j = i + 1; j < rd->nloads; j++) {
+		if (rd->loads[j].at != next)
+			continue;
+		off = str_advance(off, snprintf(out + off, outlen - off, " . %s",
+						rd->loads[j].text), outlen);
+		next = rd->loads[j].at + (rd->loads[j].len + 3) / 4;
+		fields++;
+	}
+	if (fields == 1)
+		snprintf(out, outlen, "%s", rd->reg);
+}
+
 static const char *l4_name(uint8_t p)
 {
 	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : NULL;
@@ -1670,6 +2148,7 @@ static void r_payload(struct render *rd, const struct nftnl_expr *e)
 			 off * 8, len * 8);
 		r_reg(rd, t, RK_RAW);
 	}
+	r_note_load(rd, nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_DREG), len);
 }
 
 static void r_bitwise(struct render *rd, const struct nftnl_expr *e)
@@ -1807,26 +2286,34 @@ static int render_expr(struct nftnl_expr *e, void *data)
 
 		if (nftnl_expr_is_set(e, NFTNL_EXPR_META_SREG)) {
 			r_put(rd, "meta %s set %s", key == NFT_META_MARK ? "mark" : "?", rd->reg);
-		} else if (key == NFT_META_MARK) {
-			r_reg(rd, "meta mark", RK_MARK);
-		} else if (key == NFT_META_L4PROTO) {
-			r_reg(rd, "meta l4proto", RK_L4PROTO);
-		} else if (key == NFT_META_NFPROTO) {
-			r_reg(rd, "meta nfproto", RK_NFPROTO);
 		} else {
-			char t[32];
+			uint32_t dreg = nftnl_expr_get_u32(e, NFTNL_EXPR_META_DREG);
 
-			snprintf(t, sizeof(t), "meta key %u", key);
-			r_reg(rd, t, RK_RAW);
+			if (key == NFT_META_MARK) {
+				r_reg(rd, "meta mark", RK_MARK);
+			} else if (key == NFT_META_L4PROTO) {
+				r_reg(rd, "meta l4proto", RK_L4PROTO);
+			} else if (key == NFT_META_NFPROTO) {
+				r_reg(rd, "meta nfproto", RK_NFPROTO);
+			} else {
+				char t[32];
+
+				snprintf(t, sizeof(t), "meta key %u", key);
+				r_reg(rd, t, RK_RAW);
+			}
+			r_note_load(rd, dreg, key == NFT_META_L4PROTO ||
+					      key == NFT_META_NFPROTO ? 1 : 4);
 		}
 	} else if (strcmp(name, "ct") == 0) {
 		uint32_t key = nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY);
 		const char *k = key == NFT_CT_MARK ? "mark" : "key";
 
-		if (nftnl_expr_is_set(e, NFTNL_EXPR_CT_SREG))
+		if (nftnl_expr_is_set(e, NFTNL_EXPR_CT_SREG)) {
 			r_put(rd, "ct %s set %s", k, rd->reg);
-		else
+		} else {
 			r_reg(rd, key == NFT_CT_MARK ? "ct mark" : "ct key", RK_MARK);
+			r_note_load(rd, nftnl_expr_get_u32(e, NFTNL_EXPR_CT_DREG), 4);
+		}
 	} else if (strcmp(name, "payload") == 0) {
 		r_payload(rd, e);
 	} else if (strcmp(name, "bitwise") == 0) {
@@ -1835,8 +2322,10 @@ static int render_expr(struct nftnl_expr *e, void *data)
 		r_cmp(rd, e);
 	} else if (strcmp(name, "lookup") == 0) {
 		const char *set = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
+		char what[256];
 
-		r_put(rd, "%s @%s", rd->reg, set ? set : "?");
+		r_concat(rd, nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_SREG), what, sizeof(what));
+		r_put(rd, "%s @%s", what, set ? set : "?");
 	} else if (strcmp(name, "counter") == 0) {
 		r_put(rd, "counter packets %" PRIu64 " bytes %" PRIu64,
 		      nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS),
@@ -1850,10 +2339,15 @@ static int render_expr(struct nftnl_expr *e, void *data)
 	} else if (strcmp(name, "immediate") == 0) {
 		if (nftnl_expr_is_set(e, NFTNL_EXPR_IMM_VERDICT)) {
 			int v = (int)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
+			const char *to = nftnl_expr_is_set(e, NFTNL_EXPR_IMM_CHAIN) ?
+					 nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN) : NULL;
 
-			r_put(rd, "%s", v == NF_ACCEPT ? "accept" : v == NF_DROP ? "drop" :
-			      v == NFT_CONTINUE ? "continue" : v == NFT_RETURN ? "return" :
-			      "verdict");
+			if (v == NFT_JUMP || v == NFT_GOTO)
+				r_put(rd, "%s %s", v == NFT_JUMP ? "jump" : "goto", to ? to : "?");
+			else
+				r_put(rd, "%s", v == NF_ACCEPT ? "accept" : v == NF_DROP ? "drop" :
+				      v == NFT_CONTINUE ? "continue" : v == NFT_RETURN ? "return" :
+				      "verdict");
 		}
 	} else if (strcmp(name, "reject") == 0) {
 		r_put(rd, "%s", nftnl_expr_get_u32(e, NFTNL_EXPR_REJECT_TYPE) == NFT_REJECT_TCP_RST ?
@@ -2107,6 +2601,115 @@ static void format_elems(const struct replies *r, bool interval, char *out,
 	}
 }
 
+/* "ipv4_addr . inet_proto . ..." for a set's key type. */
+static void set_type_text(uint32_t type, char *out, size_t outlen)
+{
+	const uint32_t mask = (1u << PG_NFT_TYPE_BITS) - 1;
+	uint32_t field[32 / PG_NFT_TYPE_BITS + 1];
+	size_t n = 0, off = 0;
+
+	out[0] = '\0';
+	do {
+		field[n++] = type & mask;
+		type >>= PG_NFT_TYPE_BITS;
+	} while (type && n < sizeof(field) / sizeof(field[0]));
+	/* The first field sits in the highest bits. */
+	while (n-- > 0) {
+		const char *name = field[n] == PG_NFT_TYPE_IPADDR ? "ipv4_addr" :
+				   field[n] == PG_NFT_TYPE_IP6ADDR ? "ipv6_addr" :
+				   field[n] == PG_NFT_TYPE_INET_PROTO ? "inet_proto" :
+				   field[n] == PG_NFT_TYPE_INET_SERVICE ? "inet_service" : NULL;
+		int w = name ? snprintf(out + off, outlen - off, "%s%s", off ? " . " : "", name)
+			     : snprintf(out + off, outlen - off, "%stype %" PRIu32,
+					off ? " . " : "", field[n]);
+
+		off = str_advance(off, w, outlen);
+	}
+}
+
+/* "120s" or "1500ms". */
+static void duration_text(uint64_t ms, char *out, size_t outlen)
+{
+	if (ms % 1000 == 0)
+		snprintf(out, outlen, "%" PRIu64 "s", ms / 1000);
+	else
+		snprintf(out, outlen, "%" PRIu64 "ms", ms);
+}
+
+struct flow_elems {
+	char *out;
+	size_t outlen, off;
+	size_t n, shown;
+	bool full;
+};
+
+/* Room kept at the end of the text for the "(N in all)" note. */
+#define PG_NFT_ELEMS_NOTE 40
+
+static int collect_flow_elem(struct nftnl_set_elem *e, void *data)
+{
+	struct flow_elems *fe = data;
+	uint32_t len = 0;
+	const uint8_t *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], p[8], t[200], tmo[64] = "";
+	size_t alen, tl;
+
+	if (!k || (len != PG_NFT_FLOW_KEY_LEN(4u) && len != PG_NFT_FLOW_KEY_LEN(16u)))
+		return 0;
+	fe->n++;
+	if (fe->full)
+		return 0;
+	alen = len == PG_NFT_FLOW_KEY_LEN(4u) ? 4 : 16;
+	inet_ntop(alen == 4 ? AF_INET : AF_INET6, k, a, sizeof(a));
+	inet_ntop(alen == 4 ? AF_INET : AF_INET6, k + alen + 8, b, sizeof(b));
+	if (l4_name(k[alen]))
+		snprintf(p, sizeof(p), "%s", l4_name(k[alen]));
+	else
+		snprintf(p, sizeof(p), "%u", k[alen]);
+	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_TIMEOUT)) {
+		char d1[24], d2[24] = "";
+
+		duration_text(nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_TIMEOUT), d1, sizeof(d1));
+		if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_EXPIRATION))
+			duration_text(nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_EXPIRATION),
+				      d2, sizeof(d2));
+		snprintf(tmo, sizeof(tmo), " timeout %s%s%s", d1, d2[0] ? " expires " : "", d2);
+	}
+	snprintf(t, sizeof(t), "%s . %s . %u . %s . %u%s", a, p,
+		 (unsigned)(k[alen + 4] << 8 | k[alen + 5]), b,
+		 (unsigned)(k[2 * alen + 8] << 8 | k[2 * alen + 9]), tmo);
+	tl = strlen(t);
+	if (fe->off + tl + 2 + PG_NFT_ELEMS_NOTE >= fe->outlen) {
+		fe->full = true;
+		return 0;
+	}
+	fe->off = str_advance(fe->off, snprintf(fe->out + fe->off, fe->outlen - fe->off,
+						"%s%s", fe->off ? ", " : "", t), fe->outlen);
+	fe->shown++;
+	return 0;
+}
+
+/* The elements of a blocked-flow set, as many as fit in out. */
+static void format_flow_elems(const struct replies *r, char *out, size_t outlen)
+{
+	struct flow_elems fe = {.out = out, .outlen = outlen};
+
+	out[0] = '\0';
+	if (outlen <= PG_NFT_ELEMS_NOTE)
+		return;
+	for_each_reply(nlh, r, rem) {
+		struct nftnl_set *s = nftnl_set_alloc();
+
+		if (s && nftnl_set_elems_nlmsg_parse(nlh, s) == 0)
+			nftnl_set_elem_foreach(s, collect_flow_elem, &fe);
+		if (s)
+			nftnl_set_free(s);
+	}
+	if (fe.shown < fe.n)
+		snprintf(out + fe.off, outlen - fe.off, "%s... (%zu in all)",
+			 fe.off ? ", " : "", fe.n);
+}
+
 /* Scans all rules once for the queue kind in use. */
 static int snapshot_queue_kind(const struct snapshot *s)
 {
@@ -2222,19 +2825,33 @@ int pg_nft_show(FILE *out, bool json, char *err, size_t errlen)
 		if (set && nftnl_set_nlmsg_parse(nlh, set) == 0 &&
 		    (name = nftnl_set_get_str(set, NFTNL_SET_NAME)) != NULL && si < s.nelems &&
 		    ours(nftnl_set_get_str(set, NFTNL_SET_TABLE))) {
-			bool interval = nftnl_set_get_u32(set, NFTNL_SET_FLAGS) & NFT_SET_INTERVAL;
+			uint32_t flags = nftnl_set_get_u32(set, NFTNL_SET_FLAGS);
+			uint32_t ktype = nftnl_set_get_u32(set, NFTNL_SET_KEY_TYPE);
+			uint32_t size = nftnl_set_is_set(set, NFTNL_SET_DESC_SIZE) ?
+					nftnl_set_get_u32(set, NFTNL_SET_DESC_SIZE) : 0;
+			bool interval = flags & NFT_SET_INTERVAL, timeout = flags & NFT_SET_TIMEOUT;
+			char type[160], sz[32] = "";
 
-			format_elems(&s.elems[si], interval, elems, sizeof(elems));
+			set_type_text(ktype, type, sizeof(type));
+			if (ktype == PG_NFT_TYPE_INET_SERVICE)
+				format_elems(&s.elems[si], interval, elems, sizeof(elems));
+			else
+				format_flow_elems(&s.elems[si], elems, sizeof(elems));
+			if (size)
+				snprintf(sz, sizeof(sz), " size %" PRIu32 ";", size);
 			if (json) {
 				fprintf(out, "%s{\"name\":", first ? "" : ",");
 				json_str(out, name);
-				fprintf(out, ",\"type\":\"inet_service\",\"interval\":%s,\"elements\":",
-					interval ? "true" : "false");
+				fprintf(out, ",\"type\":");
+				json_str(out, type);
+				fprintf(out, ",\"interval\":%s,\"timeout\":%s,\"size\":%" PRIu32 ",\"elements\":",
+					interval ? "true" : "false", timeout ? "true" : "false", size);
 				json_str(out, elems);
 				fputc('}', out);
 			} else {
-				fprintf(out, "\tset %s { type inet_service;%s elements = { %s } }\n",
-					name, interval ? " flags interval;" : "", elems);
+				fprintf(out, "\tset %s { type %s;%s%s elements = { %s } }\n",
+					name, type, sz, interval ? " flags interval;" :
+					timeout ? " flags timeout;" : "", elems);
 			}
 			first = false;
 		}

@@ -103,7 +103,7 @@ void pg_nft_config_from_policy(const struct pg_policy *p,
 			       struct pg_nft_portset *sets, size_t max_sets)
 {
 	const struct pg_engine_settings *e = pg_policy_engine(p);
-	const struct pg_prefix *allow = NULL;
+	const struct pg_prefix *allow = NULL, *inspect = NULL;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->hooks = e->hooks;
@@ -119,4 +119,9 @@ void pg_nft_config_from_policy(const struct pg_policy *p,
 	cfg->allow = allow;
 	if (!allow)
 		cfg->nallow = 0;
+	cfg->ninspect = pg_policy_inspect_prefixes(p, &inspect);
+	cfg->inspect = inspect;
+	if (!inspect)
+		cfg->ninspect = 0;
+	/* blocked_size stays 0: the documented default, PG_NFT_BLOCKED_SIZE. */
 }
