@@ -106,6 +106,14 @@ void pg_policy_destroy(struct pg_policy *p);
 enum pg_action pg_policy_action(const struct pg_policy *p, enum pg_system sys,
 				enum pg_feature feat);
 
+/* The action for a flow between a and b: never blocked when either address
+ * is in an `allow` exception prefix, unless either is in an `inspect` one
+ * (inspect wins, as in the kernel's exceptions chain); else as
+ * pg_policy_action. */
+enum pg_action pg_policy_flow_action(const struct pg_policy *p, enum pg_system sys,
+				     enum pg_feature feat, uint8_t family,
+				     const uint8_t *a, const uint8_t *b);
+
 const struct pg_engine_settings *pg_policy_engine(const struct pg_policy *p);
 
 /* `ports = yes|no` for a system (default yes). */

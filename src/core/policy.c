@@ -1732,3 +1732,13 @@ void pg_policy_print_summary(const struct pg_policy *p, FILE *out)
 	print_prefixes("allow", &p->allow, out);
 	print_prefixes("inspect", &p->inspect, out);
 }
+
+enum pg_action pg_policy_flow_action(const struct pg_policy *p, enum pg_system sys,
+				     enum pg_feature feat, uint8_t family,
+				     const uint8_t *a, const uint8_t *b)
+{
+	if (pg_policy_exception_allow(p, family, a, b) &&
+	    !pg_policy_exception_inspect(p, family, a, b))
+		return PG_ACTION_ALLOW;
+	return pg_policy_action(p, sys, feat);
+}

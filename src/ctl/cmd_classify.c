@@ -74,9 +74,8 @@ static const char *verdict_of(const struct classify_opts *o, const struct pg_flo
 {
 	if (f->state != PG_FLOW_DECIDED)
 		return "accept";
-	if (pg_policy_exception_allow(o->policy, f->family, f->client_addr, f->server_addr))
-		return "accept";
-	return pg_policy_action(o->policy, f->system, f->feature) == PG_ACTION_BLOCK ?
+	return pg_policy_flow_action(o->policy, f->system, f->feature, f->family,
+				     f->client_addr, f->server_addr) == PG_ACTION_BLOCK ?
 		       "drop" : "accept";
 }
 

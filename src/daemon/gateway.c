@@ -174,11 +174,8 @@ int pg_gateway_fds(const struct pg_gateway *g, int *fds, int max)
 
 static enum pg_action flow_action(const struct pg_gateway *g, const struct pg_flow *f)
 {
-	/* Inspect wins over allow, as in the kernel's exceptions chain. */
-	if (pg_policy_exception_allow(g->policy, f->family, f->client_addr, f->server_addr) &&
-	    !pg_policy_exception_inspect(g->policy, f->family, f->client_addr, f->server_addr))
-		return PG_ACTION_ALLOW;
-	return pg_policy_action(g->policy, f->system, f->feature);
+	return pg_policy_flow_action(g->policy, f->system, f->feature, f->family,
+				     f->client_addr, f->server_addr);
 }
 
 static void log_flow(const struct pg_flow *f, enum pg_action a)

@@ -73,6 +73,20 @@ int main(void)
 	CHECK(!sets_cover(sets, n, IPPROTO_TCP, 13325, NULL));
 	pg_policy_destroy(p);
 
+	/* exceptions: allow never blocks, inspect wins over allow */
+	p = load("[bittorrent]\nall = block\n[exceptions]\nallow = 10.0.0.0/8 2001:db8::/32\n"
+		 "inspect = 10.9.0.0/16\n");
+	CHECK(p != NULL);
+	uint8_t it[4] = {10, 1, 2, 3}, lab[4] = {10, 9, 0, 7}, out4[4] = {192, 0, 2, 1};
+	uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 5}, o6[16] = {0x20, 0x01, 0x0d, 0xb9};
+	CHECK(pg_policy_flow_action(p, PG_SYS_BITTORRENT, PG_FEAT_DOWNLOAD, 4, it, out4) == PG_ACTION_ALLOW);
+	CHECK(pg_policy_flow_action(p, PG_SYS_BITTORRENT, PG_FEAT_DOWNLOAD, 4, out4, it) == PG_ACTION_ALLOW);
+	CHECK(pg_policy_flow_action(p, PG_SYS_BITTORRENT, PG_FEAT_DOWNLOAD, 4, lab, out4) == PG_ACTION_BLOCK);
+	CHECK(pg_policy_flow_action(p, PG_SYS_BITTORRENT, PG_FEAT_DOWNLOAD, 4, out4, out4) == PG_ACTION_BLOCK);
+	CHECK(pg_policy_flow_action(p, PG_SYS_BITTORRENT, PG_FEAT_DOWNLOAD, 6, v6, o6) == PG_ACTION_ALLOW);
+	CHECK(pg_policy_flow_action(p, PG_SYS_BITTORRENT, PG_FEAT_DOWNLOAD, 6, o6, o6) == PG_ACTION_BLOCK);
+	pg_policy_destroy(p);
+
 	/* allow-all: no sets at all */
 	p = pg_policy_default();
 	CHECK(pg_nft_portsets_from_policy(p, sets, 64) == 0);
