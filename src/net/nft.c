@@ -1408,7 +1408,45 @@ static int add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 			goto out;
 	}
 
-	/* 7. Everything undecided goes to the classifier. */
+	/* 7. An undecided flow's TCP segments without payload and without SYN
+	 *    (pure ACKs, FIN, RST) have nothing to classify; keeping them in
+	 *    the kernel halves what a short connection costs.  The first rule
+	 *    queues a non-SYN segment only when a payload byte loads (@ih,0,8
+	 *    on an empty segment fails, which ends the rule); the second
+	 *    accepts the empty ones.  SYNs still go to the queue: they tell the
+	 *    classifier which side is the client. */
+	{
+		uint8_t tcp = IPPROTO_TCP, syn = 0x02, zero = 0;
+
+		rule_start(&ru, chain);
+		e_meta_load(&ru, NFT_META_L4PROTO);
+		e_cmp(&ru, NFT_CMP_EQ, &tcp, sizeof(tcp));
+		e_payload(&ru, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1);
+		e_bitwise(&ru, 1, &syn, &zero);
+		e_cmp(&ru, NFT_CMP_EQ, &zero, sizeof(zero));
+		e_payload(&ru, NFT_PAYLOAD_INNER_HEADER, 0, 1);
+		e_bitwise(&ru, 1, &zero, &zero);
+		e_cmp(&ru, NFT_CMP_EQ, &zero, sizeof(zero));
+		e_counter(&ru);
+		e_queue(&ru, cfg, kind);
+		if (rule_emit(b, &ru, true, "chain %s rule %u (queue tcp payload, %s)", chain,
+			      ++nr, pg_nft_queue_kind_name(kind)) < 0)
+			goto out;
+
+		rule_start(&ru, chain);
+		e_meta_load(&ru, NFT_META_L4PROTO);
+		e_cmp(&ru, NFT_CMP_EQ, &tcp, sizeof(tcp));
+		e_payload(&ru, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1);
+		e_bitwise(&ru, 1, &syn, &zero);
+		e_cmp(&ru, NFT_CMP_EQ, &zero, sizeof(zero));
+		e_counter(&ru);
+		e_verdict(&ru, NF_ACCEPT);
+		if (rule_emit(b, &ru, false, "chain %s rule %u (tcp without payload)", chain,
+			      ++nr) < 0)
+			goto out;
+	}
+
+	/* 8. Everything else undecided goes to the classifier. */
 	rule_start(&ru, chain);
 	e_counter(&ru);
 	e_queue(&ru, cfg, kind);
@@ -2144,7 +2182,8 @@ static void r_payload(struct render *rd, const struct nftnl_expr *e)
 	} else {
 		snprintf(t, sizeof(t), "@%s,%u,%u",
 			 base == NFT_PAYLOAD_NETWORK_HEADER ? "nh" :
-			 base == NFT_PAYLOAD_TRANSPORT_HEADER ? "th" : "ll",
+			 base == NFT_PAYLOAD_TRANSPORT_HEADER ? "th" :
+			 base == NFT_PAYLOAD_INNER_HEADER ? "ih" : "ll",
 			 off * 8, len * 8);
 		r_reg(rd, t, RK_RAW);
 	}

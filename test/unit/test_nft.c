@@ -232,8 +232,10 @@ static void test_apply(enum pg_nft_queue_kind expect)
 	/* The fallback says why, naming the refused rule. */
 	if (expect == PG_NFT_QUEUE_COMPAT) {
 		printf("apply note: %s\n", err);
-		CHECK_HAS(err, "native queue expression refused (chain forward rule 16 (queue, native): No such file or directory; "
-			  "chain output rule 16 (queue, native): No such file or directory); using the xt NFQUEUE target");
+		CHECK_HAS(err, "native queue expression refused (chain forward rule 16 (queue tcp payload, native): "
+			  "No such file or directory; chain forward rule 18 (queue, native): No such file or directory; "
+			  "chain output rule 16 (queue tcp payload, native): No such file or directory; and 1 more); "
+			  "using the xt NFQUEUE target");
 	} else {
 		CHECK_STR(err, "");
 	}
@@ -304,19 +306,19 @@ static void test_apply(enum pg_nft_queue_kind expect)
 
 		CHECK(q != NULL);
 	}
-	/* 2 chains x (3 copy + 5 ct + 2 blocked + 1 jump + 4 sets + 1 queue),
-	 * and the 8 allow rules once */
+	/* 2 chains x (3 copy + 5 ct + 2 blocked + 1 jump + 4 sets + 1 queue
+	 * with payload + 1 empty tcp + 1 queue), and the 8 allow rules once */
 	char *json = run("nft -j list table inet peergate 2>/dev/null", &st);
 	CHECK(st == 0);
 	size_t nrules = count(json, "{\"rule\":");
-	CHECK(nrules == 2 * 16 + 8);
+	CHECK(nrules == 2 * 18 + 8);
 	CHECK(count(json, "{\"chain\":") == 3);
 	CHECK(count(json, "{\"set\":") == 6);
 	CHECK(count(json, "{\"counter\": {\"family\"") == 6);
 	if (expect == PG_NFT_QUEUE_COMPAT)
-		CHECK(count(json, "{\"xt\": {\"type\": \"target\", \"name\": \"NFQUEUE\"}}") == 2);
+		CHECK(count(json, "{\"xt\": {\"type\": \"target\", \"name\": \"NFQUEUE\"}}") == 4);
 	else
-		CHECK(count(json, "{\"queue\": {") == 2);
+		CHECK(count(json, "{\"queue\": {") == 4);
 	CHECK(count(json, "{\"table\":") == 1);
 	printf("json: %zu rules\n", nrules);
 
@@ -364,8 +366,8 @@ static void test_apply(enum pg_nft_queue_kind expect)
 		free(sb);
 	}
 	char *json3 = run("nft -j list table inet peergate 2>/dev/null", &st);
-	/* 3 copy + 3 ct + 2 blocked + 1 set + 1 queue; no allow, no jump */
-	CHECK(count(json3, "{\"rule\":") == 3 + 3 + 2 + 1 + 1);
+	/* 3 copy + 3 ct + 2 blocked + 1 set + 3 queue; no allow, no jump */
+	CHECK(count(json3, "{\"rule\":") == 3 + 3 + 2 + 1 + 3);
 	CHECK(!strstr(text2, "exceptions"));
 
 	free(text);
@@ -1037,8 +1039,8 @@ static void test_big_batch(void)
 	if (err[0])
 		fprintf(stderr, "big batch: %s\n", err);
 	char *json = run("nft -j list table inet peergate", &st);
-	/* 3 copy + 3 ct + 2 blocked + 1 jump + 1 queue, and the exceptions */
-	CHECK(count(json, "{\"rule\":") == 3 + 3 + 2 + 1 + 1 + 2 * N);
+	/* 3 copy + 3 ct + 2 blocked + 1 jump + 3 queue, and the exceptions */
+	CHECK(count(json, "{\"rule\":") == 3 + 3 + 2 + 1 + 3 + 2 * N);
 	free(json);
 	free(allow);
 }
