@@ -125,17 +125,18 @@ int cmd_flows(int argc, char **argv)
 		free(reply);
 		return PG_EXIT_OK;
 	}
-	printf("%-3s %-40s %-40s %-26s %-11s %-10s %8s\n", "l4", "client", "server",
-	       "system/feature", "method", "action", "packets");
+	printf("%-3s %-40s %-40s %-26s %-11s %-10s %8s  %s\n", "l4", "client", "server",
+	       "system/feature", "method", "action", "packets", "host");
 	for (char *line = strtok(reply, "\n"); line; line = strtok(NULL, "\n")) {
 		struct pg_jvalue *f = pg_json_parse(line);
 		if (!f)
 			continue;
 		char cls[64];
 		snprintf(cls, sizeof(cls), "%s/%s", pg_json_str(f, "system"), pg_json_str(f, "feature"));
-		printf("%-3s %-40s %-40s %-26s %-11s %-10s %8.0f\n", pg_json_str(f, "l4"),
+		printf("%-3s %-40s %-40s %-26s %-11s %-10s %8.0f  %s\n", pg_json_str(f, "l4"),
 		       pg_json_str(f, "client"), pg_json_str(f, "server"), cls,
-		       pg_json_str(f, "method"), pg_json_str(f, "action"), pg_json_num(f, "packets"));
+		       pg_json_str(f, "method"), pg_json_str(f, "action"), pg_json_num(f, "packets"),
+		       pg_json_str(f, "host"));
 		pg_json_free(f);
 	}
 	free(reply);

@@ -72,6 +72,7 @@ static struct pg_engine *make_engine(const struct pg_policy *p,
 	cfg.inspect_bytes = s->inspect_bytes;
 	cfg.tcp_timeout_s = s->tcp_timeout_s;
 	cfg.udp_timeout_s = s->udp_timeout_s;
+	cfg.record_hosts = true; /* for `peergatectl flows` */
 	return pg_engine_create(&cfg, hosts);
 }
 
@@ -452,12 +453,14 @@ static void flow_json(struct pg_flow *f, void *ctx)
 	fprintf(c->out,
 		"{\"l4\":\"%s\",\"client\":\"%s\",\"server\":\"%s\",\"system\":\"%s\","
 		"\"feature\":\"%s\",\"method\":\"%s\",\"state\":\"%s\",\"action\":\"%s\","
-		"\"packets\":%llu,\"bytes\":%llu}\n",
+		"\"packets\":%llu,\"bytes\":%llu,\"host\":",
 		f->l4proto == IPPROTO_TCP ? "tcp" : "udp", cl, sv, pg_system_name(f->system),
 		pg_feature_name(f->feature), pg_method_name(f->method),
 		f->state == PG_FLOW_DECIDED ? "decided" : "inspecting", action,
 		(unsigned long long)f->packets[0] + f->packets[1],
 		(unsigned long long)(f->bytes[0] + f->bytes[1]));
+	pg_json_string(c->out, pg_engine_flow_host(c->g->engine, f));
+	fputs("}\n", c->out);
 }
 
 void pg_gateway_flows_json(struct pg_gateway *g, FILE *out)
