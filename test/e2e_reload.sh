@@ -4,8 +4,8 @@
 #   1. 100 reloads (alternating between two valid policies that both allow
 #      BitTorrent) while long BitTorrent and plain flows run: every allowed
 #      flow is delivered whole, every reload succeeds, no verdict is lost.
-#   2. A reload with a syntax error is refused with FILE:LINE; the running
-#      policy stays in force.
+#   2. A reload with an error is refused with FILE:LINE (or naming the
+#      [engine] key that needs a restart); the running policy stays in force.
 #   3. A reload that blocks bittorrent/download stops the BitTorrent flow
 #      that is already open (its conntrack mark is cleared and re-decided),
 #      while the plain flow goes on.
@@ -87,6 +87,16 @@ else
 	echo "ok: broken policy refused: $(head -1 "$work/bad.err")"
 fi
 
+# 2b. an [engine] key bound to the running daemon is refused by name
+printf '[engine]\nfail = closed\nmax-flows = 1000\n' >"$work/policy.ini"
+if ctl reload >/dev/null 2>"$work/bad2.err"; then
+	fail "a reload changing max-flows was accepted"
+elif ! grep -q 'max-flows cannot change on reload' "$work/bad2.err"; then
+	fail "max-flows refusal does not name the key: $(cat "$work/bad2.err")"
+else
+	echo "ok: restart-only key refused: $(head -1 "$work/bad2.err")"
+fi
+
 # 3. a newly blocked feature takes effect on an open flow
 cp "$work/a.ini" "$work/policy.ini"
 ctl reload >/dev/null || fail "reload back to a.ini failed"
@@ -116,8 +126,8 @@ e = s["engine"]
 bad = []
 if e["verdict_errors"]: bad.append("verdict_errors=%d" % e["verdict_errors"])
 if e["queued"] != e["verdicts"]: bad.append("queued %d != verdicts %d" % (e["queued"], e["verdicts"]))
-if e["reloads"] < 103: bad.append("reloads=%d" % e["reloads"])
-if e["reload_failures"] != 1: bad.append("reload_failures=%d (expected 1)" % e["reload_failures"])
+if e["reloads"] < 104: bad.append("reloads=%d" % e["reloads"])
+if e["reload_failures"] != 2: bad.append("reload_failures=%d (expected 2)" % e["reload_failures"])
 if e["ct_marks_cleared"] < 1: bad.append("no ct mark was cleared")
 bt = [v for v in s["verdicts"] if v["system"] == "bittorrent"]
 if not any(v["packets_dropped"] for v in bt): bad.append("no bittorrent packet dropped")

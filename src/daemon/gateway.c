@@ -333,6 +333,30 @@ static void reclassify(struct pg_flow *f, void *ctx)
 		rc->g->ec.ct_clear_failures++;
 }
 
+/* The [engine] keys a running daemon cannot take over: the first one that
+ * differs, or NULL. */
+static const char *restart_only_change(const struct pg_engine_settings *a,
+				       const struct pg_engine_settings *b)
+{
+	if (a->queue_first != b->queue_first || a->queue_count != b->queue_count)
+		return "queue";
+	if (a->mark_mask != b->mark_mask)
+		return "mark-mask";
+	if (a->fail_open != b->fail_open)
+		return "fail";
+	if (a->max_flows != b->max_flows)
+		return "max-flows";
+	if (a->inspect_packets != b->inspect_packets)
+		return "inspect-packets";
+	if (a->inspect_bytes != b->inspect_bytes)
+		return "inspect-bytes";
+	if (a->tcp_timeout_s != b->tcp_timeout_s)
+		return "tcp-timeout";
+	if (a->udp_timeout_s != b->udp_timeout_s)
+		return "udp-timeout";
+	return NULL;
+}
+
 int pg_gateway_reload(struct pg_gateway *g, FILE *err)
 {
 	struct pg_diag diag = {0};
@@ -344,11 +368,11 @@ int pg_gateway_reload(struct pg_gateway *g, FILE *err)
 		pg_diag_print(&diag, err);
 		goto fail;
 	}
-	if (pg_policy_engine(np)->mark_mask != g->mark_mask ||
-	    pg_policy_engine(np)->queue_first != pg_policy_engine(g->policy)->queue_first ||
-	    pg_policy_engine(np)->queue_count != pg_policy_engine(g->policy)->queue_count) {
-		fprintf(err, "%s: mark-mask and queue cannot change on reload; restart peergated\n",
-			g->opt.policy_path);
+	const char *fixed = restart_only_change(pg_policy_engine(g->policy), pg_policy_engine(np));
+	if (fixed) {
+		fprintf(err, "%s: [engine] %s cannot change on reload (it is bound to the running "
+			"queue, flow table or stamped marks); restart peergated to change it\n",
+			g->opt.policy_path, fixed);
 		goto fail;
 	}
 	nh = pg_host_rules_for_policy(np);
