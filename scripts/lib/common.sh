@@ -22,10 +22,11 @@ pg_install_deps() {
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# pg_build DIR [cmake args...]
+# pg_build DIR [cmake args...]; PG_TARGETS (optional) limits what is built
 pg_build() {
 	local dir=$1
 	shift
 	cmake -S "$PG_ROOT" -B "$dir" "$@" >/dev/null
-	cmake --build "$dir" -j"$(nproc)"
+	# shellcheck disable=SC2086
+	cmake --build "$dir" -j"$(nproc)" ${PG_TARGETS:+--target $PG_TARGETS}
 }
