@@ -879,6 +879,35 @@ static void e_reject_tcp_reset(struct rule *ru)
 	nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, 0);
 }
 
+/* Starts a rule matching `ct mark & mask == value`. */
+static void rule_start_ct_code(struct rule *ru, const char *chain, uint32_t mask,
+			       uint32_t value)
+{
+	rule_start(ru, chain);
+	e_ct_load(ru, NFT_CT_MARK);
+	e_bitwise_u32(ru, mask, 0);
+	e_cmp_u32(ru, value);
+}
+
+/* `meta l4proto tcp` */
+static void e_is_tcp(struct rule *ru)
+{
+	uint8_t tcp = IPPROTO_TCP;
+
+	e_meta_load(ru, NFT_META_L4PROTO);
+	e_cmp(ru, NFT_CMP_EQ, &tcp, sizeof(tcp));
+}
+
+/* `tcp flags & bits == 0` (op NFT_CMP_EQ) or `!= 0` (NFT_CMP_NEQ) */
+static void e_tcp_flags(struct rule *ru, uint8_t bits, uint32_t op)
+{
+	uint8_t zero = 0;
+
+	e_payload(ru, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1);
+	e_bitwise(ru, 1, &bits, &zero);
+	e_cmp(ru, op, &zero, sizeof(zero));
+}
+
 /* Never CPU fanout: the packets of one flow must all reach the same
  * queue (and so the same classifier state), which the default flow hash
  * over a queue range gives and per-CPU spreading does not. */
@@ -1309,17 +1338,13 @@ static int add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 	}
 
 	/* 2.-3. Decided flows are settled here, without user space. */
-	rule_start(&ru, chain);
-	e_ct_load(&ru, NFT_CT_MARK);
-	e_bitwise_u32(&ru, m, 0);
-	e_cmp_u32(&ru, v_accept);
+	rule_start_ct_code(&ru, chain, m, v_accept);
 	e_counter(&ru);
 	e_verdict(&ru, NF_ACCEPT);
 	if (rule_emit(b, &ru, false, "chain %s rule %u (ct mark accept)", chain, ++nr) < 0)
 		goto out;
 
 	if (cfg->tcp_reset) {
-		uint8_t tcp = IPPROTO_TCP, rst = 0x04, zero = 0;
 
 		/* The reset the kernel sends for a blocked flow carries that
 		 * flow's conntrack (and so its BLOCK mark), and it leaves
@@ -1327,26 +1352,16 @@ static int add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 		 * would drop our own reset, and a local client would hang
 		 * instead of seeing "connection refused".  A peer's reset in a
 		 * blocked flow only ends it sooner, so all RSTs pass. */
-		rule_start(&ru, chain);
-		e_ct_load(&ru, NFT_CT_MARK);
-		e_bitwise_u32(&ru, m, 0);
-		e_cmp_u32(&ru, v_block);
-		e_meta_load(&ru, NFT_META_L4PROTO);
-		e_cmp(&ru, NFT_CMP_EQ, &tcp, sizeof(tcp));
-		e_payload(&ru, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1);
-		e_bitwise(&ru, 1, &rst, &zero);
-		e_cmp(&ru, NFT_CMP_NEQ, &zero, sizeof(zero));
+		rule_start_ct_code(&ru, chain, m, v_block);
+		e_is_tcp(&ru);
+		e_tcp_flags(&ru, 0x04 /* RST */, NFT_CMP_NEQ);
 		e_verdict(&ru, NF_ACCEPT);
 		if (rule_emit(b, &ru, false, "chain %s rule %u (ct mark block, tcp reset passes)",
 			      chain, ++nr) < 0)
 			goto out;
 
-		rule_start(&ru, chain);
-		e_ct_load(&ru, NFT_CT_MARK);
-		e_bitwise_u32(&ru, m, 0);
-		e_cmp_u32(&ru, v_block);
-		e_meta_load(&ru, NFT_META_L4PROTO);
-		e_cmp(&ru, NFT_CMP_EQ, &tcp, sizeof(tcp));
+		rule_start_ct_code(&ru, chain, m, v_block);
+		e_is_tcp(&ru);
 		e_counter(&ru);
 		e_reject_tcp_reset(&ru);
 		if (rule_emit(b, &ru, false, "chain %s rule %u (ct mark block, tcp reset)",
@@ -1354,19 +1369,13 @@ static int add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 			goto out;
 	}
 	/* Non-TCP blocked flows (and TCP when no reset is wanted) drop. */
-	rule_start(&ru, chain);
-	e_ct_load(&ru, NFT_CT_MARK);
-	e_bitwise_u32(&ru, m, 0);
-	e_cmp_u32(&ru, v_block);
+	rule_start_ct_code(&ru, chain, m, v_block);
 	e_counter(&ru);
 	e_verdict(&ru, NF_DROP);
 	if (rule_emit(b, &ru, false, "chain %s rule %u (ct mark block, drop)", chain, ++nr) < 0)
 		goto out;
 
-	rule_start(&ru, chain);
-	e_ct_load(&ru, NFT_CT_MARK);
-	e_bitwise_u32(&ru, m, 0);
-	e_cmp_u32(&ru, v_drop);
+	rule_start_ct_code(&ru, chain, m, v_drop);
 	e_counter(&ru);
 	e_verdict(&ru, NF_DROP);
 	if (rule_emit(b, &ru, false, "chain %s rule %u (ct mark drop)", chain, ++nr) < 0)
@@ -1416,14 +1425,11 @@ static int add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 	 *    accepts the empty ones.  SYNs still go to the queue: they tell the
 	 *    classifier which side is the client. */
 	{
-		uint8_t tcp = IPPROTO_TCP, syn = 0x02, zero = 0;
+		uint8_t zero = 0;
 
 		rule_start(&ru, chain);
-		e_meta_load(&ru, NFT_META_L4PROTO);
-		e_cmp(&ru, NFT_CMP_EQ, &tcp, sizeof(tcp));
-		e_payload(&ru, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1);
-		e_bitwise(&ru, 1, &syn, &zero);
-		e_cmp(&ru, NFT_CMP_EQ, &zero, sizeof(zero));
+		e_is_tcp(&ru);
+		e_tcp_flags(&ru, 0x02 /* SYN */, NFT_CMP_EQ);
 		e_payload(&ru, NFT_PAYLOAD_INNER_HEADER, 0, 1);
 		e_bitwise(&ru, 1, &zero, &zero);
 		e_cmp(&ru, NFT_CMP_EQ, &zero, sizeof(zero));
@@ -1434,11 +1440,8 @@ static int add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 			goto out;
 
 		rule_start(&ru, chain);
-		e_meta_load(&ru, NFT_META_L4PROTO);
-		e_cmp(&ru, NFT_CMP_EQ, &tcp, sizeof(tcp));
-		e_payload(&ru, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1);
-		e_bitwise(&ru, 1, &syn, &zero);
-		e_cmp(&ru, NFT_CMP_EQ, &zero, sizeof(zero));
+		e_is_tcp(&ru);
+		e_tcp_flags(&ru, 0x02 /* SYN */, NFT_CMP_EQ);
 		e_counter(&ru);
 		e_verdict(&ru, NF_ACCEPT);
 		if (rule_emit(b, &ru, false, "chain %s rule %u (tcp without payload)", chain,
