@@ -4,7 +4,11 @@
  * that announce file transfer, voice and webcam), the webcam server
  * connection, and the pager and file transfer carried over HTTP.
  *
- * Wire facts: signatures.md section 5.
+ * Wire facts: signatures.md section 5.  Peer-connection offers (the address
+ * keys of services 0x4F, 0x46/0x4D and 0xDD/0xDE): libpurple 2.10.9,
+ * read in equalitie/np1sec contrib/libpurple-2.10.9/protocols/yahoo/
+ * (libymsg.c, yahoo_filexfer.c, libymsg.h, yahoo_packet.h); see
+ * ymsg_pdu_offer() below.
  */
 #include "paper_detectors.h"
 
@@ -15,6 +19,14 @@ enum {
 	YMSG_GIVE_UP = 10,      /* payload packets without a decision */
 	YAHOO_WEBCAM_PORT = 5100,
 	YAHOO_HTTP_MAX_HDR = 4096,
+	/* libymsg.h YAHOO_PAGER_PORT_P2P: a 0x4F offer names no port, the
+	 * offering client listens on this one. */
+	YAHOO_P2P_PORT = 5101,
+	/* purple_url_parse()'s default when an http:// URL has no port. */
+	YAHOO_URL_DEFAULT_PORT = 80,
+	/* Longest key 12 value taken: base64 of "-2147483648" is 16
+	 * characters; anything much longer is not an address. */
+	YMSG_B64_MAX = 24,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -73,10 +85,19 @@ static int feature_rank(enum pg_feature f)
 	}
 }
 
+/* A direct peer connection a PDU offers. */
+struct ymsg_offer {
+	bool have;
+	uint8_t ip[4];
+	uint16_t port;
+	enum pg_feature feat;
+};
+
 struct ymsg_scan {
 	unsigned pdus;           /* complete PDUs whose framing checked out */
 	bool bad;
 	enum pg_feature feat;
+	struct ymsg_offer offer; /* the first offer among those PDUs */
 };
 
 /* Key/value pairs are each closed by C0 80, so a non-empty body ends with
@@ -128,6 +149,213 @@ static bool p2p_is_im(const uint8_t *b, size_t n)
 	       memcmp(v, "PEERTOPEER", 10) == 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Peer-connection offers                                                   */
+
+/* 0..63 for a character of the standard base64 alphabet, -1 otherwise. */
+static int b64_val(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Strict base64: whole quads, '=' only as the last one or two characters.
+ * (libpurple encodes with g_base64_encode, which always pads; its decoder
+ * is lenient, but a gateway has no reason to guess at damaged values.)
+ * Returns the decoded length, or 0 when v is not such text or does not
+ * fit in out[cap].
+ */
+static size_t b64_decode(const uint8_t *v, size_t n, uint8_t *out, size_t cap)
+{
+	if (n == 0 || n % 4 != 0)
+		return 0;
+	size_t pad = 0;
+	if (v[n - 1] == '=')
+		pad = v[n - 2] == '=' ? 2 : 1;
+	size_t olen = n / 4 * 3 - pad;
+	if (olen > cap)
+		return 0;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 4) {
+		uint32_t q = 0;
+		for (size_t k = 0; k < 4; k++) {
+			int d;
+			if (i + k >= n - pad)
+				d = 0;   /* padding: only in the last quad */
+			else if ((d = b64_val(v[i + k])) < 0)
+				return 0;
+			q = q << 6 | (uint32_t)d;
+		}
+		uint8_t b[3] = {(uint8_t)(q >> 16), (uint8_t)(q >> 8),
+				(uint8_t)q};
+		for (size_t k = 0; k < 3 && o < olen; k++)
+			out[o++] = b[k];
+	}
+	/* Non-canonical padding (bits set under '=') is not what an encoder
+	 * writes. */
+	uint32_t last = (uint32_t)b64_val(v[n - 1 - pad]);
+	if ((pad == 1 && (last & 0x3)) || (pad == 2 && (last & 0xf)))
+		return 0;
+	return olen;
+}
+
+/* An address a peer could listen on: not 0.0.0.0 (unspecified) and not
+ * 255.255.255.255 (broadcast), which a bad value decodes to most easily. */
+static bool ip_usable(const uint8_t ip[4])
+{
+	static const uint8_t zero[4], ones[4] = {255, 255, 255, 255};
+	return memcmp(ip, zero, 4) != 0 && memcmp(ip, ones, 4) != 0;
+}
+
+/*
+ * Key 12 of service 0x4F (PEERTOPEER): the offering client's IPv4 address
+ * as base64 of decimal text.  libymsg.c yahoo_send_p2p_pkt() builds the
+ * number as ip[3] << 24 | ip[2] << 16 | ip[1] << 8 | ip[0] (first octet in
+ * the low byte) and prints it with "%d", so addresses whose last octet is
+ * 128 or more go out negative; yahoo_process_p2p() reads it back with
+ * strtol and takes the octets from the low byte up.  Other clients may
+ * print the same number unsigned: both ranges are accepted.
+ */
+static bool p2p_addr(const uint8_t *v, size_t n, uint8_t ip[4])
+{
+	uint8_t txt[YMSG_B64_MAX];
+	if (n > YMSG_B64_MAX)
+		return false;
+	size_t tl = b64_decode(v, n, txt, sizeof(txt));
+	if (tl == 0)
+		return false;
+	bool neg = txt[0] == '-';
+	size_t i = neg ? 1 : 0;
+	size_t nd = tl - i;
+	if (nd == 0 || nd > 10 || pg_paper_digits(txt + i, nd) != nd)
+		return false;
+	uint64_t mag = 0;
+	for (; i < tl; i++)
+		mag = mag * 10 + (uint64_t)(txt[i] - '0');
+	if (neg ? mag > 0x80000000u : mag > 0xffffffffu)
+		return false;
+	uint32_t u = neg ? (uint32_t)(0u - (uint32_t)mag) : (uint32_t)mag;
+	ip[0] = (uint8_t)u;
+	ip[1] = (uint8_t)(u >> 8);
+	ip[2] = (uint8_t)(u >> 16);
+	ip[3] = (uint8_t)(u >> 24);
+	return ip_usable(ip);
+}
+
+/*
+ * "http://a.b.c.d[:port][/...]" with a literal IPv4 host: the URL of a
+ * direct transfer (key 20 of 0x46/0x4D, key 250 of 0xDD/0xDE).  libpurple
+ * hands these to purple_url_parse(), which defaults the port to 80.  A
+ * host name (filetransfer.msg.yahoo.com, a relay) is no peer offer: the
+ * host rules cover it.
+ */
+static bool url_addr(const uint8_t *v, size_t n, uint8_t ip[4], uint16_t *port)
+{
+	if (!pg_bytes_prefix_ci(v, n, "http://"))
+		return false;
+	v += 7;
+	n -= 7;
+	size_t used = pg_paper_ipv4_text(v, n, ip);
+	if (used == 0)
+		return false;
+	uint32_t p = YAHOO_URL_DEFAULT_PORT;
+	if (used < n && v[used] == ':') {
+		size_t nd = pg_paper_uint(v + used + 1, n - used - 1, &p);
+		if (nd == 0 || nd > 5 || p == 0 || p > 65535)
+			return false;
+		used += 1 + nd;
+	}
+	/* The host must end here: "1.2.3.4.example.com" is a name. */
+	if (used < n && v[used] != '/' && v[used] != '?')
+		return false;
+	*port = (uint16_t)p;
+	return ip_usable(ip);
+}
+
+/* The value of a key, when present exactly as text. */
+static bool ymsg_value_is(const uint8_t *b, size_t n, const char *key,
+			  const char *want)
+{
+	const uint8_t *v;
+	size_t vl;
+	return ymsg_value(b, n, key, &v, &vl) && vl == strlen(want) &&
+	       memcmp(v, want, vl) == 0;
+}
+
+/*
+ * The direct peer connection one PDU body offers, if any.  From libpurple
+ * 2.10.9 (equalitie/np1sec, contrib/libpurple-2.10.9/protocols/yahoo/):
+ *
+ * - 0x4F PEERTOPEER (libymsg.c yahoo_send_p2p_pkt / yahoo_process_p2p):
+ *   key 12 = the sender's address (p2p_addr above); the sender listens on
+ *   YAHOO_PAGER_PORT_P2P 5101 and the receiver connects there for direct
+ *   IM.  The server relays the PDU to the buddy, and bounces it back to
+ *   the sender when the buddy cannot take it: in either direction it
+ *   names a host listening on 5101.
+ * - 0x46 FILETRANSFER and 0x4D P2PFILEXFER (yahoo_filexfer.c
+ *   yahoo_process_filetransfer): key 20 = the file URL.  On 0x4D, key 49
+ *   tells the application; only "FILEXFER" (or none) is a file, while
+ *   "PEERTOPEER" and "IMVIRONMENT" PDUs carry no URL.
+ * - 0xDD FILETRANS_INFO_15 and 0xDE FILETRANS_ACC_15
+ *   (yahoo_process_filetrans_info_15 / _acc_15,
+ *   yahoo_p2p_ft_server_listen_cb): key 249 = 1 or 2 for a direct
+ *   transfer, with key 250 = "http://<listener ip>:<port>/Messenger...";
+ *   249 = 3 is a relay (key 250 = the relay host, key 251 = the token),
+ *   which needs no expectation.
+ * - 0xDC FILETRANS_15 (the offer itself) carries names, file name and
+ *   size, but no address.
+ */
+static bool ymsg_pdu_offer(uint16_t svc, const uint8_t *b, size_t n,
+			   struct ymsg_offer *o)
+{
+	const uint8_t *v;
+	size_t vl;
+
+	switch (svc) {
+	case 0x004f:
+		if (!ymsg_value(b, n, "12", &v, &vl) || !p2p_addr(v, vl, o->ip))
+			return false;
+		o->port = YAHOO_P2P_PORT;
+		o->feat = PG_FEAT_IM;
+		break;
+	case 0x004d:
+		if (ymsg_value(b, n, "49", &v, &vl) &&
+		    !(vl == 8 && memcmp(v, "FILEXFER", 8) == 0))
+			return false;
+		/* fall through */
+	case 0x0046:
+		if (!ymsg_value(b, n, "20", &v, &vl) ||
+		    !url_addr(v, vl, o->ip, &o->port))
+			return false;
+		o->feat = PG_FEAT_FILE_TRANSFER;
+		break;
+	case 0x00dd:
+	case 0x00de:
+		if (!ymsg_value_is(b, n, "249", "1") &&
+		    !ymsg_value_is(b, n, "249", "2"))
+			return false;
+		if (!ymsg_value(b, n, "250", &v, &vl) ||
+		    !url_addr(v, vl, o->ip, &o->port))
+			return false;
+		o->feat = PG_FEAT_FILE_TRANSFER;
+		break;
+	default:
+		return false;
+	}
+	o->have = true;
+	return true;
+}
+
 /*
  * Walks back-to-back PDUs from p[0].  Each has the magic, a sane version,
  * and a length that lands on the next PDU or the end of the bytes.
@@ -162,6 +390,8 @@ static void ymsg_walk(const uint8_t *p, size_t len, struct ymsg_scan *s)
 		enum pg_feature f = ymsg_service_feature(svc);
 		if (svc == 0x004d && p2p_is_im(h + YMSG_HDR, blen))
 			f = PG_FEAT_IM;
+		if (!s->offer.have)
+			ymsg_pdu_offer(svc, h + YMSG_HDR, blen, &s->offer);
 		if (feature_rank(f) > feature_rank(s->feat))
 			s->feat = f;
 		off += YMSG_HDR + blen;
@@ -206,6 +436,14 @@ static enum pg_detect_status detect_ymsg(const struct pg_detect_input *in,
 			return PG_DETECT_NO;
 		return PG_DETECT_MAYBE;
 	}
+	/* An offer in this direction's bytes, else in the other's: the peer
+	 * flow is classified on its first packet (README "How a flow is
+	 * decided").  Offers come only from PDUs whose framing checked out. */
+	const struct ymsg_offer *o = me.offer.have ? &me.offer
+				     : ok_other && other.offer.have ? &other.offer
+				     : NULL;
+	if (o)
+		pg_paper_expect4(out, o->ip, o->port, PG_SYS_YAHOO, o->feat);
 	/* Four magic bytes and a length that lands exactly on the next PDU
 	 * (or the end of the data) are strong framing evidence. */
 	return pg_match(out, PG_SYS_YAHOO, feat,

@@ -2,7 +2,8 @@
 /*
  * Yahoo detectors on bytes taken from the corpus captures
  * (../shared/corpus/yahoo/ws_h.pcap, msn/ws_Sanaullah.pcap), constructed
- * side channels (the corpus has none), and near misses.
+ * side channels (the corpus has none), constructed peer-connection offers
+ * (likewise), and near misses.
  */
 #include "paper_test.h"
 
@@ -191,10 +192,330 @@ static void test_near_misses(void)
 	check_no_paper_match("plain http", TCP, 1606, 80, http, NSTEPS(http));
 }
 
+/* ------------------------------------------------------------------------ */
+/* Peer-connection offers                                                   */
+
+/*
+ * The corpus holds no Yahoo P2P offer (yahoo/ws_h.pcap has one 0x4D
+ * PEERTOPEER PDU without an address, frame 53 above; msn/ws_Sanaullah.pcap
+ * has none), so these PDUs are built from the documented layout
+ * (signatures.md 5.2: 20-byte header, "key C0 80 value C0 80" pairs) with
+ * the keys libpurple 2.10.9 writes (equalitie/np1sec,
+ * contrib/libpurple-2.10.9/protocols/yahoo/libymsg.c yahoo_send_p2p_pkt,
+ * yahoo_filexfer.c yahoo_p2p_ft_server_listen_cb,
+ * yahoo_xfer_dns_connected_15, yahoo_process_filetransfer).
+ */
+
+/* One PDU: version 16, the given service and status, session id
+ * 0x0047e6ef (ws_h.pcap), pairs[] = key, value, key, value ..., NULL.
+ * len_adj skews the header's length field for near misses. */
+static size_t ymsg_pdu(uint8_t *buf, size_t cap, uint16_t svc, uint32_t status,
+		       const char *const *pairs, int len_adj)
+{
+	size_t n = 20;
+	for (size_t i = 0; pairs[i]; i++) {
+		size_t l = strlen(pairs[i]);
+		if (n + l + 2 > cap)
+			return 0;
+		memcpy(buf + n, pairs[i], l);
+		buf[n + l] = 0xc0;
+		buf[n + l + 1] = 0x80;
+		n += l + 2;
+	}
+	size_t blen = (size_t)((long)(n - 20) + len_adj);
+	const uint8_t hdr[20] = {
+		'Y', 'M', 'S', 'G', 0x00, 0x10, 0x00, 0x00,
+		(uint8_t)(blen >> 8), (uint8_t)blen,
+		(uint8_t)(svc >> 8), (uint8_t)svc,
+		(uint8_t)(status >> 24), (uint8_t)(status >> 16),
+		(uint8_t)(status >> 8), (uint8_t)status,
+		0x00, 0x47, 0xe6, 0xef,
+	};
+	memcpy(buf, hdr, sizeof(hdr));
+	return n;
+}
+
+/*
+ * Calls the YMSG detector on one packet p[0..n).  from_start: the first
+ * payload of a flow seen from its handshake (inspection); otherwise a
+ * packet of a decided, watched flow (the engine passes stream = payload
+ * and no other direction).
+ */
+static enum pg_detect_status ymsg_once(const uint8_t *p, size_t n,
+				       enum pg_dir dir, bool from_start,
+				       struct pg_detect_result *r)
+{
+	static const uint8_t caddr[16] = {192, 0, 2, 1};
+	static const uint8_t saddr[16] = {198, 51, 100, 7};
+	struct pg_detect_input in = {
+		.l4proto = TCP,
+		.family = 4,
+		.dir = dir,
+		.client_port = 3099,
+		.server_port = 5050,
+		.client_addr = caddr,
+		.server_addr = saddr,
+		.index = from_start ? 0 : 40,
+		.payload = p,
+		.payload_len = n,
+		.stream = p,
+		.stream_len = n,
+		.c2s_packets = from_start ? (dir == C2S) : 40,
+		.s2c_packets = from_start ? (dir == S2C) : 40,
+		.from_start = from_start,
+	};
+	memset(r, 0, sizeof(*r));
+	return pg_detector_ymsg.fn(&in, r);
+}
+
+static void check_offer(const char *what, const uint8_t *p, size_t n,
+			enum pg_dir dir, bool from_start, enum pg_feature feat,
+			const uint8_t ip[4], uint16_t port, enum pg_feature xfeat)
+{
+	struct pg_detect_result r;
+	enum pg_detect_status st = ymsg_once(p, n, dir, from_start, &r);
+	bool ok = st == PG_DETECT_MATCH && r.system == PG_SYS_YAHOO &&
+		  r.feature == feat && r.expect.family == 4 &&
+		  memcmp(r.expect.addr, ip, 4) == 0 && r.expect.port == port &&
+		  r.expect.system == PG_SYS_YAHOO && r.expect.feature == xfeat;
+	if (!ok)
+		fprintf(stderr,
+			"%s: status %d %s/%s expect family %u %u.%u.%u.%u:%u %s\n",
+			what, st, pg_system_name(r.system),
+			pg_feature_name(r.feature), r.expect.family,
+			r.expect.addr[0], r.expect.addr[1], r.expect.addr[2],
+			r.expect.addr[3], r.expect.port,
+			pg_feature_name(r.expect.feature));
+	CHECK(ok);
+}
+
+/* No expectation; when want_match, still a YMSG match with feat. */
+static void check_no_offer(const char *what, const uint8_t *p, size_t n,
+			   bool want_match, enum pg_feature feat)
+{
+	struct pg_detect_result r;
+	enum pg_detect_status st = ymsg_once(p, n, S2C, false, &r);
+	bool ok = r.expect.family == 0 &&
+		  (want_match ? st == PG_DETECT_MATCH &&
+					r.system == PG_SYS_YAHOO &&
+					r.feature == feat
+			      : st != PG_DETECT_MATCH);
+	if (!ok)
+		fprintf(stderr, "%s: status %d %s/%s expect family %u\n", what,
+			st, pg_system_name(r.system),
+			pg_feature_name(r.feature), r.expect.family);
+	CHECK(ok);
+}
+
+/* 203.0.113.7 as libpurple sends it: 7<<24 | 113<<16 | 0<<8 | 203 =
+ * 124846283, "%d" -> "124846283", base64 -> "MTI0ODQ2Mjgz". */
+static const uint8_t ip_a[4] = {203, 0, 113, 7};
+/* 198.51.100.200: 3362010054, negative through "%d": "-932957242",
+ * base64 "LTkzMjk1NzI0Mg==". */
+static const uint8_t ip_b[4] = {198, 51, 100, 200};
+
+/* yahoo_send_p2p_pkt's pairs: 1, 4 = us, 12 = our address, 61, 2, 5 =
+ * buddy, 13, 49 = "PEERTOPEER"; the server relays it with status 11
+ * (YAHOO_STATUS_P2P). */
+#define P2P_PAIRS(addr)                                                        \
+	{"1", "alice", "4", "alice", "12", addr, "61", "0", "2", "", "5",      \
+	 "bob", "13", "0", "49", "PEERTOPEER", NULL}
+
+static void test_offers(void)
+{
+	uint8_t b[1024];
+	size_t n;
+
+	const char *const p2p_a[] = P2P_PAIRS("MTI0ODQ2Mjgz");
+	n = ymsg_pdu(b, sizeof(b), 0x004f, 11, p2p_a, 0);
+	check_offer("0x4f s2c, watched", b, n, S2C, false, PG_FEAT_IM, ip_a,
+		    5101, PG_FEAT_IM);
+	check_offer("0x4f s2c, first packet", b, n, S2C, true, PG_FEAT_IM,
+		    ip_a, 5101, PG_FEAT_IM);
+	const char *const p2p_b[] = P2P_PAIRS("LTkzMjk1NzI0Mg==");
+	n = ymsg_pdu(b, sizeof(b), 0x004f, 0, p2p_b, 0);
+	check_offer("0x4f c2s, negative %d", b, n, C2S, false, PG_FEAT_IM, ip_b,
+		    5101, PG_FEAT_IM);
+	/* The same number printed unsigned ("3362010054", base64
+	 * "MzM2MjAxMDA1NA=="): the same address. */
+	const char *const p2p_u[] = P2P_PAIRS("MzM2MjAxMDA1NA==");
+	n = ymsg_pdu(b, sizeof(b), 0x004f, 11, p2p_u, 0);
+	check_offer("0x4f unsigned", b, n, S2C, false, PG_FEAT_IM, ip_b, 5101,
+		    PG_FEAT_IM);
+
+	/* The most negative "%d" ("-2147483648", base64
+	 * "LTIxNDc0ODM2NDg="): 0x80000000, so 0.0.0.128. */
+	const char *const p2p_min[] = P2P_PAIRS("LTIxNDc0ODM2NDg=");
+	const uint8_t ip_min[4] = {0, 0, 0, 128};
+	n = ymsg_pdu(b, sizeof(b), 0x004f, 11, p2p_min, 0);
+	check_offer("0x4f INT_MIN", b, n, S2C, false, PG_FEAT_IM, ip_min, 5101,
+		    PG_FEAT_IM);
+
+	/* Watched: a message PDU, then the offer, in one packet. */
+	const char *const msg[] = {"1", "alice", "5", "bob", "14", "hi", NULL};
+	n = ymsg_pdu(b, sizeof(b), 0x0006, 0, msg, 0);
+	n += ymsg_pdu(b + n, sizeof(b) - n, 0x004f, 11, p2p_a, 0);
+	check_offer("0x4f after a message", b, n, S2C, false, PG_FEAT_IM, ip_a,
+		    5101, PG_FEAT_IM);
+
+	/* Y7 transfer, direct: yahoo_p2p_ft_server_listen_cb's pairs
+	 * (249 = 1: the sender listens; 2: the receiver listens). */
+	const char *const info1[] = {
+		"1", "alice", "5", "bob", "265", "AbCdEfGhIjKlMnOpQrStUvWxYz0=",
+		"27", "notes.txt", "249", "1", "250",
+		"http://192.0.2.33:4443/Messenger.bob.1200000000000notes.txt"
+		"?AppID=Messenger&UserID=bob&K=lc9lu2u89gz1llmplwksajkjx",
+		NULL};
+	const uint8_t ip_c[4] = {192, 0, 2, 33};
+	n = ymsg_pdu(b, sizeof(b), 0x00dd, 0, info1, 0);
+	check_offer("0xdd 249=1", b, n, C2S, false, PG_FEAT_FILE_TRANSFER,
+		    ip_c, 4443, PG_FEAT_FILE_TRANSFER);
+	const char *const acc2[] = {
+		"1", "bob", "5", "alice", "265", "AbCdEfGhIjKlMnOpQrStUvWxYz0=",
+		"27", "notes.txt", "249", "2", "250",
+		"http://192.0.2.33:51000/Messenger.alice.1200000000000notes.txt",
+		NULL};
+	n = ymsg_pdu(b, sizeof(b), 0x00de, 0, acc2, 0);
+	check_offer("0xde 249=2", b, n, S2C, true, PG_FEAT_FILE_TRANSFER, ip_c,
+		    51000, PG_FEAT_FILE_TRANSFER);
+	/* Old-style P2P file offer: 0x4D, 49 = FILEXFER, 20 = the URL (no
+	 * port: purple_url_parse's 80). */
+	const char *const old[] = {"5", "bob", "4", "alice", "49", "FILEXFER",
+				   "20", "http://10.0.0.5/notes.txt", "27",
+				   "notes.txt", "28", "1234", NULL};
+	const uint8_t ip_d[4] = {10, 0, 0, 5};
+	n = ymsg_pdu(b, sizeof(b), 0x004d, 0, old, 0);
+	check_offer("0x4d FILEXFER", b, n, S2C, false, PG_FEAT_FILE_TRANSFER,
+		    ip_d, 80, PG_FEAT_FILE_TRANSFER);
+
+	/* Relayed Y7 transfer (249 = 3): file-transfer, no expectation. */
+	const char *const relay[] = {"1", "alice", "5", "bob", "265", "Xy0=",
+				     "27", "notes.txt", "249", "3", "250",
+				     "98.136.112.33", NULL};
+	n = ymsg_pdu(b, sizeof(b), 0x00dd, 0, relay, 0);
+	check_no_offer("0xdd relay", b, n, true, PG_FEAT_FILE_TRANSFER);
+	const char *const relay2[] = {"249", "3", "250", "relay.msg.yahoo.com",
+				      "251", "tok3n", NULL};
+	n = ymsg_pdu(b, sizeof(b), 0x00de, 0, relay2, 0);
+	check_no_offer("0xde relay", b, n, true, PG_FEAT_FILE_TRANSFER);
+	/* The 0xDC offer itself names no address. */
+	const char *const ft[] = {"1", "alice", "5", "bob", "265", "Xy0=",
+				  "222", "1", "27", "notes.txt", "28", "1234",
+				  NULL};
+	n = ymsg_pdu(b, sizeof(b), 0x00dc, 0, ft, 0);
+	check_no_offer("0xdc", b, n, true, PG_FEAT_FILE_TRANSFER);
+	/* ws_h.pcap frame 53: 0x4D PEERTOPEER without an address. */
+	n = pg_hex(y_p2p, b, sizeof(b));
+	check_no_offer("ws_h frame 53", b, n, true, PG_FEAT_IM);
+
+	/* During inspection: the offer split over two packets is taken once
+	 * the stream holds the whole PDU. */
+	char hex[2 * 256 + 1];
+	n = ymsg_pdu(b, sizeof(b), 0x004f, 11, p2p_a, 0);
+	CHECK(n < 256);
+	for (size_t i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", b[i]);
+	char part1[41];
+	memcpy(part1, hex, 40);
+	part1[40] = 0;
+	const struct pg_step split[] = {{S2C, part1, NULL},
+					{S2C, hex + 40, NULL}};
+	struct pg_run run;
+	check_class("0x4f split", &pg_detector_ymsg, TCP, 3099, 5050, split,
+		    NSTEPS(split), PG_SYS_YAHOO, PG_FEAT_IM, PG_CONF_STRONG,
+		    100, 1, &run);
+	CHECK(run.result.expect.family == 4 &&
+	      memcmp(run.result.expect.addr, ip_a, 4) == 0 &&
+	      run.result.expect.port == 5101);
+}
+
+static void test_offer_near_misses(void)
+{
+	uint8_t b[1024];
+	size_t n;
+
+	/* Key 12 values that are not a usable address: a quad short, a
+	 * character outside the alphabet, '=' inside, non-canonical padding
+	 * ("MB==": "0" with stray bits), text that is not a number ("abc"),
+	 * a sign alone, 0 (0.0.0.0), -1 (255.255.255.255), 2^32, eleven
+	 * digits, and empty. */
+	static const char *const bad12[] = {
+		"MTI0ODQ2Mjg", "MTI0OD*2Mjgz", "MT=0ODQ2Mjgz", "MB==", "YWJj",
+		"LQ==", "MA==", "LTE=", "NDI5NDk2NzI5Ng==", "MTI0ODQ2MjgzMDA=",
+		"",
+	};
+	for (size_t i = 0; i < NSTEPS(bad12); i++) {
+		const char *const pairs[] = P2P_PAIRS(bad12[i]);
+		n = ymsg_pdu(b, sizeof(b), 0x004f, 11, pairs, 0);
+		check_no_offer(bad12[i], b, n, true, PG_FEAT_IM);
+	}
+	/* A value longer than any address encoding. */
+	const char *const big[] = P2P_PAIRS("MTI0ODQ2MjgzMTI0ODQ2MjgzMTI0ODQ2Mjgz");
+	n = ymsg_pdu(b, sizeof(b), 0x004f, 11, big, 0);
+	check_no_offer("long key 12", b, n, true, PG_FEAT_IM);
+
+	/* Truncated pairs: key 12 with no value closing the body. */
+	const char *const trunc[] = {"4", "alice", "12", NULL};
+	n = ymsg_pdu(b, sizeof(b), 0x004f, 11, trunc, 0);
+	check_no_offer("key 12 without value", b, n, true, PG_FEAT_IM);
+	/* The value cut inside the PDU: length one short of the pairs. */
+	const char *const p2p_a[] = P2P_PAIRS("MTI0ODQ2Mjgz");
+	n = ymsg_pdu(b, sizeof(b), 0x004f, 11, p2p_a, -1);
+	check_no_offer("length one short", b, n, false, PG_FEAT_ANY);
+	/* The header claims more than the packet holds (watched: no
+	 * reassembly, so nothing), or a body not closed by C0 80. */
+	n = ymsg_pdu(b, sizeof(b), 0x004f, 11, p2p_a, 4);
+	check_no_offer("length past the packet", b, n, false, PG_FEAT_ANY);
+	n = ymsg_pdu(b, sizeof(b), 0x004f, 11, p2p_a, 0);
+	check_no_offer("cut packet", b, n - 3, false, PG_FEAT_ANY);
+	/* The offer behind a PDU whose length is wrong: the walk stops. */
+	const char *const msg[] = {"1", "alice", "14", "hi", NULL};
+	n = ymsg_pdu(b, sizeof(b), 0x0006, 0, msg, 2);
+	n += ymsg_pdu(b + n, sizeof(b) - n, 0x004f, 11, p2p_a, 0);
+	check_no_offer("after a bad PDU", b, n, false, PG_FEAT_ANY);
+	/* The offer not at the start of the packet (mid-PDU bytes first). */
+	b[0] = 0x20;
+	n = 1 + ymsg_pdu(b + 1, sizeof(b) - 1, 0x004f, 11, p2p_a, 0);
+	check_no_offer("not at the start", b, n, false, PG_FEAT_ANY);
+	/* Key 12 on another service means nothing. */
+	n = ymsg_pdu(b, sizeof(b), 0x0006, 0, p2p_a, 0);
+	check_no_offer("key 12 on a message", b, n, true, PG_FEAT_IM);
+
+	/* URL keys: port 0, a port too large, 0.0.0.0, a host name, a host
+	 * that only starts like an address, no scheme, a bad octet. */
+	static const char *const bad250[] = {
+		"http://192.0.2.33:0/Messenger.x",
+		"http://192.0.2.33:65536/Messenger.x",
+		"http://0.0.0.0:4443/Messenger.x",
+		"http://relay.msg.yahoo.com/relay",
+		"http://192.0.2.33.example.com:4443/x",
+		"192.0.2.33:4443/Messenger.x",
+		"http://192.0.2.330:4443/Messenger.x",
+		"http://192.0.2.33:/x",
+	};
+	for (size_t i = 0; i < NSTEPS(bad250); i++) {
+		const char *const pairs[] = {"249", "1", "250", bad250[i], NULL};
+		n = ymsg_pdu(b, sizeof(b), 0x00dd, 0, pairs, 0);
+		check_no_offer(bad250[i], b, n, true, PG_FEAT_FILE_TRANSFER);
+	}
+	/* A direct URL with 249 other than 1 or 2. */
+	const char *const odd249[] = {"249", "12", "250",
+				      "http://192.0.2.33:4443/x", NULL};
+	n = ymsg_pdu(b, sizeof(b), 0x00de, 0, odd249, 0);
+	check_no_offer("249=12", b, n, true, PG_FEAT_FILE_TRANSFER);
+	/* 0x4D for an IMVironment carrying a key 20 anyway. */
+	const char *const imv[] = {"49", "IMVIRONMENT", "20",
+				   "http://10.0.0.5:80/x", NULL};
+	n = ymsg_pdu(b, sizeof(b), 0x004d, 0, imv, 0);
+	check_no_offer("0x4d IMVIRONMENT", b, n, true, PG_FEAT_FILE_TRANSFER);
+}
+
 int main(void)
 {
 	test_ymsg();
 	test_side();
 	test_near_misses();
+	test_offers();
+	test_offer_near_misses();
 	return pg_test_summary("test_detect_yahoo");
 }
