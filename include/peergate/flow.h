@@ -47,7 +47,9 @@ struct pg_flow {
 	uint8_t action;           /* owner-defined (policy verdict) */
 	uint8_t payload_pkts[2];  /* inspected payload packets per direction (saturating) */
 	uint8_t flags;            /* PG_FLOW_* */
-	uint8_t reserved;
+	uint8_t via_proxy;        /* enum pg_feature of the proxy (socks4, socks5,
+				     http-connect) the flow's inner class was
+				     read through; 0 = none */
 	uint32_t id;              /* creation order, for stable output */
 	uint32_t inspect_slot;    /* engine side-pool slot + 1, 0 = none */
 	uint32_t first_seen_s;    /* seconds, caller's clock */

@@ -114,6 +114,14 @@ enum pg_action pg_policy_flow_action(const struct pg_policy *p, enum pg_system s
 				     enum pg_feature feat, uint8_t family,
 				     const uint8_t *a, const uint8_t *b);
 
+/* The same for a flow read through a proxy (via is the proxy's feature:
+ * socks4, socks5 or http-connect; PG_FEAT_ANY for none): the stricter of the
+ * inner class's action and [proxy]'s, so `[proxy] all = block` also stops a
+ * CONNECT to a messenger that is allowed directly. */
+enum pg_action pg_policy_flow_action_via(const struct pg_policy *p, enum pg_system sys,
+					 enum pg_feature feat, enum pg_feature via,
+					 uint8_t family, const uint8_t *a, const uint8_t *b);
+
 const struct pg_engine_settings *pg_policy_engine(const struct pg_policy *p);
 
 /* `ports = yes|no` for a system (default yes). */

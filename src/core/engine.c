@@ -391,7 +391,10 @@ static void consider(struct pg_engine *e, struct pg_flow *f,
 	} else if (r->host && r->host_len && e->hosts && sys == PG_SYS_PROXY &&
 		   pg_host_rules_match(e->hosts, r->host, r->host_len, &hsys, &hfeat)) {
 		/* A proxy request to a known messenger host: report the inner
-		 * system, as the taxonomy asks for tunnelled flows. */
+		 * system, as the taxonomy asks for tunnelled flows, and keep
+		 * the proxy on record so that a policy blocking proxies as
+		 * such still applies. */
+		f->via_proxy = (uint8_t)feat;
 		sys = hsys;
 		feat = hfeat;
 		method = PG_METHOD_HOST;

@@ -1742,3 +1742,17 @@ enum pg_action pg_policy_flow_action(const struct pg_policy *p, enum pg_system s
 		return PG_ACTION_ALLOW;
 	return pg_policy_action(p, sys, feat);
 }
+
+enum pg_action pg_policy_flow_action_via(const struct pg_policy *p, enum pg_system sys,
+					 enum pg_feature feat, enum pg_feature via,
+					 uint8_t family, const uint8_t *a, const uint8_t *b)
+{
+	enum pg_action inner = pg_policy_flow_action(p, sys, feat, family, a, b);
+	if (via == PG_FEAT_ANY || inner == PG_ACTION_BLOCK)
+		return inner;
+	enum pg_action outer = pg_policy_flow_action(p, PG_SYS_PROXY, via, family, a, b);
+	/* block beats log beats allow */
+	if (outer == PG_ACTION_BLOCK || (outer == PG_ACTION_LOG && inner == PG_ACTION_ALLOW))
+		return outer;
+	return inner;
+}

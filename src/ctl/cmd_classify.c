@@ -74,9 +74,9 @@ static const char *verdict_of(const struct classify_opts *o, const struct pg_flo
 {
 	if (f->state != PG_FLOW_DECIDED)
 		return "accept";
-	return pg_policy_flow_action(o->policy, f->system, f->feature, f->family,
-				     f->client_addr, f->server_addr) == PG_ACTION_BLOCK ?
-		       "drop" : "accept";
+	return pg_policy_flow_action_via(o->policy, f->system, f->feature, f->via_proxy,
+					 f->family, f->client_addr, f->server_addr) ==
+			       PG_ACTION_BLOCK ? "drop" : "accept";
 }
 
 static void print_flow(const struct classify_opts *o, const char *file,
@@ -100,6 +100,8 @@ static void print_flow(const struct classify_opts *o, const char *file,
 		       f->confidence, (unsigned long long)packets,
 		       (unsigned long long)bytes, f->packets[0], f->packets[1],
 		       f->state == PG_FLOW_DECIDED ? "true" : "false");
+		if (f->via_proxy)
+			printf(",\"via\":\"%s\"", pg_feature_name(f->via_proxy));
 		if (host[0]) {
 			printf(",\"host\":");
 			pg_json_string(stdout, host);

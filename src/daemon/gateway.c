@@ -175,8 +175,8 @@ int pg_gateway_fds(const struct pg_gateway *g, int *fds, int max)
 
 static enum pg_action flow_action(const struct pg_gateway *g, const struct pg_flow *f)
 {
-	return pg_policy_flow_action(g->policy, f->system, f->feature, f->family,
-				     f->client_addr, f->server_addr);
+	return pg_policy_flow_action_via(g->policy, f->system, f->feature, f->via_proxy,
+					 f->family, f->client_addr, f->server_addr);
 }
 
 static void log_flow(const struct pg_flow *f, enum pg_action a)
@@ -324,7 +324,8 @@ static void reclassify(struct pg_flow *f, void *ctx)
 {
 	struct reclassify_ctx *rc = ctx;
 	if (f->state != PG_FLOW_DECIDED ||
-	    !pg_policy_system_changed(rc->old, rc->g->policy, f->system))
+	    (!pg_policy_system_changed(rc->old, rc->g->policy, f->system) &&
+	     !(f->via_proxy && pg_policy_system_changed(rc->old, rc->g->policy, PG_SYS_PROXY))))
 		return;
 	if (pg_ct_clear_mark(f->family, f->l4proto, f->client_addr, f->client_port,
 			     f->server_addr, f->server_port, rc->g->mark_mask) == 0)

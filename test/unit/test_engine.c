@@ -181,6 +181,29 @@ static void test_bounded(void)
 	pg_engine_destroy(e);
 }
 
+/* An HTTP CONNECT to a messenger's login host: the inner system is
+ * reported, and the proxy stays on record for the policy. */
+static void test_connect_inner_system(void)
+{
+	struct pg_host_rules *h = pg_host_rules_create();
+	pg_host_rules_add_defaults(h);
+	struct pg_engine *e = mk_engine(h, 64, 8);
+	struct pktbuf p;
+	struct pg_packet_result r;
+	const char *req = "CONNECT login.oscar.aol.com:5190 HTTP/1.1\r\n"
+			  "Host: login.oscar.aol.com:5190\r\n\r\n";
+	ip4(&p, IPPROTO_TCP, C, 40100, S, 3128, PG_TCP_SYN, 1, NULL, 0);
+	pg_engine_packet(e, p.b, p.n, 0, &r);
+	ip4(&p, IPPROTO_TCP, C, 40100, S, 3128, PG_TCP_ACK | PG_TCP_PSH, 2,
+	    (const uint8_t *)req, strlen(req));
+	pg_engine_packet(e, p.b, p.n, 1, &r);
+	CHECK(r.flow->system == PG_SYS_AIM && r.flow->feature == PG_FEAT_LOGIN);
+	CHECK(r.flow->method == PG_METHOD_HOST);
+	CHECK(r.flow->via_proxy == PG_FEAT_HTTP_CONNECT);
+	pg_engine_destroy(e);
+	pg_host_rules_destroy(h);
+}
+
 static void test_malformed(void)
 {
 	struct pg_engine *e = mk_engine(NULL, 16, 4);
@@ -201,6 +224,7 @@ int main(void)
 	test_dns_host();
 	test_budget();
 	test_bounded();
+	test_connect_inner_system();
 	test_malformed();
 	return pg_test_summary("test_engine");
 }

@@ -87,6 +87,21 @@ int main(void)
 	CHECK(pg_policy_flow_action(p, PG_SYS_BITTORRENT, PG_FEAT_DOWNLOAD, 6, o6, o6) == PG_ACTION_BLOCK);
 	pg_policy_destroy(p);
 
+	/* [proxy] blocked: a CONNECT to an allowed messenger is blocked too;
+	 * [proxy] log: an allowed inner flow is logged */
+	p = load("[proxy]\nall = block\n[aim]\nall = allow\n");
+	CHECK(pg_policy_flow_action_via(p, PG_SYS_AIM, PG_FEAT_LOGIN, PG_FEAT_HTTP_CONNECT, 4,
+					out4, out4) == PG_ACTION_BLOCK);
+	CHECK(pg_policy_flow_action_via(p, PG_SYS_AIM, PG_FEAT_LOGIN, PG_FEAT_ANY, 4,
+					out4, out4) == PG_ACTION_ALLOW);
+	pg_policy_destroy(p);
+	p = load("[proxy]\nsocks5 = log\n[msn]\nfile-transfer = block\n");
+	CHECK(pg_policy_flow_action_via(p, PG_SYS_MSN, PG_FEAT_IM, PG_FEAT_SOCKS5, 4,
+					out4, out4) == PG_ACTION_LOG);
+	CHECK(pg_policy_flow_action_via(p, PG_SYS_MSN, PG_FEAT_FILE_TRANSFER, PG_FEAT_SOCKS5, 4,
+					out4, out4) == PG_ACTION_BLOCK);
+	pg_policy_destroy(p);
+
 	/* allow-all: no sets at all */
 	p = pg_policy_default();
 	CHECK(pg_nft_portsets_from_policy(p, sets, 64) == 0);
