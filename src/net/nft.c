@@ -898,14 +898,20 @@ static void e_is_tcp(struct rule *ru)
 	e_cmp(ru, NFT_CMP_EQ, &tcp, sizeof(tcp));
 }
 
-/* `tcp flags & bits == 0` (op NFT_CMP_EQ) or `!= 0` (NFT_CMP_NEQ) */
-static void e_tcp_flags(struct rule *ru, uint8_t bits, uint32_t op)
+/* `tcp flags & bits OP value` */
+static void e_tcp_flags_cmp(struct rule *ru, uint8_t bits, uint32_t op, uint8_t value)
 {
 	uint8_t zero = 0;
 
 	e_payload(ru, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1);
 	e_bitwise(ru, 1, &bits, &zero);
-	e_cmp(ru, op, &zero, sizeof(zero));
+	e_cmp(ru, op, &value, sizeof(value));
+}
+
+/* `tcp flags & bits == 0` (op NFT_CMP_EQ) or `!= 0` (NFT_CMP_NEQ) */
+static void e_tcp_flags(struct rule *ru, uint8_t bits, uint32_t op)
+{
+	e_tcp_flags_cmp(ru, bits, op, 0);
 }
 
 /* Never CPU fanout: the packets of one flow must all reach the same
@@ -1423,7 +1429,7 @@ static int add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 	 *    queues a non-SYN segment only when a payload byte loads (@ih,0,8
 	 *    on an empty segment fails, which ends the rule); the second
 	 *    accepts the empty ones.  SYNs still go to the queue: they tell the
-	 *    classifier which side is the client. */
+	 *    classifier which side is the client (their SYN-ACKs stay here). */
 	{
 		uint8_t zero = 0;
 
@@ -1446,6 +1452,15 @@ static int add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 		e_verdict(&ru, NF_ACCEPT);
 		if (rule_emit(b, &ru, false, "chain %s rule %u (tcp without payload)", chain,
 			      ++nr) < 0)
+			goto out;
+
+		/* The SYN-ACK adds nothing the SYN did not say. */
+		rule_start(&ru, chain);
+		e_is_tcp(&ru);
+		e_tcp_flags_cmp(&ru, 0x12 /* SYN|ACK */, NFT_CMP_EQ, 0x12);
+		e_counter(&ru);
+		e_verdict(&ru, NF_ACCEPT);
+		if (rule_emit(b, &ru, false, "chain %s rule %u (tcp syn-ack)", chain, ++nr) < 0)
 			goto out;
 	}
 
