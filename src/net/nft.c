@@ -1323,6 +1323,18 @@ static int add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 	struct rule ru;
 	int ret = -1;
 
+	/* 0. Most packets belong to flows already accepted: settle them with
+	 *    the first rule (a packet that carries a verdict code of its own
+	 *    still goes through the copy rules below). */
+	rule_start_ct_code(&ru, chain, m, v_accept);
+	e_meta_load(&ru, NFT_META_MARK);
+	e_bitwise_u32(&ru, m, 0);
+	e_cmp_u32(&ru, 0);
+	e_counter(&ru);
+	e_verdict(&ru, NF_ACCEPT);
+	if (rule_emit(b, &ru, false, "chain %s rule %u (ct mark accept, fast path)", chain, ++nr) < 0)
+		goto out;
+
 	/* 1. The verdict code in the packet mark goes into the ct mark, and
 	 *    the ct mark's other bits (other tools' marks) stay.  nftables
 	 *    can only combine a register with constants, so
