@@ -27,7 +27,7 @@ enum { DYN_BLOCK_HOLDOFF_MS = 1000 };
 struct engine_counters {
 	uint64_t queued;
 	uint64_t inspect_accepted;   /* undecided flows: accepted, still inspected */
-	uint64_t exception_accepted;
+	uint64_t exception_accepted; /* allowed by [exceptions] over a block */
 	uint64_t watch_accepted;     /* watched IM control flows: accepted unstamped */
 	uint64_t not_tracked;        /* malformed / fragments / not TCP-UDP: accepted */
 	uint64_t reloads, reload_failures;
@@ -251,6 +251,11 @@ static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_
 	}
 	enum pg_action a = flow_action(g, f);
 	struct pg_class_counters *c = &g->vstats.cls[f->system][f->feature];
+	/* packets an [exceptions] allow prefix let through that the
+	 * system's policy would have blocked */
+	if (a != PG_ACTION_BLOCK &&
+	    pg_policy_action(g->policy, f->system, f->feature) == PG_ACTION_BLOCK)
+		g->ec.exception_accepted++;
 	if (r.just_decided) {
 		c->flows++;
 		c->flows_dropped += a == PG_ACTION_BLOCK;
