@@ -286,9 +286,11 @@ static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_
 		c->bytes_accepted += pkt->orig_len;
 	}
 	uint32_t mark = (pkt->mark & ~g->mark_mask) | pg_mark_value(g->mark_mask, code);
-	if (g->has_ct && code == PG_MARK_ACCEPT) {
+	if (g->has_ct && pkt->has_ct && code == PG_MARK_ACCEPT) {
+		/* CTA_MARK replaces the whole ct mark: keep the bits of the
+		 * mark the packet reported that are not ours. */
 		v->kind = PG_NFQ_ACCEPT_CTMARK;
-		v->ct_mark = mark;
+		v->ct_mark = (pkt->ct_mark & ~g->mark_mask) | pg_mark_value(g->mark_mask, code);
 	} else {
 		/* The packet goes round the chain again; the head rule copies
 		 * the mark into the ct mark and the ct-mark rules settle this
