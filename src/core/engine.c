@@ -47,6 +47,7 @@ struct pg_engine {
 	const struct pg_detector *detectors[MAX_DETECTORS];
 	unsigned ndetectors;
 	uint64_t policed_mask;    /* detectors from the IM/P2P lists */
+	uint64_t tcp_mask, udp_mask; /* detectors that read TCP / UDP */
 	uint8_t *slots;
 	size_t slot_size;
 	uint32_t free_slot;       /* index + 1 */
@@ -124,12 +125,23 @@ static bool is_service_port(uint8_t l4proto, uint16_t port)
 	return port < 1024 || pg_port_hint(l4proto, port, &sys, &feat);
 }
 
+/* The detectors that read this transport. */
+static uint64_t detectors_for(const struct pg_engine *e, uint8_t l4proto)
+{
+	return l4proto == IPPROTO_TCP ? e->tcp_mask : e->udp_mask;
+}
+
 static void add_list(struct pg_engine *e, const struct pg_detector *const *list,
 		     bool policed)
 {
 	for (size_t i = 0; list[i] && e->ndetectors < MAX_DETECTORS; i++) {
+		uint64_t bit = 1ull << e->ndetectors;
 		if (policed)
-			e->policed_mask |= 1ull << e->ndetectors;
+			e->policed_mask |= bit;
+		if (list[i]->l4_mask & PG_L4_TCP)
+			e->tcp_mask |= bit;
+		if (list[i]->l4_mask & PG_L4_UDP)
+			e->udp_mask |= bit;
 		e->detectors[e->ndetectors++] = list[i];
 	}
 }
@@ -322,10 +334,7 @@ static struct inspect_slot *get_slot(struct pg_engine *e, struct pg_flow *f)
 	e->free_slot = s->next_free;
 	memset(s, 0, sizeof(*s));
 	f->inspect_slot = idx;
-	unsigned mask = f->l4proto == IPPROTO_TCP ? PG_L4_TCP : PG_L4_UDP;
-	for (unsigned i = 0; i < e->ndetectors; i++)
-		if (e->detectors[i]->l4_mask & mask)
-			s->in_play |= 1ull << i;
+	s->in_play = detectors_for(e, f->l4proto);
 	return s;
 }
 
@@ -403,6 +412,28 @@ static void consider(struct pg_engine *e, struct pg_flow *f,
 		set_class(f, sys, feat, method, conf);
 }
 
+/* The detector input for a packet of f; the caller fills the streams. */
+static struct pg_detect_input detect_input(const struct pg_flow *f, enum pg_dir dir,
+					   const struct pg_packet *p, unsigned index)
+{
+	return (struct pg_detect_input){
+		.l4proto = p->l4proto,
+		.family = f->family,
+		.dir = dir,
+		.client_port = f->client_port,
+		.server_port = f->server_port,
+		.client_addr = f->client_addr,
+		.server_addr = f->server_addr,
+		.index = index,
+		.payload = p->payload,
+		.payload_len = p->payload_len,
+		.stream = p->payload,
+		.stream_len = p->payload_len,
+		.c2s_packets = f->payload_pkts[PG_DIR_C2S],
+		.s2c_packets = f->payload_pkts[PG_DIR_S2C],
+	};
+}
+
 static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 		    const struct pg_packet *p, uint32_t now_s,
 		    struct pg_packet_result *out)
@@ -435,36 +466,19 @@ static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 		in_play = s->in_play;
 	} else {
 		e->stats.no_inspect_slot += f->payload_pkts[0] + f->payload_pkts[1] == 0;
-		unsigned mask = p->l4proto == IPPROTO_TCP ? PG_L4_TCP : PG_L4_UDP;
-		in_play = 0;
-		for (unsigned i = 0; i < e->ndetectors; i++)
-			if (e->detectors[i]->l4_mask & mask)
-				in_play |= 1ull << i;
+		in_play = detectors_for(e, p->l4proto);
 	}
 	if (f->payload_pkts[dir] < 255)
 		f->payload_pkts[dir]++;
 
-	struct pg_detect_input in = {
-		.l4proto = p->l4proto,
-		.family = f->family,
-		.dir = dir,
-		.client_port = f->client_port,
-		.server_port = f->server_port,
-		.client_addr = f->client_addr,
-		.server_addr = f->server_addr,
-		.index = f->payload_pkts[dir] - 1u,
-		.payload = p->payload,
-		.payload_len = p->payload_len,
-		.stream = stream,
-		.stream_len = stream_len,
-		.other_stream = other,
-		.other_len = other_len,
-		.c2s_packets = f->payload_pkts[PG_DIR_C2S],
-		.s2c_packets = f->payload_pkts[PG_DIR_S2C],
-		/* without the start of the stream in the buffer, act as if
-		 * the session were joined midway */
-		.from_start = (f->flags & PG_FLOW_FROM_START) && s && !s->frozen[dir],
-	};
+	struct pg_detect_input in = detect_input(f, dir, p, f->payload_pkts[dir] - 1u);
+	in.stream = stream;
+	in.stream_len = stream_len;
+	in.other_stream = other;
+	in.other_len = other_len;
+	/* without the start of the stream in the buffer, act as if the
+	 * session were joined midway */
+	in.from_start = (f->flags & PG_FLOW_FROM_START) && s && !s->frozen[dir];
 	for (unsigned i = 0; i < e->ndetectors; i++) {
 		if (!(in_play >> i & 1))
 			continue;
@@ -510,25 +524,10 @@ static void watch(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 		f->flags &= (uint8_t)~PG_FLOW_WATCH;
 		return;
 	}
-	unsigned mask = p->l4proto == IPPROTO_TCP ? PG_L4_TCP : PG_L4_UDP;
-	struct pg_detect_input in = {
-		.l4proto = p->l4proto,
-		.family = f->family,
-		.dir = dir,
-		.client_port = f->client_port,
-		.server_port = f->server_port,
-		.client_addr = f->client_addr,
-		.server_addr = f->server_addr,
-		.index = f->payload_pkts[dir],
-		.payload = p->payload,
-		.payload_len = p->payload_len,
-		.stream = p->payload,
-		.stream_len = p->payload_len,
-		.c2s_packets = f->payload_pkts[PG_DIR_C2S],
-		.s2c_packets = f->payload_pkts[PG_DIR_S2C],
-	};
+	uint64_t asked = e->policed_mask & detectors_for(e, p->l4proto);
+	struct pg_detect_input in = detect_input(f, dir, p, f->payload_pkts[dir]);
 	for (unsigned i = 0; i < e->ndetectors; i++) {
-		if (!(e->policed_mask >> i & 1) || !(e->detectors[i]->l4_mask & mask))
+		if (!(asked >> i & 1))
 			continue;
 		struct pg_detect_result r;
 		memset(&r, 0, offsetof(struct pg_detect_result, host_buf));
