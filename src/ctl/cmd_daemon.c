@@ -45,13 +45,22 @@ static int parse_opts(int argc, char **argv, struct daemon_opts *o, const char *
 	return 0;
 }
 
-static char *ask(const struct daemon_opts *o, const char *cmd)
+/* Parses the options and sends cmd.  Returns -1 with *reply set (to free)
+ * when the caller goes on, else the exit code (help, usage error, or no
+ * answer from the daemon). */
+static int request(int argc, char **argv, const char *usage, const char *cmd,
+		   struct daemon_opts *o, char **reply)
 {
 	char err[512];
-	char *reply = pg_ctl_request(o->socket, cmd, err, sizeof(err));
-	if (!reply)
+	int rc = parse_opts(argc, argv, o, usage);
+	if (rc)
+		return rc > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
+	*reply = pg_ctl_request(o->socket, cmd, err, sizeof(err));
+	if (!*reply) {
 		fprintf(stderr, "peergatectl: %s\n", err);
-	return reply;
+		return PG_EXIT_FAILURE;
+	}
+	return -1;
 }
 
 static void print_stats_table(const struct pg_jvalue *doc)
@@ -83,15 +92,14 @@ static void print_stats_table(const struct pg_jvalue *doc)
 int cmd_stats(int argc, char **argv)
 {
 	struct daemon_opts o;
-	int rc = parse_opts(argc, argv, &o,
+	char *reply;
+	int rc = request(argc, argv,
 		"Usage: peergatectl stats [--json] [--socket PATH]\n"
 		"  Verdict counters per system and feature, the engine's counters and\n"
-		"  the kernel table's counters, from the running peergated.\n");
-	if (rc)
-		return rc > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
-	char *reply = ask(&o, "stats");
-	if (!reply)
-		return PG_EXIT_FAILURE;
+		"  the kernel table's counters, from the running peergated.\n",
+		"stats", &o, &reply);
+	if (rc >= 0)
+		return rc;
 	int ret = PG_EXIT_OK;
 	if (o.json) {
 		fputs(reply, stdout);
@@ -112,14 +120,13 @@ int cmd_stats(int argc, char **argv)
 int cmd_flows(int argc, char **argv)
 {
 	struct daemon_opts o;
-	int rc = parse_opts(argc, argv, &o,
+	char *reply;
+	int rc = request(argc, argv,
 		"Usage: peergatectl flows [--json] [--socket PATH]\n"
-		"  The flows peergated tracks now, with class and action.\n");
-	if (rc)
-		return rc > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
-	char *reply = ask(&o, "flows");
-	if (!reply)
-		return PG_EXIT_FAILURE;
+		"  The flows peergated tracks now, with class and action.\n",
+		"flows", &o, &reply);
+	if (rc >= 0)
+		return rc;
 	if (o.json) {
 		fputs(reply, stdout);
 		free(reply);
@@ -146,15 +153,14 @@ int cmd_flows(int argc, char **argv)
 int cmd_reload(int argc, char **argv)
 {
 	struct daemon_opts o;
-	int rc = parse_opts(argc, argv, &o,
+	char *reply;
+	int rc = request(argc, argv,
 		"Usage: peergatectl reload [--json] [--socket PATH]\n"
 		"  Makes peergated re-read its policy file.  On any error the running\n"
-		"  policy stays in force and the errors are printed.\n");
-	if (rc)
-		return rc > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
-	char *reply = ask(&o, "reload");
-	if (!reply)
-		return PG_EXIT_FAILURE;
+		"  policy stays in force and the errors are printed.\n",
+		"reload", &o, &reply);
+	if (rc >= 0)
+		return rc;
 	struct pg_jvalue *doc = pg_json_parse(reply);
 	const struct pg_jvalue *ok = pg_json_get(doc, "ok");
 	bool good = ok && ok->type == PG_JSON_BOOL && ok->boolean;
