@@ -39,6 +39,7 @@ struct pg_engine_stats {
 	uint64_t malformed;
 	uint64_t fragments;          /* non-first fragments, skipped */
 	uint64_t not_tracked;        /* not IP, or neither TCP nor UDP */
+	uint64_t too_deep;           /* IPv6 extension chains past the limit */
 	uint64_t no_inspect_slot;    /* flows inspected without reassembly */
 	uint64_t dns_learned;
 	uint64_t expectations;       /* announced peer flows recorded */
@@ -60,6 +61,9 @@ enum pg_engine_status {
 	PG_ENGINE_MALFORMED,
 	PG_ENGINE_FRAGMENT,
 	PG_ENGINE_NOT_TRACKED,
+	PG_ENGINE_UNINSPECTABLE,     /* a packet of a kind peergate refuses to
+				      * read (an over-long IPv6 extension
+				      * chain): the fail policy decides */
 };
 
 struct pg_packet_result {
@@ -73,6 +77,15 @@ struct pg_packet_result {
 enum pg_engine_status pg_engine_packet(struct pg_engine *e, const uint8_t *ip,
 				       size_t len, uint64_t now_ms,
 				       struct pg_packet_result *out);
+
+/* Finds the tracked flow of a packet without counting, creating or
+ * inspecting anything: for packets whose bytes must not reach the
+ * detectors (conntrack called them INVALID: a bad checksum, impossible
+ * flags, outside the window), yet whose flow's verdict still applies.
+ * PG_ENGINE_TRACKED with out->flow NULL: a well-formed packet of no
+ * tracked flow. */
+enum pg_engine_status pg_engine_find(struct pg_engine *e, const uint8_t *ip,
+				     size_t len, struct pg_packet_result *out);
 
 /* Expires idle flows; call about once a second. */
 void pg_engine_tick(struct pg_engine *e, uint64_t now_ms);

@@ -25,7 +25,16 @@ enum pg_parse_status {
 	PG_PARSE_FRAGMENT,    /* a non-first fragment: no L4 header to read */
 	PG_PARSE_OTHER_L4,    /* valid IP, but neither TCP nor UDP */
 	PG_PARSE_NOT_IP,      /* the version nibble is neither 4 nor 6 */
+	PG_PARSE_TOO_DEEP,    /* IPv6 with more extension headers than
+			       * PG_IPV6_MAX_EXT_HEADERS: not inspected, and
+			       * the caller applies its fail policy */
 };
+
+/* How many IPv6 extension headers the parser walks before it gives up.
+ * RFC 8200 expects at most a handful (each type once, destination options
+ * twice); 32 leaves room for anything legitimate, and a longer chain is
+ * an evasion attempt that the fail policy settles (see pg_engine). */
+#define PG_IPV6_MAX_EXT_HEADERS 32
 
 struct pg_packet {
 	uint8_t family;       /* 4 or 6 */

@@ -555,6 +555,9 @@ enum pg_engine_status pg_engine_packet(struct pg_engine *e, const uint8_t *ip,
 	case PG_PARSE_FRAGMENT:
 		e->stats.fragments++;
 		return PG_ENGINE_FRAGMENT;
+	case PG_PARSE_TOO_DEEP:
+		e->stats.too_deep++;
+		return PG_ENGINE_UNINSPECTABLE;
 	default:
 		e->stats.not_tracked++;
 		return PG_ENGINE_NOT_TRACKED;
@@ -584,6 +587,33 @@ enum pg_engine_status pg_engine_packet(struct pg_engine *e, const uint8_t *ip,
 			watch(e, f, dir, &p, now_s);
 	}
 	return PG_ENGINE_TRACKED;
+}
+
+enum pg_engine_status pg_engine_find(struct pg_engine *e, const uint8_t *ip,
+				     size_t len, struct pg_packet_result *out)
+{
+	struct pg_packet p;
+	enum pg_engine_status ret = PG_ENGINE_TRACKED;
+
+	memset(out, 0, sizeof(*out));
+	switch (pg_packet_parse(ip, len, &p)) {
+	case PG_PARSE_OK:
+		out->flow = pg_flow_find(e->flows, &p, &out->dir);
+		break;
+	case PG_PARSE_MALFORMED:
+		ret = PG_ENGINE_MALFORMED;
+		break;
+	case PG_PARSE_FRAGMENT:
+		ret = PG_ENGINE_FRAGMENT;
+		break;
+	case PG_PARSE_TOO_DEEP:
+		ret = PG_ENGINE_UNINSPECTABLE;
+		break;
+	default:
+		ret = PG_ENGINE_NOT_TRACKED;
+		break;
+	}
+	return ret;
 }
 
 void pg_engine_tick(struct pg_engine *e, uint64_t now_ms)

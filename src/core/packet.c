@@ -93,9 +93,11 @@ static enum pg_parse_status parse_ipv6(const uint8_t *buf, size_t len,
 
 	uint8_t next = buf[6];
 	size_t off = 40, end = 40 + plen;
-	/* Bounded walk: a chain longer than this is not a packet we serve. */
+	/* Bounded walk; see PG_IPV6_MAX_EXT_HEADERS. */
 	for (int hops = 0; ipv6_is_extension(next); hops++) {
-		if (hops > 8 || off + 8 > end)
+		if (hops >= PG_IPV6_MAX_EXT_HEADERS)
+			return PG_PARSE_TOO_DEEP;
+		if (off + 8 > end)
 			return PG_PARSE_MALFORMED;
 		const uint8_t *h = buf + off;
 		size_t hlen;

@@ -810,7 +810,7 @@ static bool parse_mask(struct loader *ld, const struct engine_key *k,
 		       const char *value)
 {
 	static const char expect[] =
-		"expected contiguous hex bits, at least 2 wide, such as 0x07000000";
+		"expected contiguous hex bits, at least 3 wide, such as 0x07000000";
 	const char *s = value;
 	uint64_t v = 0;
 

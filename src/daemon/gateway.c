@@ -24,6 +24,11 @@ enum { MAX_QUEUES = 16, MAX_PORTSETS = 64 };
  * queued packet.  Meanwhile blocked flows get per-packet verdicts. */
 enum { DYN_BLOCK_HOLDOFF_MS = 1000 };
 
+/* Receive batches served per wake-up before control goes back to poll():
+ * a busy queue must never keep the loop from signals and the control
+ * socket (poll returns at once while packets wait, so nothing is lost). */
+enum { MAX_BATCHES_PER_WAKEUP = 16 };
+
 struct engine_counters {
 	uint64_t queued;
 	uint64_t inspect_accepted;   /* undecided flows: accepted, still inspected */
@@ -33,6 +38,10 @@ struct engine_counters {
 	uint64_t reloads, reload_failures;
 	uint64_t ct_marks_cleared, ct_clear_failures;
 	uint64_t dyn_blocks, dyn_block_failures;   /* kernel blocked-flow sets */
+	uint64_t stamp_returned;     /* a stamped packet came back: final verdict */
+	uint64_t invalid_flow_verdict; /* ct INVALID, decided flow: its verdict */
+	uint64_t invalid_accepted, invalid_dropped; /* ct INVALID, no decided flow */
+	uint64_t uninspectable_accepted, uninspectable_dropped; /* by fail policy */
 };
 
 struct pg_gateway {
@@ -230,17 +239,89 @@ static void dyn_block(struct pg_gateway *g, const struct pg_flow *f,
 	}
 }
 
-/* The verdict for one queued packet.  Exactly one verdict leaves here; any
- * path that cannot classify accepts. */
+static bool fail_open(const struct pg_gateway *g)
+{
+	return pg_policy_engine(g->policy)->fail_open;
+}
+
+/* A packet that already carries one of our verdict codes came back to the
+ * queue: the table did not settle it (its rules were replaced or removed
+ * by someone else).  Answering with the stamp again could loop for ever;
+ * the verdict the code names is final. */
+static bool settle_returned_stamp(struct pg_gateway *g, enum pg_mark_code code,
+				  struct pg_nfq_verdict *v)
+{
+	g->ec.stamp_returned++;
+	v->kind = code == PG_MARK_ACCEPT ? PG_NFQ_ACCEPT : PG_NFQ_DROP;
+	return true;
+}
+
+/* Conntrack called this packet INVALID (the table marked it so): it has
+ * no entry that a stamp could reach, so it gets a final verdict.  Its
+ * bytes never reach the detectors: a segment with a bad checksum or one
+ * outside the window is not what the receiver will read, and feeding it
+ * to reassembly would let a sender plant bytes the inspection believes. */
+static bool settle_ct_invalid(struct pg_gateway *g, const struct pg_nfq_packet *pkt,
+			      struct pg_nfq_verdict *v)
+{
+	struct pg_packet_result r;
+
+	if (pg_engine_find(g->engine, pkt->data, pkt->len, &r) == PG_ENGINE_TRACKED &&
+	    r.flow && r.flow->state == PG_FLOW_DECIDED) {
+		struct pg_flow *f = r.flow;
+		struct pg_class_counters *c = &g->vstats.cls[f->system][f->feature];
+		bool block = flow_action(g, f) == PG_ACTION_BLOCK;
+
+		g->ec.invalid_flow_verdict++;
+		if (block) {
+			c->packets_dropped++;
+			c->bytes_dropped += pkt->orig_len;
+		} else {
+			c->packets_accepted++;
+			c->bytes_accepted += pkt->orig_len;
+		}
+		v->kind = block ? PG_NFQ_DROP : PG_NFQ_ACCEPT;
+		return true;
+	}
+	if (fail_open(g)) {
+		g->ec.invalid_accepted++;
+		v->kind = PG_NFQ_ACCEPT;
+	} else {
+		g->ec.invalid_dropped++;
+		v->kind = PG_NFQ_DROP;
+	}
+	return true;
+}
+
+/* The verdict for one queued packet.  Exactly one verdict leaves here. */
 static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_verdict *v)
 {
 	struct pg_gateway *g = ctx;
 	struct pg_packet_result r;
 	uint64_t now = now_ms();
+	enum pg_mark_code came_with = pg_mark_code_of(g->mark_mask, pkt->mark);
 
 	g->ec.queued++;
 	v->kind = PG_NFQ_ACCEPT;
-	if (pg_engine_packet(g->engine, pkt->data, pkt->len, now, &r) != PG_ENGINE_TRACKED) {
+	if (pg_mark_is_verdict(came_with))
+		return settle_returned_stamp(g, came_with, v);
+	if (came_with == PG_MARK_CT_INVALID)
+		return settle_ct_invalid(g, pkt, v);
+	switch (pg_engine_packet(g->engine, pkt->data, pkt->len, now, &r)) {
+	case PG_ENGINE_TRACKED:
+		break;
+	case PG_ENGINE_UNINSPECTABLE:
+		/* Let through uninspected, it would pass every block. */
+		if (fail_open(g)) {
+			g->ec.uninspectable_accepted++;
+		} else {
+			g->ec.uninspectable_dropped++;
+			v->kind = PG_NFQ_DROP;
+		}
+		return true;
+	default:
+		/* Malformed (the receiver cannot read it either), a later
+		 * fragment, or not TCP/UDP: nothing here for the detectors. */
 		g->ec.not_tracked++;
 		return true;
 	}
@@ -286,7 +367,12 @@ static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_
 		c->bytes_accepted += pkt->orig_len;
 	}
 	uint32_t mark = (pkt->mark & ~g->mark_mask) | pg_mark_value(g->mark_mask, code);
-	if (g->has_ct && pkt->has_ct && code == PG_MARK_ACCEPT) {
+	if (g->has_ct && !pkt->has_ct) {
+		/* The kernel reports conntrack with each packet and this one
+		 * has no entry (untracked, or INVALID where the table could
+		 * not mark it): no stamp can land, so the verdict is final. */
+		v->kind = code == PG_MARK_ACCEPT ? PG_NFQ_ACCEPT : PG_NFQ_DROP;
+	} else if (g->has_ct && code == PG_MARK_ACCEPT) {
 		/* CTA_MARK replaces the whole ct mark: keep the bits of the
 		 * mark the packet reported that are not ours. */
 		v->kind = PG_NFQ_ACCEPT_CTMARK;
@@ -306,9 +392,12 @@ int pg_gateway_process(struct pg_gateway *g, int fd)
 	for (unsigned i = 0; i < g->nqueues; i++) {
 		if (pg_nfq_fd(g->queues[i]) != fd)
 			continue;
-		int n;
-		while ((n = pg_nfq_process(g->queues[i], false, on_packet, g)) > 0)
-			;
+		int n = 0;
+		for (unsigned b = 0; b < MAX_BATCHES_PER_WAKEUP; b++) {
+			n = pg_nfq_process(g->queues[i], false, on_packet, g);
+			if (n <= 0)
+				break;
+		}
 		return n < 0 ? -1 : 0;
 	}
 	return 0;
@@ -434,7 +523,10 @@ void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 		"\"flows_expired\":%llu,\"flows_decided\":%llu,\"dns_learned\":%llu,"
 		"\"expectations\":%llu,\"reloads\":%llu,\"reload_failures\":%llu,"
 		"\"ct_marks_cleared\":%llu,\"ct_clear_failures\":%llu,"
-		"\"dyn_blocks\":%llu,\"dyn_block_failures\":%llu}",
+		"\"dyn_blocks\":%llu,\"dyn_block_failures\":%llu,"
+		"\"stamp_returned\":%llu,\"invalid_flow_verdict\":%llu,"
+		"\"invalid_accepted\":%llu,\"invalid_dropped\":%llu,\"too_deep\":%llu,"
+		"\"uninspectable_accepted\":%llu,\"uninspectable_dropped\":%llu}",
 		(unsigned long long)g->ec.queued, (unsigned long long)q.verdicts,
 		(unsigned long long)q.verdict_errors, (unsigned long long)q.send_errors,
 		(unsigned long long)q.enobufs, (unsigned long long)q.truncated,
@@ -449,7 +541,14 @@ void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 		(unsigned long long)g->ec.ct_marks_cleared,
 		(unsigned long long)g->ec.ct_clear_failures,
 		(unsigned long long)g->ec.dyn_blocks,
-		(unsigned long long)g->ec.dyn_block_failures);
+		(unsigned long long)g->ec.dyn_block_failures,
+		(unsigned long long)g->ec.stamp_returned,
+		(unsigned long long)g->ec.invalid_flow_verdict,
+		(unsigned long long)g->ec.invalid_accepted,
+		(unsigned long long)g->ec.invalid_dropped,
+		(unsigned long long)es.too_deep,
+		(unsigned long long)g->ec.uninspectable_accepted,
+		(unsigned long long)g->ec.uninspectable_dropped);
 
 	struct pg_nft_counter kc[128];
 	char err[256];

@@ -35,6 +35,7 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
@@ -234,7 +235,7 @@ static int validate(const struct pg_nft_config *cfg, char *err, size_t errlen)
 	}
 	if (!pg_mark_mask_valid(cfg->mark_mask)) {
 		seterr(err, errlen,
-		       "mark mask 0x%08" PRIx32 " is not usable: it must be one contiguous group of at least 2 bits",
+		       "mark mask 0x%08" PRIx32 " is not usable: it must be one contiguous group of at least 3 bits",
 		       cfg->mark_mask);
 		goto out;
 	}
@@ -756,6 +757,16 @@ static void e_ct_set(struct rule *ru, uint32_t key)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
 }
 
+static void e_meta_set(struct rule *ru, uint32_t key)
+{
+	struct nftnl_expr *e = rule_expr(ru, "meta");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
+}
+
 /* reg1 = (reg1 & mask) ^ xor over len bytes. */
 static void e_bitwise(struct rule *ru, uint32_t len, const void *mask,
 		      const void *xor)
@@ -885,6 +896,16 @@ static void rule_start_ct_code(struct rule *ru, const char *chain, uint32_t mask
 {
 	rule_start(ru, chain);
 	e_ct_load(ru, NFT_CT_MARK);
+	e_bitwise_u32(ru, mask, 0);
+	e_cmp_u32(ru, value);
+}
+
+/* Starts a rule matching `meta mark & mask == value`. */
+static void rule_start_mark_code(struct rule *ru, const char *chain, uint32_t mask,
+				 uint32_t value)
+{
+	rule_start(ru, chain);
+	e_meta_load(ru, NFT_META_MARK);
 	e_bitwise_u32(ru, mask, 0);
 	e_cmp_u32(ru, value);
 }
@@ -1308,6 +1329,45 @@ out:
 	return ret;
 }
 
+/* `meta mark & M == accept counter accept`, `... == block` TCP reset (or
+ * drop), `... == drop counter drop`: the packet-mark twins of the ct-mark
+ * rules. */
+static int add_mark_settle_rules(struct batch *b, const struct pg_nft_config *cfg,
+				 const char *chain, unsigned *nr)
+{
+	const uint32_t m = cfg->mark_mask;
+	struct rule ru;
+	int ret = -1;
+
+	rule_start_mark_code(&ru, chain, m, pg_mark_value(m, PG_MARK_ACCEPT));
+	e_counter(&ru);
+	e_verdict(&ru, NF_ACCEPT);
+	if (rule_emit(b, &ru, false, "chain %s rule %u (packet mark accept)", chain, ++*nr) < 0)
+		goto out;
+	if (cfg->tcp_reset) {
+		rule_start_mark_code(&ru, chain, m, pg_mark_value(m, PG_MARK_BLOCK));
+		e_is_tcp(&ru);
+		e_counter(&ru);
+		e_reject_tcp_reset(&ru);
+		if (rule_emit(b, &ru, false, "chain %s rule %u (packet mark block, tcp reset)",
+			      chain, ++*nr) < 0)
+			goto out;
+	}
+	rule_start_mark_code(&ru, chain, m, pg_mark_value(m, PG_MARK_BLOCK));
+	e_counter(&ru);
+	e_verdict(&ru, NF_DROP);
+	if (rule_emit(b, &ru, false, "chain %s rule %u (packet mark block, drop)", chain, ++*nr) < 0)
+		goto out;
+	rule_start_mark_code(&ru, chain, m, pg_mark_value(m, PG_MARK_DROP));
+	e_counter(&ru);
+	e_verdict(&ru, NF_DROP);
+	if (rule_emit(b, &ru, false, "chain %s rule %u (packet mark drop)", chain, ++*nr) < 0)
+		goto out;
+	ret = 0;
+out:
+	return ret;
+}
+
 static int add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 			   const char *chain, enum pg_nft_queue_kind kind)
 {
@@ -1354,6 +1414,14 @@ static int add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 			      chain, ++nr, code_names[i]) < 0)
 			goto out;
 	}
+
+	/* 1b. A stamped packet is settled by its own mark, whether or not
+	 *     the copy above reached a ct mark: a packet that conntrack
+	 *     calls INVALID, or an untracked one, has no entry to carry the
+	 *     stamp, and without these rules the chain would queue it again,
+	 *     the daemon would stamp it again, and so on for ever. */
+	if (add_mark_settle_rules(b, cfg, chain, &nr) < 0)
+		goto out;
 
 	/* 2.-3. Decided flows are settled here, without user space. */
 	rule_start_ct_code(&ru, chain, m, v_accept);
@@ -1434,6 +1502,27 @@ static int add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 			      ++nr, name) < 0)
 			goto out;
 	}
+
+	/* 6b. A packet that conntrack calls INVALID has no entry to take a
+	 *     stamp.  It is still queued (the daemon knows whether its flow
+	 *     is decided and what its verdict is), but with a code in its
+	 *     packet mark that tells the daemon to answer with a final
+	 *     verdict, never a stamp. */
+	rule_start(&ru, chain);
+	e_ct_load(&ru, NFT_CT_STATE);
+	{
+		uint32_t invalid = NF_CT_STATE_INVALID_BIT, zero32 = 0;
+
+		e_bitwise_u32(&ru, invalid, 0);
+		e_cmp(&ru, NFT_CMP_NEQ, &zero32, sizeof(zero32));
+	}
+	e_meta_load(&ru, NFT_META_MARK);
+	e_bitwise_u32(&ru, ~m, pg_mark_value(m, PG_MARK_CT_INVALID));
+	e_meta_set(&ru, NFT_META_MARK);
+	e_counter(&ru);
+	if (rule_emit(b, &ru, false, "chain %s rule %u (ct state invalid: mark for a final verdict)",
+		      chain, ++nr) < 0)
+		goto out;
 
 	/* 7. An undecided flow's TCP segments without payload and without SYN
 	 *    (pure ACKs, FIN, RST) have nothing to classify; keeping them in
@@ -2375,12 +2464,14 @@ static int render_expr(struct nftnl_expr *e, void *data)
 		}
 	} else if (strcmp(name, "ct") == 0) {
 		uint32_t key = nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY);
-		const char *k = key == NFT_CT_MARK ? "mark" : "key";
+		const char *k = key == NFT_CT_MARK ? "mark" : key == NFT_CT_STATE ? "state" : "key";
+		char load[16];
 
 		if (nftnl_expr_is_set(e, NFTNL_EXPR_CT_SREG)) {
 			r_put(rd, "ct %s set %s", k, rd->reg);
 		} else {
-			r_reg(rd, key == NFT_CT_MARK ? "ct mark" : "ct key", RK_MARK);
+			snprintf(load, sizeof(load), "ct %s", k);
+			r_reg(rd, load, RK_MARK);
 			r_note_load(rd, nftnl_expr_get_u32(e, NFTNL_EXPR_CT_DREG), 4);
 		}
 	} else if (strcmp(name, "payload") == 0) {

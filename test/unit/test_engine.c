@@ -217,6 +217,32 @@ static void test_malformed(void)
 	pg_engine_destroy(e);
 }
 
+/* pg_engine_find reads a packet's flow without creating, counting or
+ * inspecting: an INVALID segment carrying a handshake must not decide
+ * (or even create) anything. */
+static void test_find_touches_nothing(void)
+{
+	struct pg_engine *e = mk_engine(NULL, 16, 4);
+	struct pg_packet_result r;
+	struct pktbuf p;
+	static const uint8_t hs[] = "\x13" "BitTorrent protocol";
+	struct pg_engine_stats st;
+
+	ip4(&p, IPPROTO_TCP, C, 40200, S, 8000, PG_TCP_ACK | PG_TCP_PSH, 1, hs, sizeof(hs) - 1);
+	CHECK(pg_engine_find(e, p.b, p.n, &r) == PG_ENGINE_TRACKED && r.flow == NULL);
+	pg_engine_get_stats(e, &st);
+	CHECK(st.flows.active == 0 && st.packets == 0);
+
+	ip4(&p, IPPROTO_TCP, C, 40200, S, 8000, PG_TCP_SYN, 0, NULL, 0);
+	CHECK(pg_engine_packet(e, p.b, p.n, 0, &r) == PG_ENGINE_TRACKED);
+	struct pg_flow *f = r.flow;
+	ip4(&p, IPPROTO_TCP, S, 8000, C, 40200, PG_TCP_ACK | PG_TCP_PSH, 1, hs, sizeof(hs) - 1);
+	CHECK(pg_engine_find(e, p.b, p.n, &r) == PG_ENGINE_TRACKED && r.flow == f &&
+	      r.dir == PG_DIR_S2C);
+	CHECK(f->state != PG_FLOW_DECIDED && f->packets[PG_DIR_S2C] == 0);
+	pg_engine_destroy(e);
+}
+
 int main(void)
 {
 	test_payload_any_port();
@@ -226,5 +252,6 @@ int main(void)
 	test_bounded();
 	test_connect_inner_system();
 	test_malformed();
+	test_find_touches_nothing();
 	return pg_test_summary("test_engine");
 }

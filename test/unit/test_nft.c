@@ -232,9 +232,9 @@ static void test_apply(enum pg_nft_queue_kind expect)
 	/* The fallback says why, naming the refused rule. */
 	if (expect == PG_NFT_QUEUE_COMPAT) {
 		printf("apply note: %s\n", err);
-		CHECK_HAS(err, "native queue expression refused (chain forward rule 17 (queue tcp payload, native): "
-			  "No such file or directory; chain forward rule 20 (queue, native): No such file or directory; "
-			  "chain output rule 17 (queue tcp payload, native): No such file or directory; and 1 more); "
+		CHECK_HAS(err, "native queue expression refused (chain forward rule 22 (queue tcp payload, native): "
+			  "No such file or directory; chain forward rule 25 (queue, native): No such file or directory; "
+			  "chain output rule 22 (queue tcp payload, native): No such file or directory; and 1 more); "
 			  "using the xt NFQUEUE target");
 	} else {
 		CHECK_STR(err, "");
@@ -306,13 +306,14 @@ static void test_apply(enum pg_nft_queue_kind expect)
 
 		CHECK(q != NULL);
 	}
-	/* 2 chains x (1 fast accept + 3 copy + 5 ct + 2 blocked + 1 jump +
-	 * 4 sets + 1 queue with payload + 1 empty tcp + 1 syn-ack + 1 queue),
-	 * and the 8 allow rules once */
+	/* 2 chains x (1 fast accept + 3 copy + 4 packet mark + 5 ct +
+	 * 2 blocked + 1 jump + 4 sets + 1 ct invalid mark + 1 queue with
+	 * payload + 1 empty tcp + 1 syn-ack + 1 queue), and the 8 allow rules
+	 * once */
 	char *json = run("nft -j list table inet peergate 2>/dev/null", &st);
 	CHECK(st == 0);
 	size_t nrules = count(json, "{\"rule\":");
-	CHECK(nrules == 2 * 20 + 8);
+	CHECK(nrules == 2 * 25 + 8);
 	CHECK(count(json, "{\"chain\":") == 3);
 	CHECK(count(json, "{\"set\":") == 6);
 	CHECK(count(json, "{\"counter\": {\"family\"") == 6);
@@ -367,8 +368,9 @@ static void test_apply(enum pg_nft_queue_kind expect)
 		free(sb);
 	}
 	char *json3 = run("nft -j list table inet peergate 2>/dev/null", &st);
-	/* 1 fast + 3 copy + 3 ct + 2 blocked + 1 set + 4 queue; no allow, no jump */
-	CHECK(count(json3, "{\"rule\":") == 1 + 3 + 3 + 2 + 1 + 4);
+	/* 1 fast + 3 copy + 3 packet mark + 3 ct + 2 blocked + 1 set +
+	 * 1 ct invalid mark + 4 queue; no allow, no jump */
+	CHECK(count(json3, "{\"rule\":") == 1 + 3 + 3 + 3 + 2 + 1 + 1 + 4);
 	CHECK(!strstr(text2, "exceptions"));
 
 	free(text);
@@ -1040,8 +1042,9 @@ static void test_big_batch(void)
 	if (err[0])
 		fprintf(stderr, "big batch: %s\n", err);
 	char *json = run("nft -j list table inet peergate", &st);
-	/* 1 fast + 3 copy + 3 ct + 2 blocked + 1 jump + 4 queue, and the exceptions */
-	CHECK(count(json, "{\"rule\":") == 1 + 3 + 3 + 2 + 1 + 4 + 2 * N);
+	/* 1 fast + 3 copy + 3 packet mark + 3 ct + 2 blocked + 1 jump +
+	 * 1 ct invalid mark + 4 queue, and the exceptions */
+	CHECK(count(json, "{\"rule\":") == 1 + 3 + 3 + 3 + 2 + 1 + 1 + 4 + 2 * N);
 	free(json);
 	free(allow);
 }

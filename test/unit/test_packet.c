@@ -82,6 +82,53 @@ static void test_ipv6_ext(void)
 		CHECK(pg_packet_parse(b, cut, &p) == PG_PARSE_MALFORMED);
 }
 
+/* IPv6 with N destination-options headers (8 bytes each), then UDP 53
+ * with 4 payload bytes. */
+static size_t v6_dstopts_chain(uint8_t *b, size_t room, unsigned n)
+{
+	size_t len = 40 + 8 * (size_t)n + 12;
+	if (len > room)
+		return 0;
+	memset(b, 0, len);
+	b[0] = 0x60;
+	b[4] = (uint8_t)((len - 40) >> 8);
+	b[5] = (uint8_t)(len - 40);
+	b[6] = n ? 60 : 17;
+	b[7] = 64;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *h = b + 40 + 8 * i;
+		h[0] = i + 1 < n ? 60 : 17;
+		h[2] = 1;  /* PadN, 4 bytes */
+		h[3] = 4;
+	}
+	uint8_t *u = b + 40 + 8 * (size_t)n;
+	u[0] = 0xc0; u[1] = 0x01; u[3] = 53; u[5] = 12;
+	u[8] = 0xab;
+	return len;
+}
+
+/* Chains up to the documented limit are walked; a longer one is reported
+ * as such (the gateway applies its fail policy), never as malformed. */
+static void test_ipv6_long_chains(void)
+{
+	uint8_t b[40 + 8 * 64 + 12];
+	struct pg_packet p;
+	size_t n;
+
+	for (unsigned hdrs = 0; hdrs <= PG_IPV6_MAX_EXT_HEADERS; hdrs++) {
+		n = v6_dstopts_chain(b, sizeof(b), hdrs);
+		CHECK(pg_packet_parse(b, n, &p) == PG_PARSE_OK && p.dport == 53 &&
+		      p.payload_len == 4 && p.payload[0] == 0xab);
+	}
+	n = v6_dstopts_chain(b, sizeof(b), PG_IPV6_MAX_EXT_HEADERS + 1);
+	CHECK(pg_packet_parse(b, n, &p) == PG_PARSE_TOO_DEEP);
+	n = v6_dstopts_chain(b, sizeof(b), 64);
+	CHECK(pg_packet_parse(b, n, &p) == PG_PARSE_TOO_DEEP);
+	/* a truncated chain is still malformed */
+	n = v6_dstopts_chain(b, sizeof(b), 12);
+	CHECK(pg_packet_parse(b, 40 + 8 * 6 + 4, &p) == PG_PARSE_MALFORMED);
+}
+
 static void test_ipv6_fragment(void)
 {
 	uint8_t b[128];
@@ -146,6 +193,7 @@ int main(void)
 	test_ipv4_tcp();
 	test_ipv4_fragments();
 	test_ipv6_ext();
+	test_ipv6_long_chains();
 	test_ipv6_fragment();
 	test_other();
 	test_linklayer();

@@ -106,11 +106,14 @@ static const struct policy_case cases[] = {
 	{ "[engine]\nqueue =\nmax-flows =\nmark-mask =\nmark-mask = 0xg\n",
 	  { "t.ini:2: empty value for 'queue' in [engine]; expected N or N-M, queue numbers 0 to 65535",
 	    "t.ini:3: empty value for 'max-flows' in [engine]; expected a number from 1 to 16777216",
-	    "t.ini:4: empty value for 'mark-mask' in [engine]; expected contiguous hex bits, at least 2 wide, such as 0x07000000",
+	    "t.ini:4: empty value for 'mark-mask' in [engine]; expected contiguous hex bits, at least 3 wide, such as 0x07000000",
 	    "t.ini:5: duplicate key 'mark-mask' in [engine] (first set on line 4)" } },
 	{ "[engine]\nmark-mask = 0xg\nqueue = 1-2-3\n",
-	  { "t.ini:2: invalid value '0xg' for 'mark-mask' in [engine]; expected contiguous hex bits, at least 2 wide, such as 0x07000000",
+	  { "t.ini:2: invalid value '0xg' for 'mark-mask' in [engine]; expected contiguous hex bits, at least 3 wide, such as 0x07000000",
 	    "t.ini:3: invalid value '1-2-3' for 'queue' in [engine]; expected N or N-M, queue numbers 0 to 65535" } },
+	/* two bits cannot hold code 4 (conntrack INVALID) */
+	{ "[engine]\nmark-mask = 0x03000000\n",
+	  { "t.ini:2: invalid value '0x03000000' for 'mark-mask' in [engine]; expected contiguous hex bits, at least 3 wide, such as 0x07000000" } },
 	{ "[engine]\nfail = opn\ntcp-block = rst\n",
 	  { "t.ini:2: invalid value 'opn' for 'fail' in [engine]; did you mean 'open'?",
 	    "t.ini:3: invalid value 'rst' for 'tcp-block' in [engine]; did you mean 'reset'?" } },
@@ -126,11 +129,11 @@ static const struct policy_case cases[] = {
 	    "t.ini:3: invalid value '99999999999' for 'udp-timeout' in [engine]; expected a number of seconds from 1 to 604800",
 	    "t.ini:4: invalid value '+5' for 'max-flows' in [engine]; expected a number from 1 to 16777216" } },
 	{ "[engine]\nmark-mask = 0x05000000\n",
-	  { "t.ini:2: invalid value '0x05000000' for 'mark-mask' in [engine]; expected contiguous hex bits, at least 2 wide, such as 0x07000000" } },
+	  { "t.ini:2: invalid value '0x05000000' for 'mark-mask' in [engine]; expected contiguous hex bits, at least 3 wide, such as 0x07000000" } },
 	{ "[engine]\nmark-mask = 0x01000000\n",
-	  { "t.ini:2: invalid value '0x01000000' for 'mark-mask' in [engine]; expected contiguous hex bits, at least 2 wide, such as 0x07000000" } },
+	  { "t.ini:2: invalid value '0x01000000' for 'mark-mask' in [engine]; expected contiguous hex bits, at least 3 wide, such as 0x07000000" } },
 	{ "[engine]\nmark-mask = 0x1ffffffff\n",
-	  { "t.ini:2: invalid value '0x1ffffffff' for 'mark-mask' in [engine]; expected contiguous hex bits, at least 2 wide, such as 0x07000000" } },
+	  { "t.ini:2: invalid value '0x1ffffffff' for 'mark-mask' in [engine]; expected contiguous hex bits, at least 3 wide, such as 0x07000000" } },
 
 	/* ---- hosts ---- */
 	{ "[msn]\nhosts = a..b *.ok.example\n   x_y.com * good.net.\n",
@@ -247,7 +250,7 @@ static void test_engine(void)
 				   "max-flows = 16777216\n"
 				   "tcp-timeout = 1\n"
 				   "udp-timeout = 604800\n"
-				   "mark-mask = C0000000\n"
+				   "mark-mask = E0000000\n"
 				   "tcp-block = drop\n");
 	CHECK(p);
 	if (!p)
@@ -259,7 +262,7 @@ static void test_engine(void)
 	CHECK(e->inspect_packets == 255 && e->inspect_bytes == 65535);
 	CHECK(e->max_flows == 16777216);
 	CHECK(e->tcp_timeout_s == 1 && e->udp_timeout_s == 604800);
-	CHECK(e->mark_mask == 0xc0000000u);
+	CHECK(e->mark_mask == 0xe0000000u);
 	CHECK(e->tcp_block == PG_TCP_BLOCK_DROP);
 
 	/* the summary prints a queue range back as written */
@@ -272,7 +275,7 @@ static void test_engine(void)
 		CHECK(strstr(text, "  queue            = 4-7\n") != NULL);
 		CHECK(strstr(text, "  hooks            = input output\n") != NULL);
 		CHECK(strstr(text, "  fail             = closed\n") != NULL);
-		CHECK(strstr(text, "  mark-mask        = 0xc0000000\n") != NULL);
+		CHECK(strstr(text, "  mark-mask        = 0xe0000000\n") != NULL);
 	}
 	free(text);
 	pg_policy_destroy(p);
