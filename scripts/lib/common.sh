@@ -6,7 +6,8 @@ PG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Debian packages the build, the tests and the demo need.
 PG_PACKAGES=(build-essential cmake pkg-config
 	libnetfilter-queue-dev libmnl-dev libnftnl-dev libinih-dev libpcap-dev
-	python3 python3-scapy iproute2 nftables iperf3 conntrack procps)
+	python3 python3-scapy iproute2 nftables iperf3 conntrack procps
+	passwd util-linux)
 
 pg_install_deps() {
 	local missing=()

@@ -45,9 +45,29 @@ static int parse_opts(int argc, char **argv, struct daemon_opts *o, const char *
 	return 0;
 }
 
+/* The daemon's refusal of a request (unknown command, not permitted):
+ * an object with an "error" member on the reply's first line.  Replies the
+ * command produces never carry that member. */
+static bool refused(const char *reply, bool json)
+{
+	size_t n = strcspn(reply, "\n");
+	char *first = strndup(reply, n);
+	struct pg_jvalue *doc = first ? pg_json_parse(first) : NULL;
+	const struct pg_jvalue *e = pg_json_get(doc, "error");
+	bool is_error = e && e->type == PG_JSON_STR;
+	if (is_error) {
+		if (json)
+			fputs(reply, stdout);
+		fprintf(stderr, "peergatectl: peergated refused: %s\n", e->str);
+	}
+	pg_json_free(doc);
+	free(first);
+	return is_error;
+}
+
 /* Parses the options and sends cmd.  Returns -1 with *reply set (to free)
- * when the caller goes on, else the exit code (help, usage error, or no
- * answer from the daemon). */
+ * when the caller goes on, else the exit code (help, usage error, no
+ * answer from the daemon, or a refusal, which is printed). */
 static int request(int argc, char **argv, const char *usage, const char *cmd,
 		   struct daemon_opts *o, char **reply)
 {
@@ -58,6 +78,11 @@ static int request(int argc, char **argv, const char *usage, const char *cmd,
 	*reply = pg_ctl_request(o->socket, cmd, err, sizeof(err));
 	if (!*reply) {
 		fprintf(stderr, "peergatectl: %s\n", err);
+		return PG_EXIT_FAILURE;
+	}
+	if (refused(*reply, o->json)) {
+		free(*reply);
+		*reply = NULL;
 		return PG_EXIT_FAILURE;
 	}
 	return -1;

@@ -17,17 +17,21 @@
 #include <unistd.h>
 
 #include "gateway.h"
+#include "privilege.h"
 #include "peergate/ctlsock.h"
 #include "peergate/json.h"
 #include "peergate/version.h"
 
 #define DEFAULT_POLICY "/etc/peergate/policy.ini"
+#define DEFAULT_SOCKET_GROUP "peergate"
 
 enum { EXIT_USAGE = 2 };
 
 static const struct option options[] = {
 	{"policy", required_argument, NULL, 'p'},
 	{"socket", required_argument, NULL, 's'},
+	{"socket-group", required_argument, NULL, 'g'},
+	{"user", required_argument, NULL, 'u'},
 	{"keep-rules", no_argument, NULL, 'k'},
 	{"no-rules", no_argument, NULL, 'n'},
 	{"check", no_argument, NULL, 'c'},
@@ -44,13 +48,18 @@ static void usage(FILE *out)
 		"Inline IM/P2P verdict engine on NFQUEUE (runs in the foreground).\n\n"
 		"  -p, --policy FILE   policy file (default " DEFAULT_POLICY ")\n"
 		"  -s, --socket PATH   control socket (default " PG_CTL_DEFAULT_SOCKET ")\n"
+		"  -g, --socket-group GROUP\n"
+		"                      group that may read stats and flows over the socket\n"
+		"                      (default " DEFAULT_SOCKET_GROUP ", else the daemon's own group)\n"
+		"  -u, --user USER     after setup, run as USER (and its group) instead of root\n"
 		"  -k, --keep-rules    leave the nftables table in place at exit\n"
 		"  -n, --no-rules      do not manage the table (rules installed by hand)\n"
 		"  -c, --check         validate the policy, print a summary, and exit\n"
 		"  -v, --verbose       log every decided flow, not only blocked/logged ones\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       print the version\n\n"
-		"Signals: SIGHUP reloads the policy; SIGTERM/SIGINT stop.\n"
+		"After setup only CAP_NET_ADMIN is kept.  Signals: SIGHUP reloads the\n"
+		"policy; SIGTERM/SIGINT stop.\n"
 		"Exit status: 0 ok, 1 runtime or policy error, 2 usage error.\n"
 		"See peergated(8) and peergate-policy.ini(5).\n");
 }
@@ -69,53 +78,89 @@ static int check_policy(const char *path)
 	return 0;
 }
 
-static void serve_client(struct pg_gateway *g, int fd)
+/* What serving the control socket needs besides the gateway. */
+struct ctl_server {
+	struct pg_gateway *g;
+	uid_t daemon_uid;   /* who may reload besides root */
+};
+
+enum { REQUEST_TIMEOUT_MS = 1000 };
+
+static void reply_reload(struct pg_gateway *g, FILE *out)
 {
-	char line[256];
+	char *errs = NULL;
+	size_t elen = 0;
+	FILE *ef = open_memstream(&errs, &elen);
+	int rc = ef ? pg_gateway_reload(g, ef) : -1;
+	if (ef)
+		fclose(ef);
+	fprintf(out, "{\"ok\":%s,\"errors\":[", rc == 0 ? "true" : "false");
+	bool first = true;
+	for (char *tok = errs ? strtok(errs, "\n") : NULL; tok; tok = strtok(NULL, "\n")) {
+		fprintf(out, "%s", first ? "" : ",");
+		pg_json_string(out, tok);
+		first = false;
+	}
+	fprintf(out, "]}\n");
+	free(errs);
+}
+
+/* Answers one request: the peer's credentials decide what it may do. */
+static void serve_client(const struct ctl_server *cs, int fd)
+{
+	struct pg_ctl_request req;
+	char msg[256];
 	char *doc = NULL;
 	size_t len = 0;
+	uid_t uid;
+	pid_t pid;
 	FILE *out;
 
-	if (pg_ctl_read_command(fd, line, sizeof(line)) < 0)
+	if (pg_ctl_read_request(fd, REQUEST_TIMEOUT_MS, &req) < 0 ||
+	    pg_ctl_peer_cred(fd, &uid, NULL, &pid) < 0)
 		return;
 	out = open_memstream(&doc, &len);
 	if (!out)
 		return;
-	if (!strcmp(line, "stats")) {
-		pg_gateway_stats_json(g, out);
-	} else if (!strcmp(line, "flows")) {
-		pg_gateway_flows_json(g, out);
-	} else if (!strcmp(line, "ping")) {
-		fprintf(out, "{\"ok\":true,\"version\":\"%s\"}\n", PEERGATE_VERSION);
-	} else if (!strcmp(line, "reload")) {
-		char *errs = NULL;
-		size_t elen = 0;
-		FILE *ef = open_memstream(&errs, &elen);
-		int rc = ef ? pg_gateway_reload(g, ef) : -1;
-		if (ef)
-			fclose(ef);
-		fprintf(out, "{\"ok\":%s,\"errors\":[", rc == 0 ? "true" : "false");
-		bool first = true;
-		for (char *tok = errs ? strtok(errs, "\n") : NULL; tok; tok = strtok(NULL, "\n")) {
-			fprintf(out, "%s", first ? "" : ",");
-			pg_json_string(out, tok);
-			first = false;
-		}
-		fprintf(out, "]}\n");
-		free(errs);
+	if (req.status != PG_CTL_REQ_OK) {
+		pg_ctl_request_error(&req, msg, sizeof(msg));
+		pg_ctl_error_reply(out, msg);
+	} else if (!pg_ctl_permitted(req.command, uid, cs->daemon_uid)) {
+		snprintf(msg, sizeof(msg), "permission denied: %s needs root or the daemon's "
+			 "user (uid %u); you are uid %u", pg_ctl_command_name(req.command),
+			 (unsigned)cs->daemon_uid, (unsigned)uid);
+		fprintf(stderr, "peergated: %s refused to uid %u (pid %d)\n",
+			pg_ctl_command_name(req.command), (unsigned)uid, (int)pid);
+		pg_ctl_error_reply(out, msg);
 	} else {
-		fprintf(out, "{\"ok\":false,\"errors\":[\"unknown command\"]}\n");
+		switch (req.command) {
+		case PG_CTL_STATS:
+			pg_gateway_stats_json(cs->g, out);
+			break;
+		case PG_CTL_FLOWS:
+			pg_gateway_flows_json(cs->g, out);
+			break;
+		case PG_CTL_PING:
+			fprintf(out, "{\"ok\":true,\"version\":\"%s\"}\n", PEERGATE_VERSION);
+			break;
+		case PG_CTL_RELOAD:
+			fprintf(stderr, "peergated: reload asked by uid %u (pid %d)\n",
+				(unsigned)uid, (int)pid);
+			reply_reload(cs->g, out);
+			break;
+		}
 	}
 	fclose(out);
 	pg_ctl_write_all(fd, doc, len);
 	free(doc);
 }
 
-static int run(struct pg_gateway *g, int ctl_fd, int sig_fd)
+static int run(const struct ctl_server *cs, int ctl_fd, int sig_fd)
 {
 	enum { MAXFD = 20 };
 	struct pollfd pfd[MAXFD];
 	int qfds[16];
+	struct pg_gateway *g = cs->g;
 	int nq = pg_gateway_fds(g, qfds, 16);
 	time_t last_tick = 0;
 
@@ -151,7 +196,7 @@ static int run(struct pg_gateway *g, int ctl_fd, int sig_fd)
 			} else {
 				int c = accept4(ctl_fd, NULL, NULL, SOCK_CLOEXEC);
 				if (c >= 0) {
-					serve_client(g, c);
+					serve_client(cs, c);
 					close(c);
 				}
 			}
@@ -164,18 +209,41 @@ static int run(struct pg_gateway *g, int ctl_fd, int sig_fd)
 	}
 }
 
+/* The group the control socket goes to: the named one; without a name,
+ * peergate when it exists, else the daemon's own group. */
+static int socket_group(const char *name, const struct pg_identity *self, gid_t *gid)
+{
+	if (pg_group_lookup(name ? name : DEFAULT_SOCKET_GROUP, gid) == 0)
+		return 0;
+	if (name) {
+		fprintf(stderr, "peergated: --socket-group %s: no such group\n", name);
+		return -1;
+	}
+	*gid = self->gid;
+	fprintf(stderr, "peergated: no group '%s'; the control socket goes to the daemon's "
+		"own group (gid %u)\n", DEFAULT_SOCKET_GROUP, (unsigned)self->gid);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct pg_gateway_options o = {.policy_path = DEFAULT_POLICY, .manage_rules = true};
 	const char *socket_path = PG_CTL_DEFAULT_SOCKET;
+	const char *group_name = NULL, *user_name = NULL;
 	bool keep_rules = false, check = false;
-	int c, ret = 1, ctl_fd = -1, sig_fd = -1;
+	int c, ret = 1, sig_fd = -1;
+	struct pg_ctl_listener *ctl = NULL;
 	struct pg_gateway *g = NULL;
+	struct pg_identity self;
+	gid_t sock_gid;
+	char err[512];
 
-	while ((c = getopt_long(argc, argv, "p:s:kncvhV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:s:g:u:kncvhV", options, NULL)) != -1) {
 		switch (c) {
 		case 'p': o.policy_path = optarg; break;
 		case 's': socket_path = optarg; break;
+		case 'g': group_name = optarg; break;
+		case 'u': user_name = optarg; break;
 		case 'k': keep_rules = true; break;
 		case 'n': o.manage_rules = false; break;
 		case 'c': check = true; break;
@@ -195,6 +263,18 @@ int main(int argc, char **argv)
 	if (check)
 		return check_policy(o.policy_path);
 
+	/* Who the daemon will be, settled before anything is created. */
+	if (user_name) {
+		if (pg_identity_of_user(user_name, &self, err, sizeof(err)) < 0) {
+			fprintf(stderr, "peergated: --user: %s\n", err);
+			return 1;
+		}
+	} else {
+		pg_identity_current(&self);
+	}
+	if (socket_group(group_name, &self, &sock_gid) < 0)
+		return 1;
+
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
@@ -207,24 +287,31 @@ int main(int argc, char **argv)
 		perror("peergated: signalfd");
 		goto out;
 	}
-	char err[512];
-	ctl_fd = pg_ctl_listen(socket_path, err, sizeof(err));
-	if (ctl_fd < 0) {
+	ctl = pg_ctl_listener_open(socket_path, self.uid, sock_gid, err, sizeof(err));
+	if (!ctl) {
 		fprintf(stderr, "peergated: %s\n", err);
 		goto out;
 	}
 	g = pg_gateway_open(&o);
 	if (!g)
 		goto out;
+	/* Everything that needed more than CAP_NET_ADMIN is done: queues
+	 * bound, table applied, socket bound and given away, netlink sockets
+	 * open.  Reloads, verdicts, set updates and ct marks need only it. */
+	if (pg_privileges_drop(user_name ? &self : NULL, err, sizeof(err)) < 0) {
+		fprintf(stderr, "peergated: cannot drop privileges: %s\n", err);
+		goto out;
+	}
+	pg_privileges_describe(err, sizeof(err));
+	fprintf(stderr, "peergated: running as %s\n", err);
 	fprintf(stderr, "peergated: ready; control socket %s\n", socket_path);
-	ret = run(g, ctl_fd, sig_fd);
+	struct ctl_server cs = {.g = g, .daemon_uid = geteuid()};
+	ret = run(&cs, pg_ctl_listener_fd(ctl), sig_fd);
 	fprintf(stderr, "peergated: stopping%s\n", keep_rules ? " (table kept)" : "");
 out:
 	pg_gateway_close(g, keep_rules);
-	if (ctl_fd >= 0) {
-		close(ctl_fd);
-		unlink(socket_path);
-	}
+	if (pg_ctl_listener_close(ctl) < 0)
+		fprintf(stderr, "peergated: cannot remove %s: %s\n", socket_path, strerror(errno));
 	if (sig_fd >= 0)
 		close(sig_fd);
 	return ret;
