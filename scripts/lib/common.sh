@@ -5,7 +5,7 @@ PG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Debian packages the build, the tests and the demo need.
 PG_PACKAGES=(build-essential cmake pkg-config
-	libnetfilter-queue-dev libmnl-dev libnftnl-dev libinih-dev libpcap-dev
+	libnetfilter-queue-dev libmnl-dev libnftnl-dev libinih-dev libpcap-dev nettle-dev
 	python3 python3-scapy iproute2 nftables iperf3 conntrack procps
 	passwd util-linux)
 
