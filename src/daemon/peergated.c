@@ -28,6 +28,7 @@ enum { EXIT_USAGE = 2 };
 static const struct option options[] = {
 	{"policy", required_argument, NULL, 'p'},
 	{"socket", required_argument, NULL, 's'},
+	{"state", required_argument, NULL, 'S'},
 	{"keep-rules", no_argument, NULL, 'k'},
 	{"no-rules", no_argument, NULL, 'n'},
 	{"check", no_argument, NULL, 'c'},
@@ -44,6 +45,8 @@ static void usage(FILE *out)
 		"Inline IM/P2P verdict engine on NFQUEUE (runs in the foreground).\n\n"
 		"  -p, --policy FILE   policy file (default " DEFAULT_POLICY ")\n"
 		"  -s, --socket PATH   control socket (default " PG_CTL_DEFAULT_SOCKET ")\n"
+		"  -S, --state FILE    decided flows kept across a restart (default\n"
+		"                      flows.state beside the socket; '' for none)\n"
 		"  -k, --keep-rules    leave the nftables table in place at exit\n"
 		"  -n, --no-rules      do not manage the table (rules installed by hand)\n"
 		"  -c, --check         validate the policy, print a summary, and exit\n"
@@ -172,10 +175,11 @@ int main(int argc, char **argv)
 	int c, ret = 1, ctl_fd = -1, sig_fd = -1;
 	struct pg_gateway *g = NULL;
 
-	while ((c = getopt_long(argc, argv, "p:s:kncvhV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:s:S:kncvhV", options, NULL)) != -1) {
 		switch (c) {
 		case 'p': o.policy_path = optarg; break;
 		case 's': socket_path = optarg; break;
+		case 'S': o.state_path = optarg; break;
 		case 'k': keep_rules = true; break;
 		case 'n': o.manage_rules = false; break;
 		case 'c': check = true; break;
@@ -194,6 +198,16 @@ int main(int argc, char **argv)
 	}
 	if (check)
 		return check_policy(o.policy_path);
+	/* The socket's directory is the runtime directory the daemon can
+	 * still write to at exit. */
+	char state_buf[4096];
+	if (!o.state_path) {
+		const char *slash = strrchr(socket_path, '/');
+		int dirlen = slash ? (int)(slash - socket_path) : 1;
+		snprintf(state_buf, sizeof(state_buf), "%.*s/flows.state", dirlen,
+			 slash ? socket_path : ".");
+		o.state_path = state_buf;
+	}
 
 	sigset_t mask;
 	sigemptyset(&mask);
