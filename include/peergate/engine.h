@@ -94,6 +94,14 @@ void pg_engine_foreach_flow(struct pg_engine *e,
 			    void (*fn)(struct pg_flow *flow, void *ctx),
 			    void *ctx);
 
+/* Puts back a flow that a previous run decided (a restart): the identity,
+ * class, proxy, flags and counters of saved, and host (NULL or "" for none)
+ * when record_hosts is on.  The flow is decided: it is never inspected
+ * again, and a watched control flow is still read for announcements.
+ * Returns the tracked flow, or NULL when the table holds no flows. */
+struct pg_flow *pg_engine_restore_flow(struct pg_engine *e, const struct pg_flow *saved,
+				       const char *host, uint64_t now_ms);
+
 /* Removes every flow (on_flow_end is called for each). */
 void pg_engine_flush(struct pg_engine *e);
 

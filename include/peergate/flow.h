@@ -97,6 +97,15 @@ struct pg_flow *pg_flow_lookup(struct pg_flow_table *t,
 			       const struct pg_packet *pkt, uint32_t now_s,
 			       enum pg_dir *dir, bool *created);
 
+/* Finds the flow between client and server (either direction) or creates
+ * it with exactly this client and server, as when a flow is carried over
+ * from a previous run.  Sets *created when new.  Returns NULL only when
+ * max_flows is 0. */
+struct pg_flow *pg_flow_insert(struct pg_flow_table *t, uint8_t family, uint8_t l4proto,
+			       const uint8_t *client, uint16_t client_port,
+			       const uint8_t *server, uint16_t server_port, uint32_t now_s,
+			       bool *created);
+
 /* Looks a flow up without creating it or touching its LRU position. */
 struct pg_flow *pg_flow_find(struct pg_flow_table *t,
 			     const struct pg_packet *pkt, enum pg_dir *dir);

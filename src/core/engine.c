@@ -616,6 +616,33 @@ enum pg_engine_status pg_engine_find(struct pg_engine *e, const uint8_t *ip,
 	return ret;
 }
 
+struct pg_flow *pg_engine_restore_flow(struct pg_engine *e, const struct pg_flow *saved,
+				       const char *host, uint64_t now_ms)
+{
+	bool created;
+	struct pg_flow *f = pg_flow_insert(e->flows, saved->family, saved->l4proto,
+					   saved->client_addr, saved->client_port,
+					   saved->server_addr, saved->server_port,
+					   (uint32_t)(now_ms / 1000), &created);
+	if (!f)
+		return NULL;
+	release_slot(e, f);
+	set_class(f, (enum pg_system)saved->system, (enum pg_feature)saved->feature,
+		  (enum pg_method)saved->method, saved->confidence);
+	f->state = PG_FLOW_DECIDED;
+	f->via_proxy = saved->via_proxy;
+	f->flags = saved->flags & (PG_FLOW_WATCH | PG_FLOW_FROM_START);
+	f->payload_pkts[0] = saved->payload_pkts[0];
+	f->payload_pkts[1] = saved->payload_pkts[1];
+	for (int d = 0; d < 2; d++) {
+		f->packets[d] = saved->packets[d];
+		f->bytes[d] = saved->bytes[d];
+	}
+	if (host)
+		remember_host(e, f, host, strlen(host));
+	return f;
+}
+
 void pg_engine_tick(struct pg_engine *e, uint64_t now_ms)
 {
 	uint32_t now_s = (uint32_t)(now_ms / 1000);

@@ -240,6 +240,44 @@ static struct pg_flow *oldest(struct pg_flow_table *t)
 	return a->last_seen_s <= b->last_seen_s ? a : b;
 }
 
+/* Takes a free slot (evicting the least recently used flow when none is
+ * left) for a new flow between src and dst of pkt; reversed makes dst the
+ * client. */
+static struct pg_flow *create_flow(struct pg_flow_table *t, const struct pg_packet *pkt,
+				   bool reversed, uint32_t now_s)
+{
+	if (!t->free_head) {
+		struct pg_flow *victim = oldest(t);
+		if (is_expired(t, victim, now_s))
+			t->stats.expired++;
+		else
+			t->stats.evicted++;
+		remove_flow(t, victim);
+	}
+	uint32_t i = t->free_head;
+	struct pg_flow *f = &t->flows[i - 1];
+	t->free_head = f->hash_next;
+	memset(f, 0, sizeof(*f));
+
+	size_t alen = addr_len(pkt->family);
+	f->family = pkt->family;
+	f->l4proto = pkt->l4proto;
+	memcpy(f->client_addr, reversed ? pkt->dst : pkt->src, alen);
+	memcpy(f->server_addr, reversed ? pkt->src : pkt->dst, alen);
+	f->client_port = reversed ? pkt->dport : pkt->sport;
+	f->server_port = reversed ? pkt->sport : pkt->dport;
+	f->id = ++t->next_id;
+	f->first_seen_s = f->last_seen_s = now_s;
+
+	uint32_t b = hash_packet(t, pkt) & t->bucket_mask;
+	f->hash_next = t->buckets[b];
+	t->buckets[b] = i;
+	lru_push_head(t, f);
+	t->stats.created++;
+	t->stats.active++;
+	return f;
+}
+
 struct pg_flow *pg_flow_lookup(struct pg_flow_table *t,
 			       const struct pg_packet *pkt, uint32_t now_s,
 			       enum pg_dir *dir, bool *created)
@@ -259,20 +297,6 @@ struct pg_flow *pg_flow_lookup(struct pg_flow_table *t,
 	}
 	if (t->cfg.max_flows == 0)
 		return NULL;
-	if (!t->free_head) {
-		struct pg_flow *victim = oldest(t);
-		if (is_expired(t, victim, now_s))
-			t->stats.expired++;
-		else
-			t->stats.evicted++;
-		remove_flow(t, victim);
-	}
-	uint32_t i = t->free_head;
-	f = &t->flows[i - 1];
-	t->free_head = f->hash_next;
-	memset(f, 0, sizeof(*f));
-
-	size_t alen = addr_len(pkt->family);
 	bool reversed;
 	bool syn = pkt->l4proto == IPPROTO_TCP && (pkt->tcp_flags & PG_TCP_SYN);
 	if (syn)
@@ -281,26 +305,42 @@ struct pg_flow *pg_flow_lookup(struct pg_flow_table *t,
 		reversed = t->cfg.is_service_port &&
 			   t->cfg.is_service_port(pkt->l4proto, pkt->sport) &&
 			   !t->cfg.is_service_port(pkt->l4proto, pkt->dport);
-	f->family = pkt->family;
-	f->l4proto = pkt->l4proto;
-	memcpy(f->client_addr, reversed ? pkt->dst : pkt->src, alen);
-	memcpy(f->server_addr, reversed ? pkt->src : pkt->dst, alen);
-	f->client_port = reversed ? pkt->dport : pkt->sport;
-	f->server_port = reversed ? pkt->sport : pkt->dport;
+	f = create_flow(t, pkt, reversed, now_s);
 	if (syn)
 		f->flags |= PG_FLOW_FROM_START;
-	f->id = ++t->next_id;
-	f->first_seen_s = f->last_seen_s = now_s;
-
-	uint32_t b = hash_packet(t, pkt) & t->bucket_mask;
-	f->hash_next = t->buckets[b];
-	t->buckets[b] = i;
-	lru_push_head(t, f);
-	t->stats.created++;
-	t->stats.active++;
 	*dir = reversed ? PG_DIR_S2C : PG_DIR_C2S;
 	*created = true;
 	return f;
+}
+
+struct pg_flow *pg_flow_insert(struct pg_flow_table *t, uint8_t family, uint8_t l4proto,
+			       const uint8_t *client, uint16_t client_port,
+			       const uint8_t *server, uint16_t server_port, uint32_t now_s,
+			       bool *created)
+{
+	struct pg_packet p;
+	enum pg_dir dir;
+	size_t alen = addr_len(family);
+
+	*created = false;
+	memset(&p, 0, sizeof(p));
+	p.family = family;
+	p.l4proto = l4proto;
+	memcpy(p.src, client, alen);
+	memcpy(p.dst, server, alen);
+	p.sport = client_port;
+	p.dport = server_port;
+	struct pg_flow *f = pg_flow_find(t, &p, &dir);
+	if (f) {
+		f->last_seen_s = now_s;
+		lru_unlink(t, f);
+		lru_push_head(t, f);
+		return f;
+	}
+	if (t->cfg.max_flows == 0)
+		return NULL;
+	*created = true;
+	return create_flow(t, &p, false, now_s);
 }
 
 unsigned pg_flow_expire(struct pg_flow_table *t, uint32_t now_s)

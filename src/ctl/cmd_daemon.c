@@ -105,6 +105,10 @@ static void print_stats_table(const struct pg_jvalue *doc)
 	printf("\nengine:");
 	for (size_t i = 0; e && i < e->count; i++)
 		printf("%s %s=%.0f", i % 6 ? "" : "\n ", e->keys[i], e->items[i].num);
+	const struct pg_jvalue *rs = pg_json_get(doc, "restart");
+	printf("\n\nrestart:");
+	for (size_t i = 0; rs && i < rs->count; i++)
+		printf(" %s=%.0f", rs->keys[i], rs->items[i].num);
 	const struct pg_jvalue *k = pg_json_get(doc, "kernel");
 	printf("\n\nkernel: table %s, queue %s, stamping %s\n", pg_json_str(k, "table"),
 	       pg_json_str(k, "queue"), pg_json_str(k, "stamping"));

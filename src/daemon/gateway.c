@@ -10,6 +10,7 @@
 
 #include "peergate/conntrack.h"
 #include "peergate/engine.h"
+#include "peergate/flowstate.h"
 #include "peergate/hosts.h"
 #include "peergate/json.h"
 #include "peergate/mark.h"
@@ -44,6 +45,16 @@ struct engine_counters {
 	uint64_t uninspectable_accepted, uninspectable_dropped; /* by fail policy */
 };
 
+/* What start-up did with the flows a previous run left marked. */
+struct restart_counters {
+	uint64_t state_flows;     /* flows read from the state file */
+	uint64_t marked;          /* connections found carrying a verdict code */
+	uint64_t restored;        /* put back into the engine as decided */
+	uint64_t redecided;       /* of those, mark cleared: this policy differs */
+	uint64_t cleared;         /* marked but unknown: cleared for inspection */
+	uint64_t clear_failures;
+};
+
 struct pg_gateway {
 	struct pg_gateway_options opt;
 	struct pg_policy *policy;
@@ -60,6 +71,8 @@ struct pg_gateway {
 	uint32_t mark_mask;
 	struct pg_verdict_stats vstats;
 	struct engine_counters ec;
+	struct restart_counters rs;
+	bool ready;                  /* past start-up: its flows are worth saving */
 	time_t started;
 };
 
@@ -100,6 +113,10 @@ static int apply_rules(struct pg_gateway *g, const struct pg_policy *p, FILE *er
 	return 0;
 }
 
+static void restore_flows(struct pg_gateway *g);
+static void save_flows(struct pg_gateway *g);
+static void restart_json(const struct pg_gateway *g, FILE *out);
+
 struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 {
 	struct pg_diag diag = {0};
@@ -137,6 +154,13 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 		g->nqueues++;
 	}
 	g->has_ct = g->nqueues && pg_nfq_has_ct(g->queues[0]);
+	/* Before the table: the ct-mark rules would otherwise go on settling
+	 * the previous run's flows by its verdicts, and every flow this
+	 * clears is in the engine before its next packet can reach a queue
+	 * (a table kept from the previous run queues to the sockets bound
+	 * above, read only once start-up is over). */
+	restore_flows(g);
+	g->ready = true; /* the engine holds flows worth saving from here on */
 	if (o->manage_rules && apply_rules(g, g->policy, stderr) < 0)
 		goto fail;
 	/* The blocked-flow sets live in our table, so only with it.  Without
@@ -163,6 +187,8 @@ void pg_gateway_close(struct pg_gateway *g, bool keep_rules)
 	char err[256];
 	if (!g)
 		return;
+	if (g->ready)
+		save_flows(g);
 	if (g->rules_applied && !keep_rules && pg_nft_flush(err, sizeof(err)) < 0)
 		fprintf(stderr, "peergated: cannot remove the table: %s\n", err);
 	for (unsigned i = 0; i < g->nqueues; i++)
@@ -563,7 +589,9 @@ void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 		fprintf(out, ",\"packets\":%llu,\"bytes\":%llu}",
 			(unsigned long long)kc[i].packets, (unsigned long long)kc[i].bytes);
 	}
-	fprintf(out, "]},\"policy\":");
+	fputs("]}", out);
+	restart_json(g, out);
+	fprintf(out, ",\"policy\":");
 	pg_json_string(out, g->opt.policy_path);
 	fprintf(out, ",\"uptime_s\":%lld}\n", (long long)(time(NULL) - g->started));
 }
@@ -598,4 +626,195 @@ void pg_gateway_flows_json(struct pg_gateway *g, FILE *out)
 {
 	struct flows_json_ctx c = {g, out};
 	pg_engine_foreach_flow(g->engine, flow_json, &c);
+}
+
+/* The code the kernel holds in the ct mark of a decided flow under the
+ * current policy, as the verdict path stamps it: none for an allowed flow
+ * that stays in user space (watched), else accept, block (TCP reset) or
+ * drop. */
+static enum pg_mark_code settled_code(const struct pg_gateway *g, const struct pg_flow *f)
+{
+	if (flow_action(g, f) != PG_ACTION_BLOCK)
+		return (f->flags & PG_FLOW_WATCH) ? PG_MARK_NONE : PG_MARK_ACCEPT;
+	return f->l4proto == IPPROTO_TCP &&
+	       pg_policy_engine(g->policy)->tcp_block == PG_TCP_BLOCK_RESET ?
+		PG_MARK_BLOCK : PG_MARK_DROP;
+}
+
+struct restore_ctx {
+	struct pg_gateway *g;
+	const struct pg_flowstate *fs;
+	uint8_t *matched;            /* per state entry: a marked connection was its */
+	uint64_t now;
+};
+
+/* The state entry of a connection: the daemon saw the flow between the
+ * ends of its original tuple, or, behind DNAT, of its reply tuple. */
+static long state_index(const struct pg_flowstate *fs, const struct pg_ct_entry *ct)
+{
+	long i = pg_flowstate_find(fs, ct->family, ct->l4proto, ct->orig_src, ct->orig_sport,
+				   ct->orig_dst, ct->orig_dport);
+	if (i < 0)
+		i = pg_flowstate_find(fs, ct->family, ct->l4proto, ct->reply_src,
+				      ct->reply_sport, ct->reply_dst, ct->reply_dport);
+	return i;
+}
+
+/* One connection that carries a verdict code from a previous run: true to
+ * clear the code, so that its next packet comes to the queue. */
+static bool review_marked(const struct pg_ct_entry *ct, void *ctx)
+{
+	struct restore_ctx *rc = ctx;
+	struct pg_gateway *g = rc->g;
+	long i = state_index(rc->fs, ct);
+	struct pg_flow *f = NULL;
+
+	g->rs.marked++;
+	if (i >= 0) {
+		const struct pg_flowstate_entry *se = pg_flowstate_at(rc->fs, (size_t)i);
+		rc->matched[i] = 1;
+		f = pg_engine_restore_flow(g->engine, &se->flow, se->host, rc->now);
+	}
+	if (!f) {
+		/* Its class is unknown here (no state file, or not in it):
+		 * inspected again from where it is. */
+		g->rs.cleared++;
+		return true;
+	}
+	g->rs.restored++;
+	if (settled_code(g, f) == pg_mark_code_of(g->mark_mask, ct->mark))
+		return false;
+	g->rs.redecided++;
+	return true;
+}
+
+/* Decided flows of the state file that carry no code on purpose (allowed
+ * IM control flows stay in user space): put back when their connection is
+ * still there, so that they keep their class and their announcements. */
+static void restore_unmarked(struct restore_ctx *rc)
+{
+	struct pg_gateway *g = rc->g;
+	for (size_t i = 0; i < pg_flowstate_count(rc->fs); i++) {
+		const struct pg_flowstate_entry *se = pg_flowstate_at(rc->fs, i);
+		const struct pg_flow *f = &se->flow;
+		uint32_t mark;
+		if (rc->matched[i] || !(f->flags & PG_FLOW_WATCH) ||
+		    pg_ct_get_mark(f->family, f->l4proto, f->client_addr, f->client_port,
+				   f->server_addr, f->server_port, &mark) < 0 ||
+		    pg_mark_code_of(g->mark_mask, mark) != PG_MARK_NONE)
+			continue;
+		if (pg_engine_restore_flow(g->engine, f, se->host, rc->now))
+			g->rs.restored++;
+	}
+}
+
+/* Start-up re-decides: the verdict codes a previous run left in conntrack
+ * would otherwise settle its flows by its policy until they end.  Flows the
+ * state file knows are restored with their class, and only those whose
+ * verdict this policy changes are cleared; flows it does not know (after a
+ * crash or kill) are cleared and inspected again.  Only our mark bits are
+ * touched: connections are never deleted (that would break NATed flows). */
+static void restore_flows(struct pg_gateway *g)
+{
+	const struct pg_engine_settings *s = pg_policy_engine(g->policy);
+	const char *path = g->opt.state_path;
+	struct pg_flowstate_limits lim = {
+		.now_s = (int64_t)time(NULL),
+		.max_age_s = s->tcp_timeout_s,
+		.mark_mask = g->mark_mask,
+		.max_flows = s->max_flows,
+	};
+	struct pg_flowstate *fs = NULL;
+	struct restore_ctx rc = {.g = g, .now = now_ms()};
+	struct pg_ct_sweep_result res;
+	char err[512], state[600];
+
+	snprintf(state, sizeof(state), "no state file");
+	if (path && *path) {
+		switch (pg_flowstate_load(path, &lim, &fs, err, sizeof(err))) {
+		case PG_FLOWSTATE_ABSENT:
+			snprintf(state, sizeof(state), "no state file %s", path);
+			break;
+		case PG_FLOWSTATE_REJECTED:
+			fprintf(stderr, "peergated: state file %s ignored: %s\n", path, err);
+			snprintf(state, sizeof(state), "state file ignored");
+			break;
+		case PG_FLOWSTATE_LOADED:
+			g->rs.state_flows = pg_flowstate_count(fs);
+			snprintf(state, sizeof(state), "%zu flows in %s", pg_flowstate_count(fs),
+				 path);
+			if (pg_flowstate_skipped(fs))
+				fprintf(stderr, "peergated: state file %s: %zu flows beyond "
+					"max-flows skipped\n", path, pg_flowstate_skipped(fs));
+			break;
+		}
+	}
+	rc.fs = fs;
+	rc.matched = calloc(pg_flowstate_count(fs) + 1, 1);
+	if (!rc.matched) {
+		fprintf(stderr, "peergated: start-up: out of memory; verdict marks of the "
+			"previous run left as they are\n");
+		goto out;
+	}
+	if (pg_ct_sweep_marks(g->mark_mask, review_marked, &rc, &res, err, sizeof(err)) < 0) {
+		fprintf(stderr, "peergated: start-up: cannot review the previous run's verdict "
+			"marks: %s; they stay in force until their flows end\n", err);
+		goto out;
+	}
+	g->rs.clear_failures = res.failures;
+	restore_unmarked(&rc);
+	fprintf(stderr, "peergated: start-up: %s; %llu marked connections; %llu flows "
+		"restored (%llu re-decided under this policy), %llu unknown cleared for "
+		"inspection, %llu clear failures\n", state,
+		(unsigned long long)g->rs.marked, (unsigned long long)g->rs.restored,
+		(unsigned long long)g->rs.redecided, (unsigned long long)g->rs.cleared,
+		(unsigned long long)g->rs.clear_failures);
+out:
+	free(rc.matched);
+	pg_flowstate_destroy(fs);
+}
+
+struct save_ctx {
+	const struct pg_gateway *g;
+	struct pg_flowstate_writer *w;
+	size_t count;
+};
+
+static void save_flow(struct pg_flow *f, void *ctx)
+{
+	struct save_ctx *sc = ctx;
+	if (f->state != PG_FLOW_DECIDED)
+		return;
+	pg_flowstate_writer_add(sc->w, f, pg_engine_flow_host(sc->g->engine, f));
+	sc->count++;
+}
+
+/* The decided flows, for the next run's start-up (see restore_flows). */
+static void save_flows(struct pg_gateway *g)
+{
+	const char *path = g->opt.state_path;
+	char err[512];
+	if (!path || !*path)
+		return;
+	struct save_ctx sc = {.g = g};
+	sc.w = pg_flowstate_writer_open(path, (int64_t)time(NULL), g->mark_mask, err,
+					sizeof(err));
+	if (!sc.w) {
+		fprintf(stderr, "peergated: flows not saved: %s\n", err);
+		return;
+	}
+	pg_engine_foreach_flow(g->engine, save_flow, &sc);
+	if (pg_flowstate_writer_commit(sc.w, err, sizeof(err)) < 0)
+		fprintf(stderr, "peergated: flows not saved: %s\n", err);
+	else
+		fprintf(stderr, "peergated: %zu decided flows saved to %s\n", sc.count, path);
+}
+
+static void restart_json(const struct pg_gateway *g, FILE *out)
+{
+	fprintf(out, ",\"restart\":{\"state_flows\":%llu,\"marked\":%llu,\"restored\":%llu,"
+		"\"redecided\":%llu,\"cleared\":%llu,\"clear_failures\":%llu}",
+		(unsigned long long)g->rs.state_flows, (unsigned long long)g->rs.marked,
+		(unsigned long long)g->rs.restored, (unsigned long long)g->rs.redecided,
+		(unsigned long long)g->rs.cleared, (unsigned long long)g->rs.clear_failures);
 }

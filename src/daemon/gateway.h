@@ -18,13 +18,19 @@ struct pg_gateway;
 struct pg_gateway_options {
 	const char *policy_path;
 	bool manage_rules;        /* apply the table at start (default) */
+	/* Decided flows are saved here at close and read back (then removed)
+	 * at open; NULL or "": none. */
+	const char *state_path;
 	bool verbose;
 };
 
-/* Loads the policy, opens the queues and applies the table.  Errors are
- * printed to stderr.  Returns NULL on failure (nothing left behind). */
+/* Loads the policy, opens the queues, re-decides the flows a previous run
+ * left marked in conntrack (with its state file, if any) and applies the
+ * table.  Errors are printed to stderr.  Returns NULL on failure (nothing
+ * left behind). */
 struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o);
-/* Flushes the table unless keep_rules, closes everything. */
+/* Saves the decided flows to the state file (when opened fully), flushes
+ * the table unless keep_rules, closes everything. */
 void pg_gateway_close(struct pg_gateway *g, bool keep_rules);
 
 /* poll() set: the queue fds. */

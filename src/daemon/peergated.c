@@ -32,6 +32,7 @@ static const struct option options[] = {
 	{"socket", required_argument, NULL, 's'},
 	{"socket-group", required_argument, NULL, 'g'},
 	{"user", required_argument, NULL, 'u'},
+	{"state", required_argument, NULL, 'S'},
 	{"keep-rules", no_argument, NULL, 'k'},
 	{"no-rules", no_argument, NULL, 'n'},
 	{"check", no_argument, NULL, 'c'},
@@ -52,6 +53,8 @@ static void usage(FILE *out)
 		"                      group that may read stats and flows over the socket\n"
 		"                      (default " DEFAULT_SOCKET_GROUP ", else the daemon's own group)\n"
 		"  -u, --user USER     after setup, run as USER (and its group) instead of root\n"
+		"  -S, --state FILE    decided flows kept across a restart (default\n"
+		"                      flows.state beside the socket; '' for none)\n"
 		"  -k, --keep-rules    leave the nftables table in place at exit\n"
 		"  -n, --no-rules      do not manage the table (rules installed by hand)\n"
 		"  -c, --check         validate the policy, print a summary, and exit\n"
@@ -238,12 +241,13 @@ int main(int argc, char **argv)
 	gid_t sock_gid;
 	char err[512];
 
-	while ((c = getopt_long(argc, argv, "p:s:g:u:kncvhV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:s:S:g:u:kncvhV", options, NULL)) != -1) {
 		switch (c) {
 		case 'p': o.policy_path = optarg; break;
 		case 's': socket_path = optarg; break;
 		case 'g': group_name = optarg; break;
 		case 'u': user_name = optarg; break;
+		case 'S': o.state_path = optarg; break;
 		case 'k': keep_rules = true; break;
 		case 'n': o.manage_rules = false; break;
 		case 'c': check = true; break;
@@ -262,6 +266,16 @@ int main(int argc, char **argv)
 	}
 	if (check)
 		return check_policy(o.policy_path);
+	/* The socket's directory is the runtime directory the daemon can
+	 * still write to at exit. */
+	char state_buf[4096];
+	if (!o.state_path) {
+		const char *slash = strrchr(socket_path, '/');
+		int dirlen = slash ? (int)(slash - socket_path) : 1;
+		snprintf(state_buf, sizeof(state_buf), "%.*s/flows.state", dirlen,
+			 slash ? socket_path : ".");
+		o.state_path = state_buf;
+	}
 
 	/* Who the daemon will be, settled before anything is created. */
 	if (user_name) {
