@@ -319,6 +319,19 @@ static bool settle_ct_invalid(struct pg_gateway *g, const struct pg_nfq_packet *
 	return true;
 }
 
+/* The code the kernel holds in the ct mark of a decided flow under the
+ * current policy, as the verdict path stamps it: none for an allowed flow
+ * that stays in user space (watched), else accept, block (TCP reset) or
+ * drop. */
+static enum pg_mark_code settled_code(const struct pg_gateway *g, const struct pg_flow *f)
+{
+	if (flow_action(g, f) != PG_ACTION_BLOCK)
+		return (f->flags & PG_FLOW_WATCH) ? PG_MARK_NONE : PG_MARK_ACCEPT;
+	return f->l4proto == IPPROTO_TCP &&
+	       pg_policy_engine(g->policy)->tcp_block == PG_TCP_BLOCK_RESET ?
+		PG_MARK_BLOCK : PG_MARK_DROP;
+}
+
 /* The verdict for one queued packet.  Exactly one verdict leaves here. */
 static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_verdict *v)
 {
@@ -369,7 +382,8 @@ static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_
 		if (a != PG_ACTION_ALLOW || g->opt.verbose)
 			log_flow(f, a);
 	}
-	if (a != PG_ACTION_BLOCK && (f->flags & PG_FLOW_WATCH)) {
+	enum pg_mark_code code = settled_code(g, f);
+	if (code == PG_MARK_NONE) {
 		/* An allowed IM control flow stays in user space (unstamped)
 		 * while the engine reads it for announced peer connections;
 		 * such sessions carry few packets. */
@@ -378,11 +392,7 @@ static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_
 		g->ec.watch_accepted++;
 		return true;
 	}
-	enum pg_mark_code code = PG_MARK_ACCEPT;
 	if (a == PG_ACTION_BLOCK) {
-		bool reset = f->l4proto == IPPROTO_TCP &&
-			     pg_policy_engine(g->policy)->tcp_block == PG_TCP_BLOCK_RESET;
-		code = reset ? PG_MARK_BLOCK : PG_MARK_DROP;
 		c->packets_dropped++;
 		c->bytes_dropped += pkt->orig_len;
 		/* Before the verdict, so that the flow's next packet already
@@ -626,19 +636,6 @@ void pg_gateway_flows_json(struct pg_gateway *g, FILE *out)
 {
 	struct flows_json_ctx c = {g, out};
 	pg_engine_foreach_flow(g->engine, flow_json, &c);
-}
-
-/* The code the kernel holds in the ct mark of a decided flow under the
- * current policy, as the verdict path stamps it: none for an allowed flow
- * that stays in user space (watched), else accept, block (TCP reset) or
- * drop. */
-static enum pg_mark_code settled_code(const struct pg_gateway *g, const struct pg_flow *f)
-{
-	if (flow_action(g, f) != PG_ACTION_BLOCK)
-		return (f->flags & PG_FLOW_WATCH) ? PG_MARK_NONE : PG_MARK_ACCEPT;
-	return f->l4proto == IPPROTO_TCP &&
-	       pg_policy_engine(g->policy)->tcp_block == PG_TCP_BLOCK_RESET ?
-		PG_MARK_BLOCK : PG_MARK_DROP;
 }
 
 struct restore_ctx {
