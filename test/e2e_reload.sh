@@ -2,8 +2,12 @@
 # Policy reload under traffic, through a client | router | server namespace
 # router with peergated in the middle:
 #   1. 100 reloads (alternating between two valid policies that both allow
-#      BitTorrent) while long BitTorrent and plain flows run: every allowed
-#      flow is delivered whole, every reload succeeds, no verdict is lost.
+#      BitTorrent and differ in their port sets) while long BitTorrent and
+#      plain flows run: every allowed flow is delivered whole, every reload
+#      succeeds, no verdict is lost.  Meanwhile numbered UDP datagrams at
+#      20,000 a second go through the queue, and not one may be lost: a
+#      reload updates the table in place and keeps the base chains, whose
+#      hooks hold the queued packets (deleting a hook drops them).
 #   2. A reload with an error is refused with FILE:LINE (or naming the
 #      [engine] key that needs a restart); the running policy stays in force.
 #   3. A reload that blocks bittorrent/download stops the BitTorrent flow
@@ -25,15 +29,20 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ctl() { pg_in "$R" "$build/peergatectl" "$@" --socket "$sock"; }
 flow() { pg_in "$PG_NS_CLIENT" "$PG_PY" "$src/test/tools/longflow.py" client "$PG_S4" "$@"; }
 
+# inspect-packets = 255 keeps the flood's flows undecided, so that their
+# datagrams keep going through the queue (it cannot change on reload, so
+# every policy here has it).
 cat >"$work/a.ini" <<'INI'
 [engine]
 fail = closed
+inspect-packets = 255
 [msn]
 im = allow
 INI
 cat >"$work/b.ini" <<'INI'
 [engine]
 fail = closed
+inspect-packets = 255
 [msn]
 im = block
 [bittorrent]
@@ -42,6 +51,7 @@ INI
 cat >"$work/block.ini" <<'INI'
 [engine]
 fail = closed
+inspect-packets = 255
 [bittorrent]
 download = block
 INI
@@ -53,20 +63,83 @@ daemon=$PG_LAST_PID
 for i in $(seq 50); do ctl stats --json >/dev/null 2>&1 && break; sleep 0.1; done
 ctl stats --json >/dev/null 2>&1 || { echo "FAIL: peergated did not start"; cat "$work/daemon.log"; exit 1; }
 
+queued() { ctl stats --json | "$PG_PY" -c 'import json,sys; print(json.load(sys.stdin)["engine"]["queued"])'; }
+
 # 1. reloads under traffic
+# The flood: udpflood numbers its datagrams; 3000 source ports make 3000
+# flows of under 255 datagrams each for the first 38 s, all undecided
+# (nothing classifies the filler), so every datagram is queued.
+pg_spawn "$PG_NS_SERVER" "$work/flood_recv.log" "$build/udpflood" recv "$PG_S4" 47123 1000
+flood_recv=$PG_LAST_PID
+for i in $(seq 50); do grep -q listening "$work/flood_recv.log" && break; sleep 0.1; done
+grep -q listening "$work/flood_recv.log" || fail "the UDP receiver did not start: $(cat "$work/flood_recv.log")"
+queued0=$(queued)
+pg_spawn "$PG_NS_CLIENT" "$work/flood_send.log" "$build/udpflood" send "$PG_S4" 47123 20000 3000 120
+flood_send=$PG_LAST_PID
 flow 6881 bittorrent 12 >"$work/bt1.json" &
 bt1=$!
 flow 7001 plain 12 >"$work/plain1.json" &
 plain1=$!
 sleep 1
-ok=0
-for i in $(seq 100); do
-	if [ $((i % 2)) = 0 ]; then cp "$work/a.ini" "$work/policy.ini"; else cp "$work/b.ini" "$work/policy.ini"; fi
-	ctl reload >/dev/null 2>"$work/reload.err" && ok=$((ok + 1))
-	sleep 0.05
-done
+# One client makes the 100 reload requests over the control socket, the
+# request `peergatectl reload` sends (a new process per reload would make
+# the loop several times longer, most of all under ASan); parts 2 and 3
+# use peergatectl.
+read -r ok reload_err < <("$PG_PY" - "$sock" "$work" <<'PY'
+import json, shutil, socket, sys, time
+sock, work = sys.argv[1], sys.argv[2]
+ok, err = 0, ""
+for i in range(1, 101):
+    shutil.copy("%s/%s.ini" % (work, "a" if i % 2 == 0 else "b"), work + "/policy.ini")
+    c = socket.socket(socket.AF_UNIX)
+    c.settimeout(10)
+    c.connect(sock)
+    c.sendall(b"reload\n")
+    reply = b""
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        reply += d
+    c.close()
+    r = json.loads(reply)
+    ok += bool(r["ok"])
+    err = err or "; ".join(r["errors"])
+    time.sleep(0.05)
+print(ok, err)
+PY
+)
+kill -0 "$flood_send" 2>/dev/null || fail "the UDP flood stopped before the reloads did: $(cat "$work/flood_send.log")"
+pg_kill "$flood_send"
+wait "$flood_recv"
+queued1=$(queued)
+# queue_dropped (6th field): packets the kernel dropped for a full queue
+qdrop=$(pg_in "$R" awk '{d += $6} END {print d + 0}' /proc/net/netfilter/nfnetlink_queue)
 wait "$bt1" "$plain1"
-[ "$ok" = 100 ] || fail "only $ok of 100 reloads succeeded: $(cat "$work/reload.err")"
+[ "$ok" = 100 ] || fail "only ${ok:-0} of 100 reloads succeeded: $reload_err"
+"$PG_PY" - "$work/flood_send.log" "$work/flood_recv.log" "$((queued1 - queued0))" "$qdrop" <<'PY' || failures=$((failures + 1))
+import json, sys
+send = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+recv = json.loads(open(sys.argv[2]).read().strip().splitlines()[-1])
+queued, qdrop = int(sys.argv[3]), int(sys.argv[4])
+lost = send["sent"] - recv["received"]
+line = ("UDP at %d/s for %.1f s through 100 reloads: %d sent, %d received, %d lost; "
+        "%d packets queued meanwhile" % (send["rate"], send["seconds"], send["sent"],
+                                         recv["received"], lost, queued))
+bad = []
+if lost:
+    bad.append("%d datagrams lost (first missing #%d; dropped by a full queue: %d, "
+               "by the receiving socket: %d)" % (lost, recv["first_missing"], qdrop,
+                                                 recv["rcvbuf_drops"]))
+if send["sent"] < 20000:
+    bad.append("only %d datagrams sent" % send["sent"])
+# Most datagrams must have gone through the queue, or a deleted hook would
+# have had nothing to drop and the count proves nothing.
+if queued < send["sent"] // 2:
+    bad.append("only %d packets queued for %d datagrams" % (queued, send["sent"]))
+print(("FAIL: " + line + ": " + ", ".join(bad)) if bad else "ok: " + line)
+sys.exit(1 if bad else 0)
+PY
 for f in bt1 plain1; do
 	end=$("$PG_PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["end"], d["sent"], d["echoed"])' "$work/$f.json")
 	set -- $end

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The nftables helper.  peergate owns exactly one table, `inet peergate`,
- * and never touches any other.  The whole table is (re)built in one netlink
- * batch, so the kernel swaps it atomically.
+ * and never touches any other.  The table is installed, and updated in
+ * place on a reload, in one netlink batch that the kernel commits whole or
+ * not at all; an update keeps the base chains (and with them their hooks
+ * and the packets waiting in the queue) and replaces everything else.
  *
  * Chain layout (per hook chosen in the policy), in this order:
  *   1. packet mark has a verdict code  -> copy it into the ct mark
@@ -54,8 +56,7 @@
  * A full set refuses new elements (ENFILE), and the daemon then falls back
  * to per-packet verdicts for those flows; expired elements are reclaimed
  * by the kernel's set garbage collection (about once a second).
- * Rebuilding the table (pg_nft_apply, e.g. on a policy reload) empties
- * both sets. */
+ * Every pg_nft_apply (e.g. on a policy reload) starts both sets empty. */
 #define PG_NFT_BLOCKED4 "blocked4"
 #define PG_NFT_BLOCKED6 "blocked6"
 #define PG_NFT_BLOCKED_SIZE 65536u
@@ -110,9 +111,15 @@ void pg_nft_config_from_policy(const struct pg_policy *p,
 			       struct pg_nft_config *cfg,
 			       struct pg_nft_portset *sets, size_t max_sets);
 
-/* Replaces the table with one built from cfg, in one batch: the native queue
- * expression is tried first, then the compat target.  On failure returns -1
- * and writes a message naming the object the kernel refused into err. */
+/* Makes the table what cfg says, in one batch: creates it when it is
+ * missing, else updates it in place.  Base chains on the hooks cfg keeps
+ * stay (their netfilter hooks are never unregistered, so packets waiting
+ * in the queue are not dropped) and get new rules; the other chains, all
+ * sets (the blocked-flow sets come back empty), the named counters (they
+ * restart at zero) and anything else in the table are replaced or removed.
+ * The native queue expression is tried first, then the compat target.  On
+ * failure nothing changes; returns -1 and writes a message naming the
+ * object the kernel refused into err. */
 int pg_nft_apply(const struct pg_nft_config *cfg,
 		 enum pg_nft_queue_kind *used, char *err, size_t errlen);
 

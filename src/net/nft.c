@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The nftables helper: builds `table inet peergate` with libnftnl and sends
- * it to the kernel as one nfnetlink batch over libmnl.
+ * it to the kernel as one nfnetlink batch over libmnl.  Over an existing
+ * table the batch is an update in place (see build_apply): the base chains
+ * stay, because deleting one unregisters its hook and the kernel then drops
+ * every packet queued from it.
  *
  * Every message of a batch carries NLM_F_ACK and its own sequence number,
  * and every ACK is read back, also after an error, so that the kernel's
@@ -1301,8 +1304,11 @@ static int add_blocked_rule(struct batch *b, const struct pg_nft_config *cfg,
  * prefixes come first and `return`: a flow with either end in one goes
  * on to the port sets and the queue even when an allow prefix covers it
  * (the same address, or the other end).  Without allow prefixes there is
- * nothing for inspect to override, and no chain. */
-static int add_exceptions(struct batch *b, const struct pg_nft_config *cfg)
+ * nothing for inspect to override, and no chain.  kept: the chain is
+ * there already (emptied earlier in the batch), so only its rules are
+ * added. */
+static int add_exceptions(struct batch *b, const struct pg_nft_config *cfg,
+			  bool kept)
 {
 	const char *chain = PG_NFT_EXCEPTIONS_CHAIN;
 	unsigned nr = 0;
@@ -1312,7 +1318,7 @@ static int add_exceptions(struct batch *b, const struct pg_nft_config *cfg)
 		ret = 0;
 		goto out;
 	}
-	if (add_chain(b, chain, false, 0) < 0)
+	if (!kept && add_chain(b, chain, false, 0) < 0)
 		goto out;
 	for (size_t i = 0; i < cfg->ninspect; i++) {
 		if (add_prefix_rule(b, chain, &nr, &cfg->inspect[i], false, NFT_RETURN, "inspect") < 0 ||
@@ -1577,19 +1583,208 @@ out:
 	return ret;
 }
 
-/* The whole replacement: create-if-missing then delete the old table (so
- * the delete never fails with ENOENT), then the new table and contents.
- * The kernel commits all of it or nothing. */
+/* ------------------------------------------------------------------ */
+/* Applying in place.                                                  */
+
+/* What the table holds before an apply, as far as the batch needs to
+ * know: which chains (and their hooks), sets and stateful objects exist. */
+struct existing_chain {
+	char name[NFT_NAME_MAXLEN];
+	bool base;
+	uint32_t hooknum, policy;
+	int32_t prio;
+	char type[16];
+};
+
+struct existing_obj {
+	char name[NFT_NAME_MAXLEN];
+	uint32_t type;            /* NFT_OBJECT_*; unused for sets */
+};
+
+struct existing {
+	bool table;
+	struct existing_chain *chains;
+	struct existing_obj *sets, *objs;
+	size_t nchains, nsets, nobjs;
+};
+
+static int existing_read(struct mnl_socket *nl, struct existing *ex, char *err,
+			 size_t errlen);
+static void existing_free(struct existing *ex);
+
+/* A chain of the current table that the new one keeps as it is: a base
+ * chain on the hook its name stands for, with our type, priority and
+ * policy, when the new configuration still hooks there; the exceptions
+ * chain, as a regular chain, when there are still allow prefixes.  Only
+ * a kept base chain keeps its netfilter hook registered; deleting one
+ * makes the kernel drop every packet queued from that hook. */
+static bool chain_kept(const struct pg_nft_config *cfg,
+		       const struct existing_chain *c)
+{
+	if (!c->base)
+		return cfg->nallow && strcmp(c->name, PG_NFT_EXCEPTIONS_CHAIN) == 0;
+	for (size_t h = 0; h < PG_NFT_NHOOKS; h++) {
+		if (strcmp(c->name, pg_nft_hooks[h].name) == 0)
+			return (cfg->hooks & pg_nft_hooks[h].bit) &&
+			       c->hooknum == pg_nft_hooks[h].hooknum && c->prio == 0 &&
+			       c->policy == NF_ACCEPT && strcmp(c->type, "filter") == 0;
+	}
+	return false;
+}
+
+static bool chain_name_kept(const struct pg_nft_config *cfg,
+			    const struct existing *ex, const char *name)
+{
+	for (size_t i = 0; i < ex->nchains; i++) {
+		if (strcmp(ex->chains[i].name, name) == 0)
+			return chain_kept(cfg, &ex->chains[i]);
+	}
+	return false;
+}
+
+/* DELRULE naming only the table: every rule of every chain in it. */
+static int del_all_rules(struct batch *b)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+	int ret = -1;
+
+	if (!r || nftnl_rule_set_str(r, NFTNL_RULE_TABLE, PG_NFT_TABLE) < 0)
+		goto out;
+	nlh = batch_msg(b, NFT_MSG_DELRULE, 0, false,
+			"delete of the rules of table inet " PG_NFT_TABLE);
+	if (!nlh)
+		goto out;
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	batch_close(b);
+	ret = 0;
+out:
+	if (r)
+		nftnl_rule_free(r);
+	return ret;
+}
+
+static int del_chain(struct batch *b, const char *name)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+	int ret = -1;
+
+	if (!c || nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, PG_NFT_TABLE) < 0 ||
+	    nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name) < 0)
+		goto out;
+	nlh = batch_msg(b, NFT_MSG_DELCHAIN, 0, false, "delete of chain %s", name);
+	if (!nlh)
+		goto out;
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	batch_close(b);
+	ret = 0;
+out:
+	if (c)
+		nftnl_chain_free(c);
+	return ret;
+}
+
+static int del_set(struct batch *b, const char *name)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+	int ret = -1;
+
+	if (!s || nftnl_set_set_str(s, NFTNL_SET_TABLE, PG_NFT_TABLE) < 0 ||
+	    nftnl_set_set_str(s, NFTNL_SET_NAME, name) < 0)
+		goto out;
+	nlh = batch_msg(b, NFT_MSG_DELSET, 0, false, "delete of set %s", name);
+	if (!nlh)
+		goto out;
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	batch_close(b);
+	ret = 0;
+out:
+	if (s)
+		nftnl_set_free(s);
+	return ret;
+}
+
+static int del_obj(struct batch *b, const struct existing_obj *eo)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nlmsghdr *nlh;
+	int ret = -1;
+
+	if (!o)
+		goto out;
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, PG_NFT_TABLE);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, eo->name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, eo->type);
+	if (!nftnl_obj_get_str(o, NFTNL_OBJ_NAME))
+		goto out;
+	nlh = batch_msg(b, NFT_MSG_DELOBJ, 0, false, "delete of %s %s",
+			eo->type == NFT_OBJECT_COUNTER ? "counter" : "object", eo->name);
+	if (!nlh)
+		goto out;
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	batch_close(b);
+	ret = 0;
+out:
+	if (o)
+		nftnl_obj_free(o);
+	return ret;
+}
+
+/* Empties what the new table does not keep: all rules first (they hold
+ * the references that would make the other deletes fail with EBUSY), then
+ * the chains that are not kept, every set and every object.
+ *
+ * The blocked-flow sets go too, with their elements, and come back empty:
+ * after a reload the daemon re-decides flows whose system's action
+ * changed (it clears their ct marks), and a flow left in blocked4/6 would
+ * stay dropped in the kernel even when the new policy allows it.  A flow
+ * that is still blocked meets the daemon again on its next packet and is
+ * put back.  The port sets and the named counters are replaced as well,
+ * so the counters restart from zero, as they did when the whole table was
+ * rebuilt. */
+static int clear_old(struct batch *b, const struct pg_nft_config *cfg,
+		     const struct existing *ex)
+{
+	int ret = -1;
+
+	if (del_all_rules(b) < 0)
+		goto out;
+	for (size_t i = 0; i < ex->nchains; i++) {
+		if (!chain_kept(cfg, &ex->chains[i]) && del_chain(b, ex->chains[i].name) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < ex->nsets; i++) {
+		if (del_set(b, ex->sets[i].name) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < ex->nobjs; i++) {
+		if (del_obj(b, &ex->objs[i]) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	return ret;
+}
+
+/* The table updated in place, in one batch that the kernel commits whole
+ * or not at all: the table is created if missing (NLM_F_CREATE without
+ * EXCL leaves an existing one alone), the old contents that ex lists are
+ * emptied, and the new contents added, base chains only where they are
+ * not kept.  A kept base chain gets its new rules without its hook ever
+ * being unregistered, so packets waiting in the queue survive the reload
+ * and meet the new rules when they come back (NF_REPEAT).  With no table
+ * (ex->table false) the batch is the same as a first install. */
 static int build_apply(struct batch *b, const struct pg_nft_config *cfg,
-		       enum pg_nft_queue_kind kind)
+		       const struct existing *ex, enum pg_nft_queue_kind kind)
 {
 	int ret = -1;
 
 	if (batch_begin(b) < 0 ||
-	    add_table_msg(b, NFT_MSG_NEWTABLE, NLM_F_CREATE, "table inet " PG_NFT_TABLE) < 0 ||
-	    add_table_msg(b, NFT_MSG_DELTABLE, 0, "delete of the old table inet " PG_NFT_TABLE) < 0 ||
-	    add_table_msg(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL,
-			  "new table inet " PG_NFT_TABLE) < 0)
+	    add_table_msg(b, NFT_MSG_NEWTABLE, NLM_F_CREATE, "table inet " PG_NFT_TABLE) < 0)
+		goto out;
+	if (ex->table && clear_old(b, cfg, ex) < 0)
 		goto out;
 	for (size_t i = 0; i < cfg->nsets; i++) {
 		char name[64];
@@ -1608,13 +1803,16 @@ static int build_apply(struct batch *b, const struct pg_nft_config *cfg,
 			goto out;
 	}
 	/* Before the base chains, whose rules jump to it. */
-	if (add_exceptions(b, cfg) < 0)
+	if (add_exceptions(b, cfg, chain_name_kept(cfg, ex, PG_NFT_EXCEPTIONS_CHAIN)) < 0)
 		goto out;
 	for (size_t h = 0; h < PG_NFT_NHOOKS; h++) {
+		const char *name = pg_nft_hooks[h].name;
+
 		if (!(cfg->hooks & pg_nft_hooks[h].bit))
 			continue;
-		if (add_chain(b, pg_nft_hooks[h].name, true, pg_nft_hooks[h].hooknum) < 0 ||
-		    add_chain_rules(b, cfg, pg_nft_hooks[h].name, kind) < 0)
+		if ((!chain_name_kept(cfg, ex, name) &&
+		     add_chain(b, name, true, pg_nft_hooks[h].hooknum) < 0) ||
+		    add_chain_rules(b, cfg, name, kind) < 0)
 			goto out;
 	}
 	if (batch_end(b) < 0)
@@ -1633,6 +1831,7 @@ int pg_nft_apply(const struct pg_nft_config *cfg,
 		PG_NFT_QUEUE_NATIVE, PG_NFT_QUEUE_COMPAT,
 	};
 	struct mnl_socket *nl = NULL;
+	struct existing ex = {0};
 	struct batch b = {0};
 	char native_err[256] = "";
 	int ret = -1;
@@ -1646,11 +1845,15 @@ int pg_nft_apply(const struct pg_nft_config *cfg,
 	nl = nl_open(err, errlen);
 	if (!nl)
 		goto out;
+	/* Read once: a refused batch changes nothing, so the compat attempt
+	 * starts from the same table. */
+	if (existing_read(nl, &ex, err, errlen) < 0)
+		goto out;
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		int rc;
 
 		batch_reset(&b, (uint32_t)time(NULL) + (uint32_t)k * 0x100000u);
-		if (build_apply(&b, cfg, kinds[k]) < 0) {
+		if (build_apply(&b, cfg, &ex, kinds[k]) < 0) {
 			seterr(err, errlen, "out of memory while building the nftables batch");
 			goto out;
 		}
@@ -1686,6 +1889,7 @@ int pg_nft_apply(const struct pg_nft_config *cfg,
 		goto out;
 	}
 out:
+	existing_free(&ex);
 	batch_free(&b);
 	if (nl)
 		mnl_socket_close(nl);
@@ -2030,15 +2234,18 @@ out:
 		     (r)->buf && mnl_nlmsg_ok(nlh, rem);                      \
 		     nlh = mnl_nlmsg_next(nlh, &rem))
 
-/* 0 when our table exists, else -1 with a message. */
-static int table_exists(struct mnl_socket *nl, char *err, size_t errlen)
+/* Sets *exists; returns -1 with a message only when the kernel could not
+ * be asked (no permission, no nf_tables). */
+static int table_lookup(struct mnl_socket *nl, bool *exists, char *err,
+			size_t errlen)
 {
 	char buf[512];
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct replies r = {0};
 	struct nlmsghdr *nlh;
-	int kerr, ret = -1;
+	int kerr, rc, ret = -1;
 
+	*exists = false;
 	if (!t || nftnl_table_set_str(t, NFTNL_TABLE_NAME, PG_NFT_TABLE) < 0) {
 		seterr(err, errlen, "out of memory");
 		goto out;
@@ -2046,14 +2253,13 @@ static int table_exists(struct mnl_socket *nl, char *err, size_t errlen)
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK,
 				    (uint32_t)time(NULL));
 	nftnl_table_nlmsg_build_payload(nlh, t);
-	if (nl_request(nl, nlh, &r, &kerr) < 0) {
-		if (kerr == ENOENT)
-			seterr(err, errlen, "table inet " PG_NFT_TABLE " does not exist");
-		else
-			seterr(err, errlen, "cannot read table inet " PG_NFT_TABLE ": %s%s",
-			       strerror(kerr), errno_hint(kerr, true));
+	rc = nl_request(nl, nlh, &r, &kerr);
+	if (rc < 0 && kerr != ENOENT) {
+		seterr(err, errlen, "cannot read table inet " PG_NFT_TABLE ": %s%s",
+		       strerror(kerr), errno_hint(kerr, true));
 		goto out;
 	}
+	*exists = rc == 0;
 	ret = 0;
 out:
 	free(r.buf);
@@ -2062,9 +2268,24 @@ out:
 	return ret;
 }
 
-/* GETOBJ dump of the table's counters. */
-static int dump_counters(struct mnl_socket *nl, struct replies *r, char *err,
-			 size_t errlen)
+/* 0 when our table exists, else -1 with a message. */
+static int table_exists(struct mnl_socket *nl, char *err, size_t errlen)
+{
+	bool exists;
+
+	if (table_lookup(nl, &exists, err, errlen) < 0)
+		return -1;
+	if (!exists) {
+		seterr(err, errlen, "table inet " PG_NFT_TABLE " does not exist");
+		return -1;
+	}
+	return 0;
+}
+
+/* GETOBJ dump of the table's stateful objects of one type, or of all
+ * types (NFT_OBJECT_UNSPEC). */
+static int dump_objs(struct mnl_socket *nl, uint32_t type, struct replies *r,
+		     char *err, size_t errlen)
 {
 	char buf[512];
 	struct nftnl_obj *o = nftnl_obj_alloc();
@@ -2076,13 +2297,14 @@ static int dump_counters(struct mnl_socket *nl, struct replies *r, char *err,
 		goto out;
 	}
 	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, PG_NFT_TABLE);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	if (type != NFT_OBJECT_UNSPEC)
+		nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, type);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET, NLM_F_DUMP,
 				    (uint32_t)time(NULL));
 	nftnl_obj_nlmsg_build_payload(nlh, o);
 	if (nl_request(nl, nlh, r, &kerr) < 0) {
-		seterr(err, errlen, "cannot read the counters of table inet " PG_NFT_TABLE ": %s",
-		       strerror(kerr));
+		seterr(err, errlen, "cannot read the %s of table inet " PG_NFT_TABLE ": %s",
+		       type == NFT_OBJECT_COUNTER ? "counters" : "objects", strerror(kerr));
 		goto out;
 	}
 	ret = 0;
@@ -2090,6 +2312,12 @@ out:
 	if (o)
 		nftnl_obj_free(o);
 	return ret;
+}
+
+static int dump_counters(struct mnl_socket *nl, struct replies *r, char *err,
+			 size_t errlen)
+{
+	return dump_objs(nl, NFT_OBJECT_COUNTER, r, err, errlen);
 }
 
 /* Parses one counter object of our table into c; false for others. */
@@ -2686,6 +2914,144 @@ static int snapshot_read(struct mnl_socket *nl, struct snapshot *s, char *err,
 	}
 	ret = 0;
 out:
+	return ret;
+}
+
+/* ---- what an apply finds (see struct existing) ---- */
+
+static void existing_free(struct existing *ex)
+{
+	free(ex->chains);
+	free(ex->sets);
+	free(ex->objs);
+	memset(ex, 0, sizeof(*ex));
+}
+
+static size_t count_replies(const struct replies *r)
+{
+	size_t n = 0;
+
+	for_each_reply(nlh, r, rem)
+		n++;
+	return n;
+}
+
+/* Copies a name the kernel gave; false when there is none. */
+static bool copy_name(char dst[NFT_NAME_MAXLEN], const char *src)
+{
+	if (!src)
+		return false;
+	snprintf(dst, NFT_NAME_MAXLEN, "%s", src);
+	return true;
+}
+
+static int existing_chains(const struct replies *r, struct existing *ex)
+{
+	ex->chains = calloc(count_replies(r) + 1, sizeof(*ex->chains));
+	if (!ex->chains)
+		return -1;
+	for_each_reply(nlh, r, rem) {
+		struct nftnl_chain *c = nftnl_chain_alloc();
+		struct existing_chain *ec = &ex->chains[ex->nchains];
+
+		if (!c)
+			return -1;
+		/* A chain bound to a rule (NFT_CHAIN_BINDING) goes with its
+		 * rule; peergate makes none. */
+		if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
+		    ours(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE)) &&
+		    !(nftnl_chain_is_set(c, NFTNL_CHAIN_FLAGS) &&
+		      (nftnl_chain_get_u32(c, NFTNL_CHAIN_FLAGS) & NFT_CHAIN_BINDING)) &&
+		    copy_name(ec->name, nftnl_chain_get_str(c, NFTNL_CHAIN_NAME))) {
+			ec->base = nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM);
+			if (ec->base) {
+				const char *type = nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE);
+
+				ec->hooknum = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+				ec->prio = nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO);
+				ec->policy = nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
+				snprintf(ec->type, sizeof(ec->type), "%s", type ? type : "");
+			}
+			ex->nchains++;
+		}
+		nftnl_chain_free(c);
+	}
+	return 0;
+}
+
+static int existing_sets(const struct replies *r, struct existing *ex)
+{
+	ex->sets = calloc(count_replies(r) + 1, sizeof(*ex->sets));
+	if (!ex->sets)
+		return -1;
+	for_each_reply(nlh, r, rem) {
+		struct nftnl_set *s = nftnl_set_alloc();
+
+		if (!s)
+			return -1;
+		/* Anonymous sets belong to the rule that made them. */
+		if (nftnl_set_nlmsg_parse(nlh, s) == 0 &&
+		    ours(nftnl_set_get_str(s, NFTNL_SET_TABLE)) &&
+		    !(nftnl_set_get_u32(s, NFTNL_SET_FLAGS) & NFT_SET_ANONYMOUS) &&
+		    copy_name(ex->sets[ex->nsets].name, nftnl_set_get_str(s, NFTNL_SET_NAME)))
+			ex->nsets++;
+		nftnl_set_free(s);
+	}
+	return 0;
+}
+
+static int existing_objs(const struct replies *r, struct existing *ex)
+{
+	ex->objs = calloc(count_replies(r) + 1, sizeof(*ex->objs));
+	if (!ex->objs)
+		return -1;
+	for_each_reply(nlh, r, rem) {
+		struct nftnl_obj *o = nftnl_obj_alloc();
+
+		if (!o)
+			return -1;
+		if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
+		    ours(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE)) &&
+		    copy_name(ex->objs[ex->nobjs].name, nftnl_obj_get_str(o, NFTNL_OBJ_NAME))) {
+			ex->objs[ex->nobjs].type = nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE);
+			ex->nobjs++;
+		}
+		nftnl_obj_free(o);
+	}
+	return 0;
+}
+
+/* Reads which chains, sets and objects the table has now; an absent table
+ * is not an error (ex->table false, nothing listed).  Between this read and
+ * the batch another program may change the table; the batch then fails as
+ * a whole (ENOENT, EEXIST) and changes nothing. */
+static int existing_read(struct mnl_socket *nl, struct existing *ex, char *err,
+			 size_t errlen)
+{
+	struct replies chains = {0}, sets = {0}, objs = {0};
+	int ret = -1;
+
+	memset(ex, 0, sizeof(*ex));
+	if (table_lookup(nl, &ex->table, err, errlen) < 0)
+		goto out;
+	if (!ex->table) {
+		ret = 0;
+		goto out;
+	}
+	if (dump_simple(nl, NFT_MSG_GETCHAIN, &chains, "chains", err, errlen) < 0 ||
+	    dump_simple(nl, NFT_MSG_GETSET, &sets, "sets", err, errlen) < 0 ||
+	    dump_objs(nl, NFT_OBJECT_UNSPEC, &objs, err, errlen) < 0)
+		goto out;
+	if (existing_chains(&chains, ex) < 0 || existing_sets(&sets, ex) < 0 ||
+	    existing_objs(&objs, ex) < 0) {
+		seterr(err, errlen, "out of memory while reading table inet " PG_NFT_TABLE);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(chains.buf);
+	free(sets.buf);
+	free(objs.buf);
 	return ret;
 }
 
