@@ -469,8 +469,8 @@ static void test_apply_in_place(void)
 	CHECK_HAS(text, "type filter hook input priority filter; policy accept;");
 	free(text);
 	text = run("nft -j list table inet peergate 2>/dev/null", &st);
-	/* 2 chains x (20 - 3 port sets) and the 8 allow rules */
-	CHECK(count(text, "{\"rule\":") == 2 * 17 + 8);
+	/* 2 chains x (25 - 3 port sets) and the 8 allow rules */
+	CHECK(count(text, "{\"rule\":") == 2 * 22 + 8);
 	CHECK(count(text, "{\"set\":") == 3);
 	CHECK(count(text, "{\"counter\": {\"family\"") == 3);
 	free(text);
@@ -499,7 +499,7 @@ static void test_apply_in_place(void)
 	CHECK(!strstr(text, "{ 1, 2 }"));
 	free(text);
 	text = run("nft -j list table inet peergate 2>/dev/null", &st);
-	CHECK(count(text, "{\"rule\":") == 2 * 17 + 8);
+	CHECK(count(text, "{\"rule\":") == 2 * 22 + 8);
 	CHECK(count(text, "{\"set\":") == 3);
 	free(text);
 
@@ -509,7 +509,7 @@ static void test_apply_in_place(void)
 	CHECK(chain_handle("exceptions") == -1);
 	CHECK(chain_handle("forward") == fwd);
 	text = run("nft -j list table inet peergate 2>/dev/null", &st);
-	CHECK(count(text, "{\"rule\":") == 2 * 16);
+	CHECK(count(text, "{\"rule\":") == 2 * 21);
 	CHECK(!strstr(text, "exceptions"));
 	free(text);
 	/* ...and comes back, once. */
