@@ -3,10 +3,12 @@
 
 PG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
-# Debian packages the build, the tests and the demo need.
+# Debian packages the build, the tests and the demo need (clang and
+# libclang-rt-14-dev, which holds libFuzzer, for scripts/fuzz).
 PG_PACKAGES=(build-essential cmake pkg-config
 	libnetfilter-queue-dev libmnl-dev libnftnl-dev libinih-dev libpcap-dev
-	python3 iproute2 nftables iperf3 conntrack procps)
+	python3 iproute2 nftables iperf3 conntrack procps
+	clang libclang-rt-14-dev)
 
 pg_install_deps() {
 	local missing=()
