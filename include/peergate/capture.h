@@ -19,6 +19,10 @@ struct capture_frame {
 
 /* Opens a capture; NULL with a message in err. */
 struct capture *capture_open(const char *path, char *err, size_t errlen);
+/* The same over a capture held in memory (copied: data may go away once
+ * this returns).  What the fuzz target reads captures through. */
+struct capture *capture_open_memory(const void *data, size_t len, char *err,
+				    size_t errlen);
 void capture_close(struct capture *c);
 
 /* The link type as a libpcap DLT value. */

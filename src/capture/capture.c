@@ -26,6 +26,7 @@ struct netmon {
 struct capture {
 	pcap_t *pcap;
 	struct netmon nm;
+	uint8_t *mem;             /* what pcap reads through fmemopen */
 };
 
 static uint32_t le32(const uint8_t *p)
@@ -38,24 +39,17 @@ static uint16_t le16(const uint8_t *p)
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-static int netmon_open(struct netmon *nm, FILE *f, char *err, size_t errlen)
+/* Takes ownership of file (size bytes, all of the capture) whatever the
+ * outcome; capture_close frees it. */
+static int netmon_init(struct netmon *nm, uint8_t *file, size_t size, char *err,
+		       size_t errlen)
 {
-	if (fseek(f, 0, SEEK_END) < 0) {
-		snprintf(err, errlen, "cannot seek: %s", strerror(errno));
+	nm->file = file;
+	nm->size = size;
+	if (size < 32 || size > (1u << 30)) {
+		snprintf(err, errlen, "Network Monitor file of unusable size %zu", size);
 		return -1;
 	}
-	long size = ftell(f);
-	rewind(f);
-	if (size < 32 || size > (1L << 30)) {
-		snprintf(err, errlen, "Network Monitor file of unusable size %ld", size);
-		return -1;
-	}
-	nm->file = malloc((size_t)size);
-	if (!nm->file || fread(nm->file, 1, (size_t)size, f) != (size_t)size) {
-		snprintf(err, errlen, "cannot read the file");
-		return -1;
-	}
-	nm->size = (size_t)size;
 	const uint8_t *h = nm->file;
 	if (h[5] != 2) {
 		snprintf(err, errlen, "Network Monitor version %u.%u is not supported (2.x is)", h[5], h[4]);
@@ -81,6 +75,28 @@ static int netmon_open(struct netmon *nm, FILE *f, char *err, size_t errlen)
 	nm->table = nm->file + off;
 	nm->frames = len / 4;
 	return 0;
+}
+
+/* Reads the whole file: the frame table sits at its end. */
+static int netmon_open(struct netmon *nm, FILE *f, char *err, size_t errlen)
+{
+	if (fseek(f, 0, SEEK_END) < 0) {
+		snprintf(err, errlen, "cannot seek: %s", strerror(errno));
+		return -1;
+	}
+	long size = ftell(f);
+	rewind(f);
+	if (size < 32 || size > (1L << 30)) {
+		snprintf(err, errlen, "Network Monitor file of unusable size %ld", size);
+		return -1;
+	}
+	uint8_t *file = malloc((size_t)size);
+	if (!file || fread(file, 1, (size_t)size, f) != (size_t)size) {
+		free(file);
+		snprintf(err, errlen, "cannot read the file");
+		return -1;
+	}
+	return netmon_init(nm, file, (size_t)size, err, errlen);
 }
 
 static int netmon_next(struct netmon *nm, struct capture_frame *f, char *err, size_t errlen)
@@ -142,12 +158,57 @@ struct capture *capture_open(const char *path, char *err, size_t errlen)
 	return c;
 }
 
+struct capture *capture_open_memory(const void *data, size_t len, char *err,
+				    size_t errlen)
+{
+	char pe[PCAP_ERRBUF_SIZE];
+	struct capture *c = calloc(1, sizeof(*c));
+	uint8_t *copy = malloc(len ? len : 1);
+	FILE *f = NULL;
+
+	if (!c || !copy) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (len)
+		memcpy(copy, data, len);
+	if (len >= 4 && !memcmp(copy, "GMBU", 4)) {
+		int rc = netmon_init(&c->nm, copy, len, err, errlen);
+		copy = NULL;
+		if (rc < 0)
+			goto fail;
+		return c;
+	}
+	/* libpcap reads saved captures only from a FILE: a memory stream over
+	 * the copy takes the same path through libpcap as a file does. */
+	f = fmemopen(copy, len, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		goto fail;
+	}
+	c->pcap = pcap_fopen_offline(f, pe);
+	if (!c->pcap) {
+		snprintf(err, errlen, "%s", pe);
+		goto fail;
+	}
+	/* pcap_close closes f; the buffer under it goes after that. */
+	c->mem = copy;
+	return c;
+fail:
+	if (f)
+		fclose(f);
+	free(copy);
+	capture_close(c);
+	return NULL;
+}
+
 void capture_close(struct capture *c)
 {
 	if (!c)
 		return;
 	if (c->pcap)
 		pcap_close(c->pcap);
+	free(c->mem);
 	free(c->nm.file);
 	free(c);
 }

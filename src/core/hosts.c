@@ -78,18 +78,36 @@ bool pg_host_rules_add(struct pg_host_rules *r, const char *pattern,
 	return true;
 }
 
-/* '*' matches one or more characters (dots included). */
+/* '*' matches one or more characters (dots included).  Only the last star
+ * seen is ever widened: a later star can absorb whatever widening an
+ * earlier one would have bought, so this is enough, and the work stays
+ * within pattern length x name length.  (Trying every split for every star
+ * took time exponential in the number of stars: with a 34-star pattern in
+ * the policy, one 51-character name, which any client can send as an SNI
+ * or Host, kept the matcher busy without end.  Found by
+ * test/fuzz/fuzz_host_rules.) */
 static bool glob_match(const char *pat, const char *name, size_t nlen)
 {
-	if (*pat == '\0')
-		return nlen == 0;
-	if (*pat == '*') {
-		for (size_t skip = 1; skip <= nlen; skip++)
-			if (glob_match(pat + 1, name + skip, nlen - skip))
-				return true;
-		return false;
+	const char *star = NULL;   /* just past the last star */
+	size_t n = 0, star_n = 0;  /* name bytes taken; by the star so far */
+
+	while (n < nlen) {
+		if (*pat == '*') {
+			/* a star takes one character at least */
+			star = ++pat;
+			star_n = ++n;
+		} else if (*pat != '\0' && *pat == name[n]) {
+			pat++;
+			n++;
+		} else if (star) {
+			/* widen the last star by one character, retry after it */
+			pat = star;
+			n = ++star_n;
+		} else {
+			return false;
+		}
 	}
-	return nlen > 0 && *pat == name[0] && glob_match(pat + 1, name + 1, nlen - 1);
+	return *pat == '\0';
 }
 
 static bool rule_matches(const struct host_rule *h, const char *name, size_t n)

@@ -185,7 +185,10 @@ static int classify_file(const struct classify_opts *o, const char *path,
 		fprintf(stderr, "peergatectl: %s: out of memory\n", path);
 		goto out;
 	}
-	qsort(flows.items, flows.count, sizeof(*flows.items), by_id);
+	/* A capture without flows leaves items NULL, which qsort may not
+	 * be given even for zero elements. */
+	if (flows.count > 1)
+		qsort(flows.items, flows.count, sizeof(*flows.items), by_id);
 
 	struct pg_engine_stats st;
 	pg_engine_get_stats(engine, &st);

@@ -3,7 +3,8 @@
  * Copyright (C) 2025 The peergate authors
  *
  * The NFQUEUE socket, on libmnl and the nfq_nlmsg_* helpers of
- * libnetfilter_queue (not its legacy nfq_handle API).
+ * libnetfilter_queue (not its legacy nfq_handle API).  What a received
+ * datagram holds is read by nfq_msg.c (pure, and fuzzed on its own).
  *
  * Invariants:
  *  - Every packet message that reaches this module gets exactly one verdict
@@ -41,6 +42,7 @@
  *    of a decided flow with its stamp again, not with a plain accept.
  */
 #include "peergate/nfq.h"
+#include "peergate/nfq_msg.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -85,8 +87,6 @@
 /* A blocking receive waits at most this long, so the caller's loop wakes
  * for signals and timers even on an idle queue. */
 #define NFQ_BLOCK_TIMEOUT_S 1
-
-#define NFNL_QUEUE_MSG(t) ((uint16_t)((NFNL_SUBSYS_QUEUE << 8) | (t)))
 
 struct pg_nfq {
 	struct mnl_socket *nl;
@@ -270,107 +270,30 @@ static enum nfq_recv_status nfq_recv(struct pg_nfq *q, int flags, size_t *len,
 	return NFQ_RECV_DATA;
 }
 
-/* Finds the packet id by walking the attributes that lie inside the bytes
- * we actually have: used when the message cannot be parsed normally, so
- * that even such a packet gets its verdict. */
-static bool nfq_rescue_id(const struct nlmsghdr *nlh, size_t have, uint32_t *id)
-{
-	size_t off = MNL_ALIGN(sizeof(struct nlmsghdr)) +
-		     MNL_ALIGN(sizeof(struct nfgenmsg));
-	const struct nlattr *a;
-	int left;
-
-	if (have > nlh->nlmsg_len)
-		have = nlh->nlmsg_len;
-	if (have <= off || have - off > INT_MAX)
-		return false;
-	left = (int)(have - off);
-	for (a = (const struct nlattr *)((const uint8_t *)nlh + off);
-	     mnl_attr_ok(a, left); a = mnl_attr_next(a)) {
-		left -= (int)MNL_ALIGN(a->nla_len);
-		if (mnl_attr_get_type(a) == NFQA_PACKET_HDR &&
-		    mnl_attr_get_payload_len(a) >=
-			    sizeof(struct nfqnl_msg_packet_hdr)) {
-			const struct nfqnl_msg_packet_hdr *ph =
-				mnl_attr_get_payload(a);
-			*id = ntohl(ph->packet_id);
-			return true;
-		}
-	}
-	return false;
-}
-
-static int nfq_ct_attr_cb(const struct nlattr *attr, void *data)
-{
-	uint32_t *ct_mark = data;
-
-	if (mnl_attr_get_type(attr) == CTA_MARK &&
-	    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-		*ct_mark = ntohl(mnl_attr_get_u32(attr));
-	return MNL_CB_OK;
-}
-
-/* One packet message: parse, ask the callback, queue exactly one verdict.
+/* One packet message: ask the callback, queue exactly one verdict.
  * cb == NULL means "not ready" (during open and close): accept quietly. */
-static void nfq_packet(struct pg_nfq *q, const struct nlmsghdr *nlh,
-		       size_t have, pg_nfq_cb cb, void *ctx)
+static void nfq_packet(struct pg_nfq *q, const struct pg_nfq_msg *m,
+		       pg_nfq_cb cb, void *ctx)
 {
-	struct nlattr *attr[NFQA_MAX + 1];
-	struct pg_nfq_packet pkt;
+	const struct pg_nfq_packet *pkt = &m->pkt;
 	struct pg_nfq_verdict v;
-	const struct nfqnl_msg_packet_hdr *ph;
 	int verdict = NF_ACCEPT;
 	const uint32_t *mark = NULL, *ct_mark = NULL;
 	bool ok = false;
 
-	memset(attr, 0, sizeof(attr));
-	memset(&pkt, 0, sizeof(pkt));
 	q->stats.received++;
 
-	if (have < nlh->nlmsg_len ||
-	    nfq_nlmsg_parse(nlh, attr) != MNL_CB_OK || !attr[NFQA_PACKET_HDR]) {
+	if (m->kind != PG_NFQ_MSG_PACKET) {
 		/* Counted like a failed callback: accepted undecided. */
 		q->stats.verdict_errors++;
-		if (nfq_rescue_id(nlh, have, &pkt.id))
+		if (m->kind == PG_NFQ_MSG_PACKET_ID)
 			goto verdict;
 		/* No id, so no verdict is possible; the kernel reclaims the
 		 * packet when the queue goes away. */
 		goto out;
 	}
-
-	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
-	pkt.id = ntohl(ph->packet_id);
-	pkt.hw_protocol = ntohs(ph->hw_protocol);
-	pkt.hook = ph->hook;
-	if (attr[NFQA_PAYLOAD]) {
-		pkt.data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
-		pkt.len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
-	} else {
-		/* A callback may index data without checking for NULL. */
-		pkt.data = (const uint8_t *)"";
-	}
-	/* NFQA_CAP_LEN is only sent when the copy is shorter than the
-	 * packet (copy_range, or a GSO packet beyond 64 KiB). */
-	pkt.orig_len = pkt.len;
-	if (attr[NFQA_CAP_LEN]) {
-		uint32_t cap = ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN]));
-		if (cap > pkt.len) {
-			pkt.orig_len = cap;
-			q->stats.truncated++;
-		}
-	}
-	if (attr[NFQA_MARK])
-		pkt.mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
-	if (attr[NFQA_CT]) {
-		pkt.has_ct = true;
-		mnl_attr_parse_nested(attr[NFQA_CT], nfq_ct_attr_cb,
-				      &pkt.ct_mark);
-	}
-	/* NFQA_SKB_INFO: with NFQA_CFG_F_GSO the kernel hands us GSO packets
-	 * (longer than the MTU) and locally built packets whose checksum is
-	 * not filled in yet (NFQA_SKB_CSUMNOTREADY).  Both are fine here: we
-	 * only read headers and payload, never verify or rewrite checksums,
-	 * and the kernel completes the checksum after the verdict. */
+	if (pkt->orig_len > pkt->len)
+		q->stats.truncated++;
 
 	if (!cb)
 		goto verdict;
@@ -378,7 +301,7 @@ static void nfq_packet(struct pg_nfq *q, const struct nlmsghdr *nlh,
 	/* An out-of-range kind that the callback must overwrite: a callback
 	 * that returns true without filling v is caught below. */
 	memset(&v, 0xff, sizeof(v));
-	ok = cb(ctx, &pkt, &v);
+	ok = cb(ctx, pkt, &v);
 	if (ok) {
 		switch ((int)v.kind) {
 		case PG_NFQ_ACCEPT:
@@ -410,26 +333,21 @@ static void nfq_packet(struct pg_nfq *q, const struct nlmsghdr *nlh,
 		q->stats.verdict_errors++;
 	}
 verdict:
-	nfq_put_verdict(q, pkt.id, verdict, mark, ct_mark);
+	nfq_put_verdict(q, pkt->id, verdict, mark, ct_mark);
 out:
 	return;
 }
 
-static void nfq_error_msg(struct pg_nfq *q, const struct nlmsghdr *nlh,
+static void nfq_error_msg(struct pg_nfq *q, const struct pg_nfq_msg *m,
 			  struct nfq_ack_wait *wait)
 {
-	const struct nlmsgerr *e;
-
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
-		return;
-	e = mnl_nlmsg_get_payload(nlh);
-	if (wait && nlh->nlmsg_seq == wait->seq) {
+	if (wait && m->seq == wait->seq) {
 		wait->done = true;
-		wait->error = e->error;
+		wait->error = m->error;
 		return;
 	}
 	/* Verdicts carry no NLM_F_ACK, so only refusals come back. */
-	if (e->error)
+	if (m->error)
 		q->stats.send_errors++;
 }
 
@@ -438,25 +356,16 @@ static void nfq_error_msg(struct pg_nfq *q, const struct nlmsghdr *nlh,
 static unsigned nfq_dispatch(struct pg_nfq *q, size_t len, bool trunc,
 			     pg_nfq_cb cb, void *ctx, struct nfq_ack_wait *wait)
 {
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)q->rxbuf;
+	struct pg_nfq_rx rx;
+	struct pg_nfq_msg m;
 	unsigned packets = 0;
-	int left = (int)len;
 
-	if (trunc) {
-		/* The buffer is sized so this should not happen; if it does,
-		 * the one message is incomplete but its id may be there. */
-		if (len >= sizeof(*nlh) &&
-		    nlh->nlmsg_type == NFNL_QUEUE_MSG(NFQNL_MSG_PACKET)) {
-			nfq_packet(q, nlh, len, cb, ctx);
-			packets++;
-		}
-		return packets;
-	}
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-		if (nlh->nlmsg_type == NLMSG_ERROR) {
-			nfq_error_msg(q, nlh, wait);
-		} else if (nlh->nlmsg_type == NFNL_QUEUE_MSG(NFQNL_MSG_PACKET)) {
-			nfq_packet(q, nlh, nlh->nlmsg_len, cb, ctx);
+	pg_nfq_rx_start(&rx, q->rxbuf, len, trunc);
+	while (pg_nfq_rx_next(&rx, &m)) {
+		if (m.kind == PG_NFQ_MSG_ERROR) {
+			nfq_error_msg(q, &m, wait);
+		} else if (m.kind != PG_NFQ_MSG_OTHER) {
+			nfq_packet(q, &m, cb, ctx);
 			packets++;
 		}
 	}

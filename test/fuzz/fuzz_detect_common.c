@@ -141,5 +141,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pg_tls_client_hello(frags, 2, &hi) == PG_HELLO_DONE && hi.sni)
 		for (size_t h = 0; h < hi.sni_len; h++)
 			acc += hi.sni[h];
+	(void)acc; /* clang counts only the writes as a use */
 	return 0;
 }

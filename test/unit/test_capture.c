@@ -45,12 +45,13 @@ static int write_tmp(const uint8_t *data, size_t n, char *path)
 	return w == (ssize_t)n ? 0 : -1;
 }
 
-static int count_frames(const uint8_t *data, size_t n, uint64_t *first_ts, uint64_t *last_ts)
+/* Reads the capture from a file, or from memory when path is NULL. */
+static int count_frames_via(const uint8_t *data, size_t n, const char *path,
+			    uint64_t *first_ts, uint64_t *last_ts)
 {
-	char path[64], err[256];
-	if (write_tmp(data, n, path) < 0)
-		return -2;
-	struct capture *c = capture_open(path, err, sizeof(err));
+	char err[256];
+	struct capture *c = path ? capture_open(path, err, sizeof(err))
+				 : capture_open_memory(data, n, err, sizeof(err));
 	int frames = 0;
 	if (c) {
 		struct capture_frame fr;
@@ -69,7 +70,23 @@ static int count_frames(const uint8_t *data, size_t n, uint64_t *first_ts, uint6
 	} else {
 		frames = -1;
 	}
+	return frames;
+}
+
+/* Frames read from a file holding data; the in-memory reader must agree. */
+static int count_frames(const uint8_t *data, size_t n, uint64_t *first_ts, uint64_t *last_ts)
+{
+	char path[64];
+	uint64_t m_first = 0, m_last = 0;
+	if (write_tmp(data, n, path) < 0)
+		return -2;
+	int frames = count_frames_via(data, n, path, first_ts, last_ts);
 	unlink(path);
+	CHECK(count_frames_via(data, n, NULL, &m_first, &m_last) == frames);
+	if (frames > 0) {
+		CHECK(!first_ts || *first_ts == m_first);
+		CHECK(!last_ts || *last_ts == m_last);
+	}
 	return frames;
 }
 
@@ -129,6 +146,23 @@ int main(void)
 		capture_close(c);
 	}
 	unlink(path);
+	/* the same pcap from memory, then cut inside its packet record */
+	c = capture_open_memory(p, 60, err, sizeof(err));
+	CHECK(c != NULL);
+	if (c) {
+		struct capture_frame fr;
+		CHECK(capture_next(c, &fr, err, sizeof(err)) == 1 && fr.caplen == 20 && fr.data[0] == 0x45);
+		CHECK(capture_next(c, &fr, err, sizeof(err)) == 0);
+		capture_close(c);
+	}
+	c = capture_open_memory(p, 50, err, sizeof(err));
+	CHECK(c != NULL);
+	if (c) {
+		struct capture_frame fr;
+		CHECK(capture_next(c, &fr, err, sizeof(err)) == -1 && err[0]);
+		capture_close(c);
+	}
+	CHECK(capture_open_memory(p, 0, err, sizeof(err)) == NULL && err[0]);
 	/* not a capture at all: a clear error */
 	CHECK(write_tmp((const uint8_t *)"hello, not a capture", 20, path) == 0);
 	CHECK(capture_open(path, err, sizeof(err)) == NULL && err[0]);

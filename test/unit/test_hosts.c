@@ -38,6 +38,86 @@ static void test_patterns(void)
 	pg_host_rules_destroy(r);
 }
 
+/* The definition of a '*' pattern, tried split by split (exponential; only
+ * for short inputs). */
+static bool ref_glob(const char *pat, const char *name, size_t n)
+{
+	if (*pat == '\0')
+		return n == 0;
+	if (*pat == '*') {
+		for (size_t k = 1; k <= n; k++)
+			if (ref_glob(pat + 1, name + k, n - k))
+				return true;
+		return false;
+	}
+	return n > 0 && *pat == *name && ref_glob(pat + 1, name + 1, n - 1);
+}
+
+/* Every wildcard pattern and name over a small alphabet, against the
+ * definition; then a pattern whose split-by-split matching never ends. */
+static void test_wildcards(void)
+{
+	static const char pat_chars[] = "ab*.", name_chars[] = "ab.";
+	char pat[8], name[8];
+	unsigned wrong = 0, tried = 0;
+
+	for (unsigned plen = 1; plen <= 5; plen++) {
+		unsigned pcount = 1;
+		for (unsigned i = 0; i < plen; i++)
+			pcount *= 4;
+		for (unsigned pi = 0; pi < pcount; pi++) {
+			for (unsigned i = 0, v = pi; i < plen; i++, v /= 4)
+				pat[i] = pat_chars[v % 4];
+			pat[plen] = '\0';
+			struct pg_host_rules *r = pg_host_rules_create();
+			if (!strchr(pat, '*') || !pg_host_rules_add(r, pat, PG_SYS_IRC, PG_FEAT_ANY)) {
+				pg_host_rules_destroy(r);
+				continue;
+			}
+			for (unsigned nlen = 1; nlen <= 6; nlen++) {
+				unsigned ncount = 1;
+				for (unsigned i = 0; i < nlen; i++)
+					ncount *= 3;
+				for (unsigned ni = 0; ni < ncount; ni++) {
+					for (unsigned i = 0, v = ni; i < nlen; i++, v /= 3)
+						name[i] = name_chars[v % 3];
+					name[nlen] = '\0';
+					if (name[nlen - 1] == '.')
+						continue; /* the matcher drops a trailing dot */
+					enum pg_system s;
+					enum pg_feature f;
+					tried++;
+					if (pg_host_rules_match(r, name, nlen, &s, &f) !=
+					    ref_glob(pat, name, nlen)) {
+						if (wrong++ < 5)
+							fprintf(stderr, "pattern '%s' name '%s'\n", pat, name);
+					}
+				}
+			}
+			pg_host_rules_destroy(r);
+		}
+	}
+	CHECK(tried > 100000 && wrong == 0);
+
+	/* "*.*. ... *.*z" (34 stars) against "a.a. ... a.a" (51 labels): the
+	 * stars can split the name in C(50, 33) ways, and none ends in z. */
+	struct pg_host_rules *r = pg_host_rules_create();
+	enum pg_system s;
+	enum pg_feature f;
+	char many[128] = "", longname[128] = "";
+	for (int i = 0; i < 33; i++)
+		strcat(many, "*.");
+	strcat(many, "*z");
+	for (int i = 0; i < 50; i++)
+		strcat(longname, "a.");
+	strcat(longname, "a");
+	CHECK(pg_host_rules_add(r, many, PG_SYS_IRC, PG_FEAT_ANY));
+	CHECK(!match(r, longname, &s, &f));
+	longname[strlen(longname) - 1] = 'z';
+	CHECK(match(r, longname, &s, &f) && s == PG_SYS_IRC);
+	pg_host_rules_destroy(r);
+}
+
 static void test_dns_cache(void)
 {
 	struct pg_dns_cache *c = pg_dns_cache_create(64);
@@ -79,6 +159,7 @@ static void test_expect(void)
 int main(void)
 {
 	test_patterns();
+	test_wildcards();
 	test_dns_cache();
 	test_expect();
 	return pg_test_summary("test_hosts");
