@@ -23,6 +23,7 @@ enum {
 
 #define MAGIC "peergate-flows"
 
+__attribute__((format(printf, 3, 4)))
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;

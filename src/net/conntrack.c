@@ -107,6 +107,7 @@ out:
 	return ret;
 }
 
+__attribute__((format(printf, 3, 4)))
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
