@@ -11,8 +11,9 @@
 #include <sys/types.h>
 
 #include "peergate/ctlproto.h"
+#include "peergate/paths.h"
 
-#define PG_CTL_DEFAULT_SOCKET "/run/peergate/peergate.sock"
+#define PG_CTL_DEFAULT_SOCKET PG_PATH_CTL_SOCKET
 
 struct pg_ctl_listener;
 

@@ -126,6 +126,10 @@ int pg_nft_apply(const struct pg_nft_config *cfg,
 /* Deletes the table (no error when it does not exist). */
 int pg_nft_flush(char *err, size_t errlen);
 
+/* Deletes the table and says whether there was one (*existed); its
+ * absence is not an error.  Returns 0, or -1 with err filled. */
+int pg_nft_delete(bool *existed, char *err, size_t errlen);
+
 /* ---- Blocked flows, added by the daemon at run time ---- */
 
 /* A netlink socket kept open for pg_nft_dyn_block, so that each call

@@ -8,7 +8,8 @@ PG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PG_PACKAGES=(build-essential cmake pkg-config
 	libnetfilter-queue-dev libmnl-dev libnftnl-dev libinih-dev libpcap-dev nettle-dev
 	python3 python3-scapy iproute2 nftables iperf3 conntrack procps
-	passwd util-linux clang libclang-rt-14-dev)
+	passwd util-linux clang libclang-rt-14-dev
+	dpkg-dev systemd man-db systemd-container)
 
 pg_install_deps() {
 	local missing=()
@@ -24,11 +25,13 @@ pg_install_deps() {
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# pg_build DIR [cmake args...]; PG_TARGETS (optional) limits what is built
+# pg_build DIR [cmake args...]; PG_TARGETS (optional) limits what is built.
+# The prefix is /usr (Debian's paths: /usr/sbin, /etc/peergate) unless the
+# arguments say otherwise.
 pg_build() {
 	local dir=$1
 	shift
-	cmake -S "$PG_ROOT" -B "$dir" "$@" >/dev/null
+	cmake -S "$PG_ROOT" -B "$dir" -DCMAKE_INSTALL_PREFIX=/usr "$@" >/dev/null
 	# shellcheck disable=SC2086
 	cmake --build "$dir" -j"$(nproc)" ${PG_TARGETS:+--target $PG_TARGETS}
 }

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* peergatectl check and rules: the policy file and the nftables table. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
 #include "peergate/nft.h"
+#include "peergate/paths.h"
 #include "peergate/policy.h"
 
-#define DEFAULT_POLICY "/etc/peergate/policy.ini"
+#define DEFAULT_POLICY PG_PATH_POLICY
 
 int cmd_check(int argc, char **argv)
 {
@@ -96,11 +98,15 @@ int cmd_rules(int argc, char **argv)
 		return PG_EXIT_OK;
 	}
 	if (!strcmp(action, "flush")) {
-		if (pg_nft_flush(err, sizeof(err)) < 0) {
+		bool existed;
+		if (pg_nft_delete(&existed, err, sizeof(err)) < 0) {
 			fprintf(stderr, "peergatectl: %s\n", err);
 			return PG_EXIT_FAILURE;
 		}
-		printf("table inet %s removed\n", PG_NFT_TABLE);
+		if (existed)
+			printf("table inet %s removed\n", PG_NFT_TABLE);
+		else
+			printf("no table inet %s: nothing removed\n", PG_NFT_TABLE);
 		return PG_EXIT_OK;
 	}
 	if (!strcmp(action, "show")) {

@@ -3,11 +3,15 @@
  * peergated: the verdict engine.  Runs in the foreground: binds the queues,
  * applies the nftables table, answers the control socket, reloads the
  * policy on SIGHUP or `peergatectl reload`, and removes the table on exit.
+ * Under systemd (Type=notify) it reports READY once the table and the
+ * queues are in place, RELOADING/READY around reloads, STOPPING at exit,
+ * and pings the watchdog from its packet loop.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +22,13 @@
 
 #include "gateway.h"
 #include "privilege.h"
+#include "sdnotify.h"
 #include "peergate/ctlsock.h"
 #include "peergate/json.h"
+#include "peergate/paths.h"
 #include "peergate/version.h"
 
-#define DEFAULT_POLICY "/etc/peergate/policy.ini"
+#define DEFAULT_POLICY PG_PATH_POLICY
 #define DEFAULT_SOCKET_GROUP "peergate"
 
 enum { EXIT_USAGE = 2 };
@@ -85,16 +91,28 @@ static int check_policy(const char *path)
 struct ctl_server {
 	struct pg_gateway *g;
 	uid_t daemon_uid;   /* who may reload besides root */
+	const struct pg_sdnotify *notify;   /* NULL without a service manager */
 };
 
 enum { REQUEST_TIMEOUT_MS = 1000 };
 
-static void reply_reload(struct pg_gateway *g, FILE *out)
+/* A reload framed for the service manager: RELOADING, then READY again
+ * whatever the outcome (a refused policy leaves the old one running). */
+static int reload_policy(const struct ctl_server *cs, FILE *err)
+{
+	pg_sdnotify_reloading(cs->notify);
+	int rc = pg_gateway_reload(cs->g, err);
+	pg_sdnotify_send(cs->notify, rc == 0 ? "READY=1\nSTATUS=policy reloaded"
+				     : "READY=1\nSTATUS=reload refused; the previous policy stays in force");
+	return rc;
+}
+
+static void reply_reload(const struct ctl_server *cs, FILE *out)
 {
 	char *errs = NULL;
 	size_t elen = 0;
 	FILE *ef = open_memstream(&errs, &elen);
-	int rc = ef ? pg_gateway_reload(g, ef) : -1;
+	int rc = ef ? reload_policy(cs, ef) : -1;
 	if (ef)
 		fclose(ef);
 	fprintf(out, "{\"ok\":%s,\"errors\":[", rc == 0 ? "true" : "false");
@@ -149,7 +167,7 @@ static void serve_client(const struct ctl_server *cs, int fd)
 		case PG_CTL_RELOAD:
 			fprintf(stderr, "peergated: reload asked by uid %u (pid %d)\n",
 				(unsigned)uid, (int)pid);
-			reply_reload(cs->g, out);
+			reply_reload(cs, out);
 			break;
 		}
 	}
@@ -158,14 +176,27 @@ static void serve_client(const struct ctl_server *cs, int fd)
 	free(doc);
 }
 
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static int run(const struct ctl_server *cs, int ctl_fd, int sig_fd)
 {
-	enum { MAXFD = 20 };
+	enum { MAXFD = 20, TICK_MS = 1000 };
 	struct pollfd pfd[MAXFD];
 	int qfds[16];
 	struct pg_gateway *g = cs->g;
 	int nq = pg_gateway_fds(g, qfds, 16);
 	time_t last_tick = 0;
+	/* The watchdog is pinged from this loop only, after the queues were
+	 * served: a packet path that hangs or dies stops the pings, and the
+	 * service manager restarts the daemon. */
+	unsigned watchdog_ms = pg_sdnotify_watchdog_ms(cs->notify);
+	int timeout = watchdog_ms && watchdog_ms < TICK_MS ? (int)watchdog_ms : TICK_MS;
+	uint64_t last_ping = 0;
 
 	for (;;) {
 		int n = 0;
@@ -174,7 +205,7 @@ static int run(const struct ctl_server *cs, int ctl_fd, int sig_fd)
 		pfd[n++] = (struct pollfd){.fd = sig_fd, .events = POLLIN};
 		if (ctl_fd >= 0)
 			pfd[n++] = (struct pollfd){.fd = ctl_fd, .events = POLLIN};
-		int rc = poll(pfd, (nfds_t)n, 1000);
+		int rc = poll(pfd, (nfds_t)n, timeout);
 		if (rc < 0 && errno != EINTR) {
 			perror("peergated: poll");
 			return 1;
@@ -193,7 +224,7 @@ static int run(const struct ctl_server *cs, int ctl_fd, int sig_fd)
 				if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
 					continue;
 				if (si.ssi_signo == SIGHUP)
-					pg_gateway_reload(g, stderr);
+					reload_policy(cs, stderr);
 				else
 					return 0;
 			} else {
@@ -208,6 +239,10 @@ static int run(const struct ctl_server *cs, int ctl_fd, int sig_fd)
 		if (now != last_tick) {
 			last_tick = now;
 			pg_gateway_tick(g);
+		}
+		if (watchdog_ms && monotonic_ms() - last_ping >= watchdog_ms) {
+			pg_sdnotify_send(cs->notify, "WATCHDOG=1");
+			last_ping = monotonic_ms();
 		}
 	}
 }
@@ -237,6 +272,7 @@ int main(int argc, char **argv)
 	int c, ret = 1, sig_fd = -1;
 	struct pg_ctl_listener *ctl = NULL;
 	struct pg_gateway *g = NULL;
+	struct pg_sdnotify *notify = NULL;
 	struct pg_identity self;
 	gid_t sock_gid;
 	char err[512];
@@ -288,6 +324,9 @@ int main(int argc, char **argv)
 	}
 	if (socket_group(group_name, &self, &sock_gid) < 0)
 		return 1;
+	notify = pg_sdnotify_open(err, sizeof(err));
+	if (!notify && err[0])
+		fprintf(stderr, "peergated: no service manager notifications: %s\n", err);
 
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -319,8 +358,14 @@ int main(int argc, char **argv)
 	pg_privileges_describe(err, sizeof(err));
 	fprintf(stderr, "peergated: running as %s\n", err);
 	fprintf(stderr, "peergated: ready; control socket %s\n", socket_path);
-	struct ctl_server cs = {.g = g, .daemon_uid = geteuid()};
+	/* Only now: the table is applied and the queues are bound, so a
+	 * unit ordered after this one finds the gateway in place. */
+	if (pg_sdnotify_send(notify, "READY=1\nSTATUS=gateway running") < 0)
+		fprintf(stderr, "peergated: cannot notify the service manager: %s\n",
+			strerror(errno));
+	struct ctl_server cs = {.g = g, .daemon_uid = geteuid(), .notify = notify};
 	ret = run(&cs, pg_ctl_listener_fd(ctl), sig_fd);
+	pg_sdnotify_send(notify, "STOPPING=1");
 	fprintf(stderr, "peergated: stopping%s\n", keep_rules ? " (table kept)" : "");
 out:
 	pg_gateway_close(g, keep_rules);
@@ -328,5 +373,6 @@ out:
 		fprintf(stderr, "peergated: cannot remove %s: %s\n", socket_path, strerror(errno));
 	if (sig_fd >= 0)
 		close(sig_fd);
+	pg_sdnotify_close(notify);
 	return ret;
 }

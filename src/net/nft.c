@@ -1930,6 +1930,45 @@ out:
 	return ret;
 }
 
+int pg_nft_delete(bool *existed, char *err, size_t errlen)
+{
+	struct mnl_socket *nl = NULL;
+	struct batch b = {0};
+	int ret = -1, rc;
+
+	*existed = false;
+	nl = nl_open(err, errlen);
+	if (!nl)
+		goto out;
+	batch_reset(&b, (uint32_t)time(NULL));
+	/* The delete alone: the kernel's ENOENT answers "was there one" in
+	 * the same step that removes it. */
+	if (batch_begin(&b) < 0 ||
+	    add_table_msg(&b, NFT_MSG_DELTABLE, 0, "delete of table inet " PG_NFT_TABLE) < 0 ||
+	    batch_end(&b) < 0) {
+		seterr(err, errlen, "out of memory while building the nftables batch");
+		goto out;
+	}
+	rc = batch_talk(nl, &b, err, errlen);
+	if (rc < 0)
+		goto out;
+	if (rc > 0 && !b.head_err && b.nobjs == 1 && b.objs[0].status == ENOENT) {
+		ret = 0;
+		goto out;
+	}
+	if (rc > 0) {
+		batch_describe(&b, "cannot remove table inet " PG_NFT_TABLE ": ", err, errlen);
+		goto out;
+	}
+	*existed = true;
+	ret = 0;
+out:
+	batch_free(&b);
+	if (nl)
+		mnl_socket_close(nl);
+	return ret;
+}
+
 /* ------------------------------------------------------------------ */
 /* Blocked flows at run time.                                          */
 
