@@ -20,9 +20,23 @@ struct pg_engine_config {
 	uint32_t max_flows;
 	uint32_t tcp_timeout_s;
 	uint32_t udp_timeout_s;
-	uint32_t inspect_packets;    /* payload packets per direction, 1..255 */
-	uint32_t inspect_bytes;      /* reassembly buffer per direction */
-	uint32_t max_inspecting;     /* flows that can hold a reassembly buffer */
+	/* The inspection budget, per direction: a flow is decided at the
+	 * latest once one direction has brought the detectors inspect_bytes
+	 * bytes of in-order payload (also the size of its reassembly buffer)
+	 * or inspect_packets payload packets with new bytes (1..255, a
+	 * backstop on detector runs for streams cut into tiny segments). */
+	uint32_t inspect_packets;
+	uint32_t inspect_bytes;
+	uint32_t max_inspecting;     /* flows that can hold a reassembly slot */
+	/* A slot holder whose detectors got no new bytes for this long gives
+	 * its slot up to a flow that needs one when none is free; 0 = never. */
+	uint32_t inspect_idle_s;
+	/* What the caller does with a packet reported `starved`: true, it
+	 * drops it (fail closed), so the engine does not read it either and
+	 * the flow's stream stays whole for a slot found later; false, it
+	 * lets it through, so the engine reads it on its own and the flow is
+	 * read packet by packet from then on (PG_FLOW_STREAM_LOST). */
+	bool starved_dropped;
 	uint32_t dns_cache_entries;
 	uint32_t max_expectations;
 	bool record_hosts;           /* keep the host name each flow named
@@ -40,7 +54,18 @@ struct pg_engine_stats {
 	uint64_t fragments;          /* non-first fragments, skipped */
 	uint64_t not_tracked;        /* not IP, or neither TCP nor UDP */
 	uint64_t too_deep;           /* IPv6 extension chains past the limit */
-	uint64_t no_inspect_slot;    /* flows inspected without reassembly */
+	/* TCP payload packets of undecided flows that could not be added to
+	 * their stream: no slot was free (or the flow had lost its slot). */
+	uint64_t starved_packets;
+	uint64_t starved_flows;      /* flows with at least one such packet */
+	uint64_t slot_reclaims;      /* slots taken from an idle holder */
+	uint64_t segments_held;      /* out-of-order TCP segments kept for a gap */
+	uint64_t segments_beyond;    /* TCP segments past the buffer, ignored */
+	uint64_t overlap_conflicts;  /* TCP segments refused: their bytes differ
+				      * from those received before for the same
+				      * place (see pg_packet_result.conflict) */
+	uint32_t slots_used;         /* inspection slots held now */
+	uint32_t slots;              /* max_inspecting */
 	uint64_t dns_learned;
 	uint64_t expectations;       /* announced peer flows recorded */
 	uint64_t decided;
@@ -71,6 +96,18 @@ struct pg_packet_result {
 	enum pg_dir dir;
 	bool created;                /* this packet created the flow */
 	bool just_decided;           /* this packet decided the flow's class */
+	/* The flow is still undecided and this TCP payload packet could not
+	 * be added to its stream (no inspection slot, or the flow lost its
+	 * slot): the caller drops it or lets it through per its fail policy,
+	 * as pg_engine_config.starved_dropped says. */
+	bool starved;
+	/* The flow is still undecided and this TCP segment carries bytes that
+	 * differ from those already received for the same place in its stream.
+	 * None of it was read.  The caller should drop it: let through, the
+	 * receiver could assemble other bytes than the detectors read (a
+	 * receiver that never got the first ones, or one that keeps the last
+	 * ones); a sender's retransmission never changes its bytes. */
+	bool conflict;
 };
 
 /* Processes one IP packet (starting at the IP header) seen at now_ms. */

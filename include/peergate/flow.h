@@ -29,6 +29,17 @@ enum {
 	PG_FLOW_WATCH = 1u << 0,
 	/* A TCP flow created by its SYN (or SYN-ACK): seen from the start. */
 	PG_FLOW_FROM_START = 1u << 1,
+	/* A payload packet of this undecided TCP flow found no inspection
+	 * slot (set once, for the flow count in the stats). */
+	PG_FLOW_STARVED = 1u << 2,
+	/* The flow's bytes can no longer be read as one stream from its
+	 * start: its slot was reclaimed after bytes had gone through, or a
+	 * starved packet was let through unread.  From then on it is read
+	 * packet by packet at most (see pg_engine_config.starved_dropped). */
+	PG_FLOW_STREAM_LOST = 1u << 3,
+	/* start_seq[PG_DIR_C2S] / [PG_DIR_S2C] is known (from that side's SYN). */
+	PG_FLOW_START_C2S = 1u << 4,
+	PG_FLOW_START_S2C = 1u << 5,
 };
 
 /* Fixed per-flow state; detector scratch lives in the engine's side pool. */
@@ -45,7 +56,8 @@ struct pg_flow {
 	uint8_t method;           /* enum pg_method */
 	uint8_t confidence;
 	uint8_t action;           /* owner-defined (policy verdict) */
-	uint8_t payload_pkts[2];  /* inspected payload packets per direction (saturating) */
+	uint8_t payload_pkts[2];  /* payload packets per direction that brought
+				     the detectors new bytes (saturating) */
 	uint8_t flags;            /* PG_FLOW_* */
 	uint8_t via_proxy;        /* enum pg_feature of the proxy (socks4, socks5,
 				     http-connect) the flow's inner class was
@@ -55,6 +67,9 @@ struct pg_flow {
 	uint32_t first_seen_s;    /* seconds, caller's clock */
 	uint32_t last_seen_s;
 	uint32_t packets[2];      /* per direction (enum pg_dir) */
+	uint32_t start_seq[2];    /* TCP: sequence number of each side's first
+				     data byte (its SYN's + 1), see
+				     PG_FLOW_START_C2S/S2C */
 	uint64_t bytes[2];        /* IP bytes per direction */
 	/* table links (indices + 1; 0 = none) */
 	uint32_t hash_next;

@@ -44,6 +44,7 @@ struct pg_packet {
 	uint8_t dst[16];
 	uint16_t sport, dport;
 	uint32_t tcp_seq;
+	uint32_t tcp_ack;     /* valid with PG_TCP_ACK */
 	const uint8_t *payload;
 	size_t payload_len;
 	size_t ip_len;        /* the whole IP packet as the headers state it */

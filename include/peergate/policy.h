@@ -74,8 +74,12 @@ struct pg_engine_settings {
 	uint16_t queue_count;
 	unsigned hooks;           /* enum pg_hook bits; default forward */
 	bool fail_open;           /* fail = open|closed; default open */
-	uint32_t inspect_packets; /* per direction; default 8 */
-	uint32_t inspect_bytes;   /* per direction; default 4096 */
+	/* The inspection budget per flow and direction: bytes of in-order
+	 * payload (also the reassembly buffer), and a cap on payload packets
+	 * bringing new bytes; see pg_engine_config. */
+	uint32_t inspect_packets; /* default 64 */
+	uint32_t inspect_bytes;   /* default 4096 */
+	uint32_t inspect_idle_s;  /* a slot idle this long may be reclaimed; default 10 */
 	uint32_t max_flows;       /* default 65536 */
 	uint32_t tcp_timeout_s;   /* default 600 */
 	uint32_t udp_timeout_s;   /* default 120 */

@@ -25,17 +25,40 @@ enum {
 	WATCH_MAX_PACKETS = 20000,
 };
 
-/* Side state of a flow under inspection.  Lives in a preallocated pool so
- * the fixed flow entry stays small; flows beyond the pool are inspected
- * packet by packet without reassembly. */
+/* Side state of a flow under inspection, in a preallocated pool so that
+ * the fixed flow entry stays small.
+ *
+ * TCP: each direction's bytes are reassembled from the flow's first data
+ * byte (known from the SYN) or, for a flow first seen mid-stream, from the
+ * first payload seen.  buf holds the stream from that offset on; len is
+ * how far it is contiguous, and only those bytes reach the detectors.
+ * Segments past len are held in place (a bitmap marks the held bytes)
+ * until the gap before them fills.  Where segments overlap, the bytes
+ * received first stand: a segment that would put other bytes in their
+ * place is not read at all and is reported (pg_packet_result.conflict), so
+ * that the gateway can keep it from the receiver, which might otherwise
+ * assemble other bytes than the detectors read.  Bytes past the buffer
+ * are not kept: the buffer is also the byte budget, so a flow is decided
+ * by the time it is full.
+ *
+ * UDP: the last datagram per direction, so a detector can see a request
+ * beside its reply.
+ *
+ * Holders are kept in order of when their detectors last got new bytes,
+ * so that the pool cannot be held by idle flows (see inspect_idle_s). */
 struct inspect_slot {
 	uint64_t in_play;         /* bit i: detector i may still match */
-	uint32_t next_seq[2];
-	uint32_t len[2];
-	uint8_t seq_valid[2];
-	uint8_t frozen[2];        /* a gap: stop appending this direction */
+	struct pg_flow *owner;    /* NULL while free */
 	uint32_t next_free;       /* free-list link (index + 1) */
-	uint8_t buf[];            /* 2 * inspect_bytes */
+	uint32_t lru_prev, lru_next; /* holders, least recently fed first (index + 1) */
+	uint32_t fed_s;           /* when the detectors last got new bytes */
+	uint32_t base_seq[2];     /* TCP: sequence number of buffer offset 0 */
+	uint32_t len[2];          /* TCP: contiguous bytes; UDP: last datagram */
+	uint32_t held[2];         /* TCP: bytes held past len */
+	uint32_t fed[2];          /* payload bytes the detectors got (budget) */
+	uint8_t seq_valid[2];     /* base_seq[d] is set */
+	uint8_t buf[];            /* 2 * inspect_bytes, then two bitmaps of
+				   * inspect_bytes bits (TCP held bytes) */
 };
 
 struct pg_engine {
@@ -50,7 +73,9 @@ struct pg_engine {
 	uint64_t tcp_mask, udp_mask; /* detectors that read TCP / UDP */
 	uint8_t *slots;
 	size_t slot_size;
+	size_t map_bytes;         /* one direction's held-byte bitmap */
 	uint32_t free_slot;       /* index + 1 */
+	uint32_t lru_head, lru_tail; /* slot holders, least recently fed first */
 	uint32_t last_tick_s;
 	char (*hosts_seen)[HOST_SEEN_LEN]; /* per flow slot, with record_hosts */
 	struct pg_engine_stats stats;
@@ -62,9 +87,10 @@ void pg_engine_config_defaults(struct pg_engine_config *cfg)
 	cfg->max_flows = 65536;
 	cfg->tcp_timeout_s = 600;
 	cfg->udp_timeout_s = 120;
-	cfg->inspect_packets = 8;
+	cfg->inspect_packets = 64;
 	cfg->inspect_bytes = 4096;
 	cfg->max_inspecting = 4096;
+	cfg->inspect_idle_s = 10;
 	cfg->dns_cache_entries = 16384;
 	cfg->max_expectations = 4096;
 }
@@ -74,14 +100,63 @@ static struct inspect_slot *slot_at(struct pg_engine *e, uint32_t idx1)
 	return (struct inspect_slot *)(e->slots + (size_t)(idx1 - 1) * e->slot_size);
 }
 
+static uint8_t *stream_buf(const struct pg_engine *e, struct inspect_slot *s, enum pg_dir d)
+{
+	return s->buf + (size_t)d * e->cfg.inspect_bytes;
+}
+
+static uint8_t *held_map(const struct pg_engine *e, struct inspect_slot *s, enum pg_dir d)
+{
+	return s->buf + 2 * (size_t)e->cfg.inspect_bytes + (size_t)d * e->map_bytes;
+}
+
+static void lru_unlink(struct pg_engine *e, uint32_t idx1)
+{
+	struct inspect_slot *s = slot_at(e, idx1);
+	if (s->lru_prev)
+		slot_at(e, s->lru_prev)->lru_next = s->lru_next;
+	else
+		e->lru_head = s->lru_next;
+	if (s->lru_next)
+		slot_at(e, s->lru_next)->lru_prev = s->lru_prev;
+	else
+		e->lru_tail = s->lru_prev;
+	s->lru_prev = s->lru_next = 0;
+}
+
+static void lru_append(struct pg_engine *e, uint32_t idx1)
+{
+	struct inspect_slot *s = slot_at(e, idx1);
+	s->lru_prev = e->lru_tail;
+	s->lru_next = 0;
+	if (e->lru_tail)
+		slot_at(e, e->lru_tail)->lru_next = idx1;
+	else
+		e->lru_head = idx1;
+	e->lru_tail = idx1;
+}
+
+/* The detectors of the slot's flow got new bytes at now_s. */
+static void slot_fed(struct pg_engine *e, struct pg_flow *f, uint32_t now_s)
+{
+	slot_at(e, f->inspect_slot)->fed_s = now_s;
+	if (e->lru_tail != f->inspect_slot) {
+		lru_unlink(e, f->inspect_slot);
+		lru_append(e, f->inspect_slot);
+	}
+}
+
 static void release_slot(struct pg_engine *e, struct pg_flow *f)
 {
 	if (!f->inspect_slot)
 		return;
 	struct inspect_slot *s = slot_at(e, f->inspect_slot);
+	lru_unlink(e, f->inspect_slot);
+	s->owner = NULL;
 	s->next_free = e->free_slot;
 	e->free_slot = f->inspect_slot;
 	f->inspect_slot = 0;
+	e->stats.slots_used--;
 }
 
 static void remember_host(struct pg_engine *e, const struct pg_flow *f,
@@ -159,6 +234,8 @@ struct pg_engine *pg_engine_create(const struct pg_engine_config *cfg,
 		e->cfg.inspect_packets = 255;
 	if (e->cfg.inspect_bytes < 256)
 		e->cfg.inspect_bytes = 256;
+	if (e->cfg.inspect_bytes > 65535)
+		e->cfg.inspect_bytes = 65535;
 	e->hosts = hosts;
 	add_list(e, pg_detectors_paper, true);
 	add_list(e, pg_detectors_modern, true);
@@ -173,7 +250,10 @@ struct pg_engine *pg_engine_create(const struct pg_engine_config *cfg,
 	e->flows = pg_flow_table_create(&fc, flow_ended, e);
 	e->dns = pg_dns_cache_create(cfg->dns_cache_entries ? cfg->dns_cache_entries : 1);
 	e->expect = pg_expect_create(cfg->max_expectations ? cfg->max_expectations : 1, 120);
-	e->slot_size = (sizeof(struct inspect_slot) + 2 * (size_t)e->cfg.inspect_bytes + 7) & ~(size_t)7;
+	e->map_bytes = (e->cfg.inspect_bytes + 7) / 8;
+	e->slot_size = (sizeof(struct inspect_slot) + 2 * (size_t)e->cfg.inspect_bytes +
+			2 * e->map_bytes + 7) & ~(size_t)7;
+	e->stats.slots = cfg->max_inspecting;
 	if (cfg->max_inspecting)
 		e->slots = calloc(cfg->max_inspecting, e->slot_size);
 	if (cfg->record_hosts && cfg->max_flows &&
@@ -323,52 +403,180 @@ static void classify_new_flow(struct pg_engine *e, struct pg_flow *f,
 		set_class(f, sys, feat, PG_METHOD_PORT, PG_CONF_PORT);
 }
 
-static struct inspect_slot *get_slot(struct pg_engine *e, struct pg_flow *f)
+/* Takes the slot of the holder whose detectors have waited longest for new
+ * bytes, if that is at least inspect_idle_s.  Its flow cannot be read as
+ * one stream any more (its bytes so far went through and are gone with the
+ * buffer); a UDP flow loses only its last datagrams. */
+static bool reclaim_slot(struct pg_engine *e, uint32_t now_s)
+{
+	if (!e->lru_head || !e->cfg.inspect_idle_s)
+		return false;
+	struct inspect_slot *s = slot_at(e, e->lru_head);
+	if (now_s < s->fed_s || now_s - s->fed_s < e->cfg.inspect_idle_s)
+		return false;
+	struct pg_flow *victim = s->owner;
+	if (victim->l4proto == IPPROTO_TCP)
+		victim->flags |= PG_FLOW_STREAM_LOST;
+	release_slot(e, victim);
+	e->stats.slot_reclaims++;
+	return true;
+}
+
+static struct inspect_slot *get_slot(struct pg_engine *e, struct pg_flow *f, uint32_t now_s)
 {
 	if (f->inspect_slot)
 		return slot_at(e, f->inspect_slot);
-	if (!e->free_slot)
+	if (!e->free_slot && !reclaim_slot(e, now_s))
 		return NULL;
 	uint32_t idx = e->free_slot;
 	struct inspect_slot *s = slot_at(e, idx);
 	e->free_slot = s->next_free;
 	memset(s, 0, sizeof(*s));
+	/* held bits are cleared as the stream passes them, but a flow may
+	 * have left some behind */
+	memset(held_map(e, s, PG_DIR_C2S), 0, 2 * e->map_bytes);
 	f->inspect_slot = idx;
+	s->owner = f;
 	s->in_play = detectors_for(e, f->l4proto);
+	s->fed_s = now_s;
+	lru_append(e, idx);
+	e->stats.slots_used++;
 	return s;
 }
 
-/* Appends a TCP segment to its direction's stream.  Returns false when the
- * segment holds only bytes seen before (a retransmission). */
-static bool append_tcp(struct pg_engine *e, struct inspect_slot *s, enum pg_dir d,
-		       const struct pg_packet *p)
+static unsigned start_flag(enum pg_dir d)
 {
-	uint8_t *buf = s->buf + (size_t)d * e->cfg.inspect_bytes;
+	return d == PG_DIR_C2S ? PG_FLOW_START_C2S : PG_FLOW_START_S2C;
+}
+
+static void set_start(struct pg_engine *e, struct pg_flow *f, enum pg_dir d,
+		      uint32_t seq, bool override)
+{
+	if (f->inspect_slot && slot_at(e, f->inspect_slot)->seq_valid[d])
+		return; /* that side's stream has begun */
+	if ((f->flags & start_flag(d)) && !override)
+		return;
+	f->start_seq[d] = seq;
+	f->flags |= (uint8_t)start_flag(d);
+}
+
+/* Where each side's stream starts: a SYN tells its own side's; the SYN-ACK
+ * tells the server's and, in its acknowledgement number, the client's as
+ * the server took it, which wins over any SYN (a second SYN with another
+ * sequence number must not shift the stream the detectors read against
+ * the one the server assembles). */
+static void note_syn(struct pg_engine *e, struct pg_flow *f, enum pg_dir d,
+		     const struct pg_packet *p)
+{
+	bool syn_ack = (p->tcp_flags & PG_TCP_ACK) != 0;
+	set_start(e, f, d, p->tcp_seq + 1, syn_ack);
+	if (syn_ack)
+		set_start(e, f, !d, p->tcp_ack, true);
+}
+
+static bool bit_test(const uint8_t *map, size_t i)
+{
+	return map[i / 8] >> (i % 8) & 1;
+}
+
+static void bit_set(uint8_t *map, size_t i)
+{
+	map[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+static void bit_clear(uint8_t *map, size_t i)
+{
+	map[i / 8] &= (uint8_t)~(1u << (i % 8));
+}
+
+/* What a segment did to its direction's stream. */
+enum seg_fate {
+	SEG_NOTHING_NEW,   /* only bytes already received, or out of reach */
+	SEG_HELD,          /* new bytes, held behind a gap */
+	SEG_FED,           /* the contiguous stream grew */
+	SEG_CONFLICT,      /* other bytes where some were received: refused */
+};
+
+/* Adds a TCP segment to its direction's stream.  On SEG_FED, *fresh and
+ * *fresh_len are the bytes newly in order (in the buffer, or in the packet
+ * when it runs past the buffer). */
+static enum seg_fate add_segment(struct pg_engine *e, struct inspect_slot *s,
+				 const struct pg_flow *f, enum pg_dir d,
+				 const struct pg_packet *p,
+				 const uint8_t **fresh, size_t *fresh_len)
+{
+	const size_t cap = e->cfg.inspect_bytes;
+	uint8_t *buf = stream_buf(e, s, d);
+	uint8_t *map = held_map(e, s, d);
 	const uint8_t *data = p->payload;
 	size_t n = p->payload_len;
+	/* A SYN's sequence number is its own; its data (TCP Fast Open)
+	 * starts one later. */
+	uint32_t seq = p->tcp_seq + ((p->tcp_flags & PG_TCP_SYN) ? 1u : 0u);
 
 	if (!s->seq_valid[d]) {
 		s->seq_valid[d] = 1;
-		s->next_seq[d] = p->tcp_seq;
+		s->base_seq[d] = (f->flags & start_flag(d)) ? f->start_seq[d] : seq;
 	}
-	int32_t diff = (int32_t)(p->tcp_seq - s->next_seq[d]);
-	if (diff < 0) {
-		if ((size_t)-(int64_t)diff >= n)
-			return false;
-		data += -(int64_t)diff;
-		n -= (size_t)-(int64_t)diff;
-	} else if (diff > 0) {
-		s->frozen[d] = 1; /* a hole: later bytes would not be contiguous */
-		return true;
+	int64_t off = (int32_t)(seq - s->base_seq[d]);
+	if (off < 0) {
+		/* begins before the stream: only its tail can be new */
+		if ((uint64_t)-off >= n)
+			return SEG_NOTHING_NEW;
+		data += -off;
+		n -= (size_t)-off;
+		off = 0;
 	}
-	s->next_seq[d] += (uint32_t)n;
-	if (s->frozen[d])
-		return true;
-	size_t room = e->cfg.inspect_bytes - s->len[d];
-	size_t take = n < room ? n : room;
-	memcpy(buf + s->len[d], data, take);
-	s->len[d] += (uint32_t)take;
-	return true;
+	size_t start = (size_t)off, end = start + n, len = s->len[d];
+	if (start >= cap) {
+		e->stats.segments_beyond++;
+		return SEG_NOTHING_NEW;
+	}
+	size_t stop = end < cap ? end : cap;
+	/* The bytes received first stand; a segment that says otherwise is
+	 * not read at all (see pg_packet_result.conflict). */
+	bool conflict = start < len &&
+			memcmp(buf + start, data, (end < len ? end : len) - start) != 0;
+	for (size_t pos = start > len ? start : len; s->held[d] && pos < stop; pos++)
+		conflict |= bit_test(map, pos) && buf[pos] != data[pos - start];
+	if (conflict) {
+		e->stats.overlap_conflicts++;
+		return SEG_CONFLICT;
+	}
+	if (end <= len)
+		return SEG_NOTHING_NEW;
+	if (start <= len && !s->held[d]) {
+		/* in order, nothing held: the usual case */
+		size_t skip = len - start;
+		memcpy(buf + len, data + skip, stop - len);
+		s->len[d] = (uint32_t)stop;
+		*fresh = data + skip;
+		*fresh_len = n - skip;
+		return SEG_FED;
+	}
+	bool stored = false;
+	for (size_t pos = start > len ? start : len; pos < stop; pos++) {
+		if (bit_test(map, pos))
+			continue;
+		buf[pos] = data[pos - start];
+		bit_set(map, pos);
+		s->held[d]++;
+		stored = true;
+	}
+	while (s->len[d] < cap && bit_test(map, s->len[d])) {
+		bit_clear(map, s->len[d]);
+		s->held[d]--;
+		s->len[d]++;
+	}
+	if (s->len[d] > len) {
+		*fresh = buf + len;
+		*fresh_len = s->len[d] - len;
+		return SEG_FED;
+	}
+	if (!stored)
+		return SEG_NOTHING_NEW;
+	e->stats.segments_held++;
+	return SEG_HELD;
 }
 
 static void consider(struct pg_engine *e, struct pg_flow *f,
@@ -434,59 +642,40 @@ static struct pg_detect_input detect_input(const struct pg_flow *f, enum pg_dir 
 	};
 }
 
-static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
-		    const struct pg_packet *p, uint32_t now_s,
-		    struct pg_packet_result *out)
-{
-	struct inspect_slot *s = get_slot(e, f);
-	uint64_t in_play;
-	const uint8_t *stream = p->payload, *other = NULL;
-	size_t stream_len = p->payload_len, other_len = 0;
+/* What one detector run reads, beyond the flow and packet. */
+struct run_bytes {
+	const uint8_t *fresh;     /* the bytes new to the detectors */
+	size_t fresh_len;
+	const uint8_t *stream, *other;
+	size_t stream_len, other_len;
+	bool from_start;
+	bool budget_spent;        /* this direction's byte budget is used up */
+};
 
-	if (s) {
-		uint8_t *mine = s->buf + (size_t)dir * e->cfg.inspect_bytes;
-		uint8_t *theirs = s->buf + (size_t)!dir * e->cfg.inspect_bytes;
-		if (p->l4proto == IPPROTO_TCP) {
-			if (!append_tcp(e, s, dir, p))
-				return; /* retransmission: nothing new to look at */
-			if (!s->frozen[dir]) {
-				stream = mine;
-				stream_len = s->len[dir];
-			}
-		} else {
-			/* UDP: keep the last datagram per direction so a
-			 * detector can see the request beside its reply. */
-			size_t n = p->payload_len < e->cfg.inspect_bytes ?
-					   p->payload_len : e->cfg.inspect_bytes;
-			memcpy(mine, p->payload, n);
-			s->len[dir] = (uint32_t)n;
-		}
-		other = theirs;
-		other_len = s->len[!dir];
-		in_play = s->in_play;
-	} else {
-		e->stats.no_inspect_slot += f->payload_pkts[0] + f->payload_pkts[1] == 0;
-		in_play = detectors_for(e, p->l4proto);
-	}
+/* Runs the detectors still in play over new bytes of f, then decides the
+ * flow if it can or must. */
+static void run_detectors(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
+			  const struct pg_packet *p, const struct run_bytes *b,
+			  uint64_t *in_play, uint32_t now_s, struct pg_packet_result *out)
+{
 	if (f->payload_pkts[dir] < 255)
 		f->payload_pkts[dir]++;
-
 	struct pg_detect_input in = detect_input(f, dir, p, f->payload_pkts[dir] - 1u);
-	in.stream = stream;
-	in.stream_len = stream_len;
-	in.other_stream = other;
-	in.other_len = other_len;
-	/* without the start of the stream in the buffer, act as if the
-	 * session were joined midway */
-	in.from_start = (f->flags & PG_FLOW_FROM_START) && s && !s->frozen[dir];
+	in.payload = b->fresh;
+	in.payload_len = b->fresh_len;
+	in.stream = b->stream;
+	in.stream_len = b->stream_len;
+	in.other_stream = b->other;
+	in.other_len = b->other_len;
+	in.from_start = b->from_start;
 	for (unsigned i = 0; i < e->ndetectors; i++) {
-		if (!(in_play >> i & 1))
+		if (!(*in_play >> i & 1))
 			continue;
 		struct pg_detect_result r;
 		memset(&r, 0, offsetof(struct pg_detect_result, host_buf));
 		enum pg_detect_status st = e->detectors[i]->fn(&in, &r);
 		if (st == PG_DETECT_NO) {
-			in_play &= ~(1ull << i);
+			*in_play &= ~(1ull << i);
 			const struct pg_detector *d = e->detectors[i];
 			if (d->vetoes_port_of && f->method == PG_METHOD_PORT &&
 			    f->system == d->vetoes_port_of)
@@ -496,22 +685,96 @@ static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 			/* An ordinary protocol has said what it is: asking it
 			 * again cannot add anything. */
 			if (!pg_system_is_policed(r.system) && !r.expect.family)
-				in_play &= ~(1ull << i);
+				*in_play &= ~(1ull << i);
 		}
 	}
-	if (s)
-		s->in_play = in_play;
 
 	/* Decide: a decisive IM/P2P class at once; an ordinary protocol only
 	 * once no IM/P2P detector can still claim the flow (an HTTP request
-	 * may turn out to be a Gnutella download a packet later). */
+	 * may turn out to be a Gnutella download a packet later); else when
+	 * the budget is spent, with the best class so far. */
 	bool decisive = f->confidence >= PG_CONF_DECIDE;
-	if (decisive && (pg_system_is_policed(f->system) || !(in_play & e->policed_mask)))
+	if (decisive && (pg_system_is_policed(f->system) || !(*in_play & e->policed_mask)))
 		decide(e, f, out);
-	else if (!in_play)
+	else if (!*in_play)
 		decide(e, f, out);
-	else if (f->payload_pkts[dir] >= e->cfg.inspect_packets)
+	else if (b->budget_spent || f->payload_pkts[dir] >= e->cfg.inspect_packets)
 		decide(e, f, out);
+}
+
+/* A TCP payload packet that cannot join its flow's stream.  Unless the
+ * caller drops such packets, its bytes go through unread by the stream, so
+ * the detectors read it on its own (as if the flow were joined midway) and
+ * the flow is read that way from now on. */
+static void starve(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
+		   const struct pg_packet *p, uint32_t now_s,
+		   struct pg_packet_result *out)
+{
+	e->stats.starved_packets++;
+	if (!(f->flags & PG_FLOW_STARVED)) {
+		f->flags |= PG_FLOW_STARVED;
+		e->stats.starved_flows++;
+	}
+	if (!e->cfg.starved_dropped) {
+		f->flags |= PG_FLOW_STREAM_LOST;
+		uint64_t in_play = detectors_for(e, p->l4proto);
+		struct run_bytes b = {
+			.fresh = p->payload, .fresh_len = p->payload_len,
+			.stream = p->payload, .stream_len = p->payload_len,
+		};
+		run_detectors(e, f, dir, p, &b, &in_play, now_s, out);
+	}
+	out->starved = f->state != PG_FLOW_DECIDED;
+}
+
+static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
+		    const struct pg_packet *p, uint32_t now_s,
+		    struct pg_packet_result *out)
+{
+	bool tcp = p->l4proto == IPPROTO_TCP;
+	struct inspect_slot *s = NULL;
+	if (!(f->flags & PG_FLOW_STREAM_LOST))
+		s = get_slot(e, f, now_s);
+	if (!s && tcp) {
+		starve(e, f, dir, p, now_s, out);
+		return;
+	}
+	if (!s) {
+		/* UDP: each datagram on its own, without the other side's */
+		uint64_t in_play = detectors_for(e, p->l4proto);
+		struct run_bytes b = {
+			.fresh = p->payload, .fresh_len = p->payload_len,
+			.stream = p->payload, .stream_len = p->payload_len,
+		};
+		run_detectors(e, f, dir, p, &b, &in_play, now_s, out);
+		return;
+	}
+
+	const size_t cap = e->cfg.inspect_bytes;
+	struct run_bytes b = {0};
+	if (tcp) {
+		enum seg_fate fate = add_segment(e, s, f, dir, p, &b.fresh, &b.fresh_len);
+		out->conflict = fate == SEG_CONFLICT;
+		if (fate != SEG_FED)
+			return; /* nothing new in order for the detectors */
+		b.stream = stream_buf(e, s, dir);
+		b.stream_len = s->len[dir];
+		/* seen from its SYN: the stream begins at the first byte */
+		b.from_start = (f->flags & PG_FLOW_FROM_START) != 0;
+	} else {
+		size_t n = p->payload_len < cap ? p->payload_len : cap;
+		memcpy(stream_buf(e, s, dir), p->payload, n);
+		s->len[dir] = (uint32_t)n;
+		b.fresh = b.stream = p->payload;
+		b.fresh_len = b.stream_len = p->payload_len;
+	}
+	s->fed[dir] += (uint32_t)(b.fresh_len < cap ? b.fresh_len : cap);
+	/* TCP: the buffer is full; UDP: that many bytes in datagrams */
+	b.budget_spent = tcp ? s->len[dir] >= cap : s->fed[dir] >= cap;
+	slot_fed(e, f, now_s);
+	b.other = stream_buf(e, s, !dir);
+	b.other_len = s->len[!dir];
+	run_detectors(e, f, dir, p, &b, &s->in_play, now_s, out);
 }
 
 /* A decided control flow: only announcements are of interest now.  The
@@ -580,6 +843,9 @@ enum pg_engine_status pg_engine_packet(struct pg_engine *e, const uint8_t *ip,
 	f->bytes[dir] += p.ip_len;
 	if (created)
 		classify_new_flow(e, f, now_s, out);
+	if (p.l4proto == IPPROTO_TCP && (p.tcp_flags & PG_TCP_SYN) &&
+	    f->state != PG_FLOW_DECIDED)
+		note_syn(e, f, dir, &p);
 	if (p.payload_len > 0) {
 		if (f->state != PG_FLOW_DECIDED)
 			inspect(e, f, dir, &p, now_s, out);

@@ -35,6 +35,7 @@ static enum pg_parse_status parse_l4(const uint8_t *l4, size_t len,
 		out->sport = pg_be16(l4);
 		out->dport = pg_be16(l4 + 2);
 		out->tcp_seq = pg_be32(l4 + 4);
+		out->tcp_ack = pg_be32(l4 + 8);
 		out->tcp_flags = l4[13];
 		out->payload = l4 + hlen;
 		out->payload_len = len - hlen;

@@ -147,6 +147,7 @@ static int classify_file(const struct classify_opts *o, const char *path,
 	const struct pg_engine_settings *es = pg_policy_engine(o->policy);
 	cfg.inspect_packets = es->inspect_packets;
 	cfg.inspect_bytes = es->inspect_bytes;
+	cfg.inspect_idle_s = es->inspect_idle_s;
 	cfg.tcp_timeout_s = es->tcp_timeout_s;
 	cfg.udp_timeout_s = es->udp_timeout_s;
 	cfg.max_flows = es->max_flows;

@@ -109,6 +109,16 @@ static void print_stats_table(const struct pg_jvalue *doc)
 	printf("\n\nrestart:");
 	for (size_t i = 0; rs && i < rs->count; i++)
 		printf(" %s=%.0f", rs->keys[i], rs->items[i].num);
+	/* The reassembly pool in one line: a shortage means flows that could
+	 * not be inspected (dropped under fail = closed). */
+	if (pg_json_get(e, "inspect_slots"))
+		printf("\n\ninspection slots: %.0f of %.0f in use, %.0f reclaimed from idle flows; "
+		       "starved: %.0f flows, %.0f packets (%.0f dropped, %.0f accepted); "
+		       "contradicting segments dropped: %.0f",
+		       pg_json_num(e, "inspect_slots_used"), pg_json_num(e, "inspect_slots"),
+		       pg_json_num(e, "slot_reclaims"), pg_json_num(e, "starved_flows"),
+		       pg_json_num(e, "starved_packets"), pg_json_num(e, "starved_dropped"),
+		       pg_json_num(e, "starved_accepted"), pg_json_num(e, "conflicts_dropped"));
 	const struct pg_jvalue *k = pg_json_get(doc, "kernel");
 	printf("\n\nkernel: table %s, queue %s, stamping %s\n", pg_json_str(k, "table"),
 	       pg_json_str(k, "queue"), pg_json_str(k, "stamping"));

@@ -43,6 +43,13 @@ struct engine_counters {
 	uint64_t invalid_flow_verdict; /* ct INVALID, decided flow: its verdict */
 	uint64_t invalid_accepted, invalid_dropped; /* ct INVALID, no decided flow */
 	uint64_t uninspectable_accepted, uninspectable_dropped; /* by fail policy */
+	/* payload packets of undecided flows the engine could not add to
+	 * their stream (no inspection slot): dropped under fail = closed,
+	 * accepted under fail = open */
+	uint64_t starved_dropped, starved_accepted;
+	/* segments of undecided flows with other bytes than were read for
+	 * the same place: always dropped */
+	uint64_t conflicts_dropped;
 };
 
 /* What start-up did with the flows a previous run left marked. */
@@ -92,6 +99,9 @@ static struct pg_engine *make_engine(const struct pg_policy *p,
 	cfg.max_flows = s->max_flows;
 	cfg.inspect_packets = s->inspect_packets;
 	cfg.inspect_bytes = s->inspect_bytes;
+	cfg.inspect_idle_s = s->inspect_idle_s;
+	/* fail = closed drops what cannot be inspected (see unread_verdict) */
+	cfg.starved_dropped = !s->fail_open;
 	cfg.tcp_timeout_s = s->tcp_timeout_s;
 	cfg.udp_timeout_s = s->udp_timeout_s;
 	cfg.record_hosts = true; /* for `peergatectl flows` */
@@ -332,7 +342,32 @@ static enum pg_mark_code settled_code(const struct pg_gateway *g, const struct p
 		PG_MARK_BLOCK : PG_MARK_DROP;
 }
 
-/* The verdict for one queued packet.  Exactly one verdict leaves here. */
+/* A payload packet of an undecided flow that the engine did not add to the
+ * flow's stream.  Its bytes differ from those read before for the same
+ * place: dropped, whatever `fail` says, so that the receiver cannot
+ * assemble other bytes than the detectors read (no sender retransmits
+ * other bytes).  No inspection slot was free, or the flow lost its slot:
+ * fail = closed drops it, unstamped, so TCP sends it again and the flow
+ * may find a slot then (its bytes were never delivered, so none are
+ * missed); fail = open accepts it. */
+static void unread_verdict(struct pg_gateway *g, const struct pg_packet_result *r,
+			   struct pg_nfq_verdict *v)
+{
+	if (r->conflict) {
+		g->ec.conflicts_dropped++;
+		v->kind = PG_NFQ_DROP;
+	} else if (pg_policy_engine(g->policy)->fail_open) {
+		g->ec.starved_accepted++;
+		v->kind = PG_NFQ_ACCEPT;
+	} else {
+		g->ec.starved_dropped++;
+		v->kind = PG_NFQ_DROP;
+	}
+}
+
+/* The verdict for one queued packet.  Exactly one verdict leaves here; any
+ * path that cannot classify accepts (or, for a flow that cannot be
+ * inspected, does what `fail` says). */
 static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_verdict *v)
 {
 	struct pg_gateway *g = ctx;
@@ -365,6 +400,10 @@ static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_
 		return true;
 	}
 	struct pg_flow *f = r.flow;
+	if (r.starved || r.conflict) {
+		unread_verdict(g, &r, v);
+		return true;
+	}
 	if (f->state != PG_FLOW_DECIDED) {
 		g->ec.inspect_accepted++;
 		return true;
@@ -483,6 +522,8 @@ static const char *restart_only_change(const struct pg_engine_settings *a,
 		return "inspect-packets";
 	if (a->inspect_bytes != b->inspect_bytes)
 		return "inspect-bytes";
+	if (a->inspect_idle_s != b->inspect_idle_s)
+		return "inspect-idle";
 	if (a->tcp_timeout_s != b->tcp_timeout_s)
 		return "tcp-timeout";
 	if (a->udp_timeout_s != b->udp_timeout_s)
@@ -562,7 +603,13 @@ void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 		"\"dyn_blocks\":%llu,\"dyn_block_failures\":%llu,"
 		"\"stamp_returned\":%llu,\"invalid_flow_verdict\":%llu,"
 		"\"invalid_accepted\":%llu,\"invalid_dropped\":%llu,\"too_deep\":%llu,"
-		"\"uninspectable_accepted\":%llu,\"uninspectable_dropped\":%llu}",
+		"\"uninspectable_accepted\":%llu,\"uninspectable_dropped\":%llu,"
+
+		"\"inspect_slots\":%u,\"inspect_slots_used\":%u,\"slot_reclaims\":%llu,"
+		"\"starved_flows\":%llu,\"starved_packets\":%llu,"
+		"\"starved_dropped\":%llu,\"starved_accepted\":%llu,"
+		"\"segments_held\":%llu,\"segments_beyond\":%llu,"
+		"\"overlap_conflicts\":%llu,\"conflicts_dropped\":%llu}",
 		(unsigned long long)g->ec.queued, (unsigned long long)q.verdicts,
 		(unsigned long long)q.verdict_errors, (unsigned long long)q.send_errors,
 		(unsigned long long)q.enobufs, (unsigned long long)q.truncated,
@@ -584,7 +631,14 @@ void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 		(unsigned long long)g->ec.invalid_dropped,
 		(unsigned long long)es.too_deep,
 		(unsigned long long)g->ec.uninspectable_accepted,
-		(unsigned long long)g->ec.uninspectable_dropped);
+		(unsigned long long)g->ec.uninspectable_dropped,
+		es.slots, es.slots_used, (unsigned long long)es.slot_reclaims,
+		(unsigned long long)es.starved_flows, (unsigned long long)es.starved_packets,
+		(unsigned long long)g->ec.starved_dropped,
+		(unsigned long long)g->ec.starved_accepted,
+		(unsigned long long)es.segments_held, (unsigned long long)es.segments_beyond,
+		(unsigned long long)es.overlap_conflicts,
+		(unsigned long long)g->ec.conflicts_dropped);
 
 	struct pg_nft_counter kc[128];
 	char err[256];

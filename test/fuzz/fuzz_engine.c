@@ -3,7 +3,8 @@
  * The whole engine over arbitrary packets: the input is a sequence of
  * [len16][bytes] records, each fed as one IP packet (half of them with the
  * addresses of the first packet swapped, to make both directions of a
- * flow).  Exercises parsing, the flow table, reassembly and every detector.
+ * flow).  Exercises parsing, the flow table, reassembly (reordered and
+ * overlapping segments, slots running out) and every detector.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.inspect_bytes = 512;
 	cfg.dns_cache_entries = 64;
 	cfg.max_expectations = 64;
+	/* half the inputs as under fail = closed (starved packets not read) */
+	cfg.starved_dropped = size & 1;
 	struct pg_host_rules *hosts = pg_host_rules_create();
 	pg_host_rules_add_defaults(hosts);
 	struct pg_engine *e = pg_engine_create(&cfg, hosts);

@@ -46,7 +46,7 @@ static const struct policy_case cases[] = {
 	    "t.ini:3: unknown key 'allow' in [aim]; 'allow' belongs in [exceptions]" } },
 	{ "[engine]\nim = block\nfoo = 1\nmax-flow = 3\n",
 	  { "t.ini:2: unknown key 'im' in [engine]; 'im' belongs in a system section such as [msn]",
-	    "t.ini:3: unknown key 'foo' in [engine]; valid keys: queue, hooks, fail, inspect-packets, inspect-bytes, max-flows, tcp-timeout, udp-timeout, mark-mask, tcp-block",
+	    "t.ini:3: unknown key 'foo' in [engine]; valid keys: queue, hooks, fail, inspect-bytes, inspect-packets, inspect-idle, max-flows, tcp-timeout, udp-timeout, mark-mask, tcp-block",
 	    "t.ini:4: unknown key 'max-flow' in [engine]; did you mean 'max-flows'?" } },
 	{ "[exceptions]\nalow = 10.0.0.1\nports = no\n",
 	  { "t.ini:2: unknown key 'alow' in [exceptions]; did you mean 'allow'?",
@@ -120,10 +120,11 @@ static const struct policy_case cases[] = {
 	{ "[engine]\ninspect-packets = 0\ninspect-packets = 1\n",
 	  { "t.ini:2: invalid value '0' for 'inspect-packets' in [engine]; expected a number from 1 to 255",
 	    "t.ini:3: duplicate key 'inspect-packets' in [engine] (first set on line 2)" } },
-	{ "[engine]\ninspect-packets = 256\ninspect-bytes = 255\nmax-flows = 16777217\n",
+	{ "[engine]\ninspect-packets = 256\ninspect-bytes = 255\nmax-flows = 16777217\ninspect-idle = 0\n",
 	  { "t.ini:2: invalid value '256' for 'inspect-packets' in [engine]; expected a number from 1 to 255",
 	    "t.ini:3: invalid value '255' for 'inspect-bytes' in [engine]; expected a number from 256 to 65535",
-	    "t.ini:4: invalid value '16777217' for 'max-flows' in [engine]; expected a number from 1 to 16777216" } },
+	    "t.ini:4: invalid value '16777217' for 'max-flows' in [engine]; expected a number from 1 to 16777216",
+	    "t.ini:5: invalid value '0' for 'inspect-idle' in [engine]; expected a number of seconds from 1 to 3600" } },
 	{ "[engine]\ntcp-timeout = 10s\nudp-timeout = 99999999999\nmax-flows = +5\n",
 	  { "t.ini:2: invalid value '10s' for 'tcp-timeout' in [engine]; expected a number of seconds from 1 to 604800",
 	    "t.ini:3: invalid value '99999999999' for 'udp-timeout' in [engine]; expected a number of seconds from 1 to 604800",
@@ -220,7 +221,8 @@ static void test_defaults(void)
 		CHECK(e->queue_first == 0 && e->queue_count == 1);
 		CHECK(e->hooks == PG_HOOK_FORWARD);
 		CHECK(e->fail_open);
-		CHECK(e->inspect_packets == 8 && e->inspect_bytes == 4096);
+		CHECK(e->inspect_packets == 64 && e->inspect_bytes == 4096);
+		CHECK(e->inspect_idle_s == 10);
 		CHECK(e->max_flows == 65536);
 		CHECK(e->tcp_timeout_s == 600 && e->udp_timeout_s == 120);
 		CHECK(e->mark_mask == 0x07000000u);
@@ -247,6 +249,7 @@ static void test_engine(void)
 				   "fail = closed\n"
 				   "inspect-packets = 255\n"
 				   "inspect-bytes = 65535\n"
+				   "inspect-idle = 3600\n"
 				   "max-flows = 16777216\n"
 				   "tcp-timeout = 1\n"
 				   "udp-timeout = 604800\n"
@@ -260,6 +263,7 @@ static void test_engine(void)
 	CHECK(e->hooks == (PG_HOOK_INPUT | PG_HOOK_OUTPUT));
 	CHECK(!e->fail_open);
 	CHECK(e->inspect_packets == 255 && e->inspect_bytes == 65535);
+	CHECK(e->inspect_idle_s == 3600);
 	CHECK(e->max_flows == 16777216);
 	CHECK(e->tcp_timeout_s == 1 && e->udp_timeout_s == 604800);
 	CHECK(e->mark_mask == 0xe0000000u);

@@ -137,6 +137,8 @@ static void test_watched_offers(void)
 	tcp4(&p, C, 40010, S, 5050, PG_TCP_SYN, 1000, NULL, 0);
 	pg_engine_packet(s.e, p.b, p.n, s.now++, &r);
 	tcp4(&p, S, 5050, C, 40010, PG_TCP_SYN | PG_TCP_ACK, 5000, NULL, 0);
+	p.b[30] = 0x03; /* acknowledgement number 1001: the client's stream start */
+	p.b[31] = 0xe9;
 	pg_engine_packet(s.e, p.b, p.n, s.now++, &r);
 	const char *const ping[] = {"0", "681988", NULL};
 	n = ymsg_pdu(b, sizeof(b), 0x008a, 0, ping);
