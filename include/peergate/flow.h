@@ -40,6 +40,10 @@ enum {
 	/* start_seq[PG_DIR_C2S] / [PG_DIR_S2C] is known (from that side's SYN). */
 	PG_FLOW_START_C2S = 1u << 4,
 	PG_FLOW_START_S2C = 1u << 5,
+	/* Decided because its TCP stream spent the run cap (inspect-packets)
+	 * before its byte budget: cut finer than to be read; the fail
+	 * policy decides its verdict. */
+	PG_FLOW_CUT = 1u << 6,
 };
 
 /* Fixed per-flow state; detector scratch lives in the engine's side pool. */

@@ -220,6 +220,10 @@ int pg_gateway_fds(const struct pg_gateway *g, int *fds, int max)
 
 static enum pg_action flow_action(const struct pg_gateway *g, const struct pg_flow *f)
 {
+	/* A stream cut too finely to be read is not let through silently
+	 * under fail = closed. */
+	if ((f->flags & PG_FLOW_CUT) && !pg_policy_engine(g->policy)->fail_open)
+		return PG_ACTION_BLOCK;
 	return pg_policy_flow_action_via(g->policy, f->system, f->feature, f->via_proxy,
 					 f->family, f->client_addr, f->server_addr);
 }

@@ -20,9 +20,11 @@
 #define HTTP_MAX_LINE 4096
 /* How much of a header block we wait for before matching without a host. */
 #define HTTP_MAX_HEADERS 8192
-/* Payload packets in one direction after which we stop waiting for the end
- * of the headers: the inspection buffer may be full. */
-#define HTTP_MAX_WAIT_PACKETS 6
+/* Detector runs in one direction after which we stop waiting for the end
+ * of the headers (the inspection buffer may be full).  Runs, not packets:
+ * the engine spaces them out by bytes for a stream cut into tiny
+ * segments, so cutting a request finely cannot hide its Host header. */
+#define HTTP_MAX_WAIT_PACKETS 64
 
 enum line_status { LINE_NO, LINE_PARTIAL, LINE_OK };
 

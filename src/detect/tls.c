@@ -22,9 +22,12 @@
  * one or two; splitting into many tiny records is an evasion trick, and
  * past this many we settle for "TLS without a name". */
 #define TLS_MAX_FRAGS 32
-/* Payload packets from the client after which an unfinished ClientHello no
- * longer holds the decision back (the inspection buffer may be full). */
-#define TLS_MAX_WAIT_PACKETS 8
+/* Detector runs on the client's side after which an unfinished
+ * ClientHello no longer holds the decision back (the inspection buffer may
+ * be full).  Runs, not packets: the engine spaces them out by bytes for a
+ * stream cut into tiny segments, so cutting a ClientHello finely cannot
+ * hide its server name. */
+#define TLS_MAX_WAIT_PACKETS 64
 
 /* A read cursor over the pieces of one handshake message. */
 struct hs_reader {

@@ -301,8 +301,12 @@ static void test_mid_stream(void)
 }
 
 /* The budget is bytes: 100-byte segments of an unfinished request line
- * end inspection at the segment that fills 256 bytes; 1-byte segments at
- * the packet cap (here 40); repeated bytes count for neither. */
+ * end inspection at the segment that fills 256 bytes.  1-byte segments
+ * run the detectors on each of the first 32 bytes, then each time the
+ * stream grew by an eighth (at least 8 bytes): with a run cap of 128 they
+ * reach the same budget (48 runs), with a cap of 40 the cap first (at
+ * byte 102), and such a flow is marked cut (its verdict is the fail
+ * policy's).  Repeated bytes count for nothing. */
 static void test_budget_bytes(void)
 {
 	uint8_t req[300];
@@ -321,18 +325,25 @@ static void test_budget_bytes(void)
 	CHECK(decided_at == 2);
 	pg_engine_destroy(e);
 
-	e = mk(8, true, 256, 40);
-	conn_open(&c, e, 41501, 0);
-	decided_at = -1;
-	for (size_t i = 0; i < 100; i++) {
-		conn_send(&c, i, req + i, 1, 1);
-		if (c.r.just_decided)
-			decided_at = (int)i;
-		conn_send(&c, i, req + i, 1, 1); /* again: no new bytes */
+	static const struct { unsigned cap; int decided_at; bool cut; } runs[] = {
+		{128, 255, false},
+		{40, 101, true},
+	};
+	for (size_t k = 0; k < sizeof(runs) / sizeof(runs[0]); k++) {
+		e = mk(8, true, 256, runs[k].cap);
+		conn_open(&c, e, 41501, 0);
+		decided_at = -1;
+		for (size_t i = 0; i < 256 && decided_at < 0; i++) {
+			conn_send(&c, i, req + i, 1, 1);
+			if (c.r.just_decided)
+				decided_at = (int)i;
+			conn_send(&c, i, req + i, 1, 1); /* again: no new bytes */
+		}
+		CHECK(decided_at == runs[k].decided_at);
+		CHECK(c.r.flow->state == PG_FLOW_DECIDED && c.r.flow->system == PG_SYS_UNKNOWN);
+		CHECK(!!(c.r.flow->flags & PG_FLOW_CUT) == runs[k].cut);
+		pg_engine_destroy(e);
 	}
-	CHECK(decided_at == 39);
-	CHECK(c.r.flow->state == PG_FLOW_DECIDED && c.r.flow->system == PG_SYS_UNKNOWN);
-	pg_engine_destroy(e);
 }
 
 /* Four slots, held by flows that sent an unfinished request line.  A new
@@ -450,6 +461,42 @@ static void test_data_on_syn(void)
 	pg_engine_destroy(e);
 }
 
+/* negative/ndpi_http_ipv6.pcap, tcp.stream 3: a 212-byte ClientHello
+ * naming www.ntop.org.  However finely it is cut, the detectors see it
+ * whole and the name is read (a host-based block would apply). */
+static void test_client_hello_cut(void)
+{
+	static const char *ch_hex =
+		"16030100cf010000cb030372a7b8955891f5317d8662bdfa03c6c4a53174f4afb27ff0"
+		"211f329e7b23161d000020cc14cc13cc15c02bc02f009ec00ac0140039c009c013003"
+		"3009c0035002f000a01000082ff0100010000000011000f00000c7777772e6e746f70"
+		"2e6f72670017000000230000000d001600140601060305010503040104030301030302"
+		"01020300050005010000000033740000001200000010001d001b08687474702f312e31"
+		"08737064792f332e310568322d313402683275500000000b00020100000a0006000400"
+		"170018";
+	uint8_t ch[256];
+	size_t n = pg_hex(ch_hex, ch, sizeof(ch));
+	static const size_t cuts[] = {1, 2, 5, 7, 64};
+
+	CHECK(n == 212);
+	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
+		struct pg_engine_config cfg;
+		pg_engine_config_defaults(&cfg);
+		cfg.max_flows = 16;
+		cfg.record_hosts = true;
+		struct pg_engine *e = pg_engine_create(&cfg, NULL);
+		struct conn c;
+		conn_open(&c, e, (uint16_t)(41600 + k), 0);
+		for (size_t off = 0; off < n; off += cuts[k])
+			conn_send(&c, off, ch + off, off + cuts[k] <= n ? cuts[k] : n - off, 1);
+		CHECK(c.r.flow->state == PG_FLOW_DECIDED && c.r.flow->system == PG_SYS_TLS);
+		CHECK(!(c.r.flow->flags & PG_FLOW_CUT));
+		const char *host = pg_engine_flow_host(e, c.r.flow);
+		CHECK(host && strcmp(host, "www.ntop.org") == 0);
+		pg_engine_destroy(e);
+	}
+}
+
 int main(void)
 {
 	test_tiny_segments();
@@ -462,5 +509,6 @@ int main(void)
 	test_slots_reclaimed();
 	test_starved_read_alone();
 	test_data_on_syn();
+	test_client_hello_cut();
 	return pg_test_summary("test_engine_segments");
 }

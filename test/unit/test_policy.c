@@ -221,7 +221,7 @@ static void test_defaults(void)
 		CHECK(e->queue_first == 0 && e->queue_count == 1);
 		CHECK(e->hooks == PG_HOOK_FORWARD);
 		CHECK(e->fail_open);
-		CHECK(e->inspect_packets == 64 && e->inspect_bytes == 4096);
+		CHECK(e->inspect_packets == 128 && e->inspect_bytes == 4096);
 		CHECK(e->inspect_idle_s == 10);
 		CHECK(e->max_flows == 65536);
 		CHECK(e->tcp_timeout_s == 600 && e->udp_timeout_s == 120);
