@@ -16,7 +16,6 @@
  */
 #include "peergate/policy.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
@@ -25,14 +24,13 @@
 
 #include "peergate/mark.h"
 
+#include "policy_text.h"
+
 #define POLICY_MAX_BYTES (1u << 20)  /* a policy is a few KiB; refuse junk */
 #define MAX_HOSTS_PER_SYSTEM 256
 #define MAX_PREFIXES 4096
 #define MAX_QUEUES 256                /* one thread per queue in the daemon */
-#define TOKEN_MAX 256                 /* longer than any line inih accepts */
 #define QUOTE "%.64s"                 /* input quoted in messages, bounded */
-
-#define PG_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 struct strvec {
 	char **v;
@@ -54,14 +52,6 @@ struct pg_policy {
 	struct pfxvec allow, inspect;
 };
 
-/* ------------------------------------------------------------------ */
-/* Names and small helpers                                             */
-
-static const char *const action_words[] = {
-	[PG_ACTION_ALLOW] = "allow",
-	[PG_ACTION_BLOCK] = "block",
-	[PG_ACTION_LOG] = "log",
-};
 #define ACTION_EXPECT "expected block, allow or log"
 
 static const char *const yes_no_words[] = { "no", "yes" };
@@ -73,316 +63,6 @@ static const char *const tcp_block_words[] = {
 static const char *const hook_words[] = { "forward", "input", "output" };
 static const char *const exception_keys[] = { "allow", "inspect" };
 static const char *const system_meta_keys[] = { "all", "ports", "hosts" };
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-const char *pg_action_name(enum pg_action a)
-{
-	if ((unsigned)a >= COUNT(action_words))
-		return "allow";
-	return action_words[a];
-}
-
-static bool is_space(int c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-	       c == '\f';
-}
-
-static bool is_alnum(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9');
-}
-
-static int lower(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-}
-
-static int word_index(const char *w, const char *const *words, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(w, words[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
-/* Edit distance (optimal string alignment: insert, delete, substitute,
- * swap two neighbours), ignoring case, for "did you mean" hints.  Names
- * longer than 63 characters are never close to anything we know. */
-static unsigned edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned rows[3][64];
-	unsigned *pp = rows[0], *prev = rows[1], *cur = rows[2];
-
-	if (la >= 64 || lb >= 64)
-		return 64;
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = (unsigned)i;
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned cost = lower(a[i - 1]) != lower(b[j - 1]);
-			unsigned best = prev[j] + 1;
-			if (cur[j - 1] + 1 < best)
-				best = cur[j - 1] + 1;
-			if (prev[j - 1] + cost < best)
-				best = prev[j - 1] + cost;
-			if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
-			    lower(a[i - 2]) == lower(b[j - 1]) && pp[j - 2] + 1 < best)
-				best = pp[j - 2] + 1;
-			cur[j] = best;
-		}
-		unsigned *t = pp;
-		pp = prev;
-		prev = cur;
-		cur = t;
-	}
-	return prev[lb];
-}
-
-/* The closest candidate, if it is close enough to be a plausible typo:
- * one edit for short names, two for longer ones. */
-static const char *suggest(const char *word, const char *const *cands, size_t n)
-{
-	const char *best = NULL;
-	unsigned best_d = ~0u;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = edit_distance(word, cands[i]);
-		unsigned limit = strlen(cands[i]) <= 4 ? 1 : 2;
-		if (d <= limit && d < best_d) {
-			best = cands[i];
-			best_d = d;
-		}
-	}
-	return best;
-}
-
-/* Appends "a, b, c" to buf. */
-static void join_words(char *buf, size_t len, const char *const *words, size_t n)
-{
-	size_t used = strlen(buf);
-
-	for (size_t i = 0; i < n && used < len; i++) {
-		int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
-				 words[i]);
-		if (w < 0)
-			break;
-		used += (size_t)w;
-	}
-}
-
-/* Splits a value into tokens separated by white space or commas. */
-static bool next_token(const char **pos, char *tok, size_t toklen)
-{
-	const char *s = *pos;
-	size_t n = 0;
-
-	while (*s && (is_space((unsigned char)*s) || *s == ','))
-		s++;
-	if (!*s) {
-		*pos = s;
-		return false;
-	}
-	while (*s && !is_space((unsigned char)*s) && *s != ',') {
-		if (n + 1 < toklen)
-			tok[n++] = *s;
-		s++;
-	}
-	tok[n] = '\0';
-	*pos = s;
-	return true;
-}
-
-static bool parse_u32(const char *s, uint32_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > UINT32_MAX)
-			return false;
-	}
-	*out = (uint32_t)v;
-	return true;
-}
-
-/* ------------------------------------------------------------------ */
-/* Diagnostics                                                         */
-
-static void PG_PRINTF(4, 0) diag_vadd(struct pg_diag *d, const char *name,
-				      unsigned line, const char *fmt, va_list ap)
-{
-	if (d->count < PG_DIAG_MAX) {
-		char *m = d->msg[d->count];
-		size_t size = sizeof(d->msg[0]);
-		int n = line ? snprintf(m, size, "%s:%u: ", name, line)
-			     : snprintf(m, size, "%s: ", name);
-		if (n < 0)
-			n = 0;
-		if ((size_t)n >= size)
-			n = (int)size - 1;
-		vsnprintf(m + n, size - (size_t)n, fmt, ap);
-		/* Messages quote the input; keep its control bytes (escape
-		 * sequences included) off the admin's terminal. */
-		for (char *c = m; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = '?';
-	}
-	d->count++;
-}
-
-static void PG_PRINTF(4, 5) diag_add(struct pg_diag *d, const char *name,
-				     unsigned line, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	diag_vadd(d, name, line, fmt, ap);
-	va_end(ap);
-}
-
-void pg_diag_print(const struct pg_diag *d, FILE *out)
-{
-	if (!d)
-		return;
-	unsigned shown = d->count < PG_DIAG_MAX ? d->count : PG_DIAG_MAX;
-	for (unsigned i = 0; i < shown; i++)
-		fprintf(out, "%s\n", d->msg[i]);
-	if (d->count > shown)
-		fprintf(out, "(%u more errors not shown)\n", d->count - shown);
-}
-
-/* ------------------------------------------------------------------ */
-/* Prefixes and host patterns                                          */
-
-bool pg_prefix_parse(const char *text, struct pg_prefix *out, char *err,
-		     size_t errlen)
-{
-	char addr[INET6_ADDRSTRLEN + 1], why[128] = "";
-	struct pg_prefix p = { 0 };
-	const char *slash = strchr(text, '/');
-	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
-	uint32_t len = 0;
-
-	if (alen > 0 && alen < sizeof(addr)) {
-		memcpy(addr, text, alen);
-		addr[alen] = '\0';
-		p.family = memchr(addr, ':', alen) ? 6 : 4;
-	}
-	unsigned max = p.family == 6 ? 128 : 32;
-	if (!p.family ||
-	    inet_pton(p.family == 6 ? AF_INET6 : AF_INET, addr, p.addr) != 1)
-		snprintf(why, sizeof(why), "expected an IPv4 or IPv6 address, optionally with /LENGTH");
-	else if (!slash)
-		len = max;
-	else if (!parse_u32(slash + 1, &len) || strlen(slash + 1) > 3 || len > max)
-		snprintf(why, sizeof(why), "prefix length must be 0 to %u", max);
-
-	if (!why[0]) {
-		/* Bits beyond the length are refused rather than cleared:
-		 * "10.1.2.3/8" may mean the host or the network, and only the
-		 * writer knows. */
-		struct pg_prefix net = p;
-		bool host_bits = false;
-		net.len = p.len = (uint8_t)len;
-		for (unsigned i = len; i < max; i++) {
-			uint8_t bit = (uint8_t)(0x80u >> (i % 8));
-			host_bits |= (net.addr[i / 8] & bit) != 0;
-			net.addr[i / 8] &= (uint8_t)~bit;
-		}
-		if (host_bits) {
-			char fixed[PG_PREFIX_STRLEN];
-			pg_prefix_format(&net, fixed, sizeof(fixed));
-			snprintf(why, sizeof(why), "host bits are set beyond /%u; did you mean '%s'?",
-				 (unsigned)len, fixed);
-		}
-	}
-	if (why[0]) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s", why);
-		return false;
-	}
-	*out = p;
-	return true;
-}
-
-bool pg_prefix_contains(const struct pg_prefix *p, uint8_t family,
-			const uint8_t *addr)
-{
-	if (!p || !addr || p->family != family ||
-	    p->len > (family == 6 ? 128 : 32))
-		return false;
-	unsigned full = p->len / 8u, rem = p->len % 8u;
-	if (memcmp(p->addr, addr, full) != 0)
-		return false;
-	if (rem) {
-		uint8_t mask = (uint8_t)(0xffu << (8 - rem));
-		return (addr[full] & mask) == (p->addr[full] & mask);
-	}
-	return true;
-}
-
-void pg_prefix_format(const struct pg_prefix *p, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (!len)
-		return;
-	if (!inet_ntop(p->family == 6 ? AF_INET6 : AF_INET, p->addr, a, sizeof(a)))
-		snprintf(a, sizeof(a), "?");
-	snprintf(buf, len, "%s/%u", a, (unsigned)p->len);
-}
-
-bool pg_host_pattern_check(const char *pattern, char *err, size_t errlen)
-{
-	static const char empty_label[] =
-		"empty label (a leading, trailing or doubled '.')";
-	size_t n = strlen(pattern), label = 0;
-	const char *why = NULL;
-	unsigned char bad = 0;
-	bool alnum = false;
-
-	if (n == 0)
-		why = "empty pattern";
-	else if (n > 253)
-		why = "longer than 253 characters";
-	for (const char *s = pattern; !why && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '.') {
-			if (label == 0)
-				why = empty_label;
-			label = 0;
-		} else if (!is_alnum(c) && c != '-' && c != '*') {
-			bad = c;
-			why = "is not allowed; use letters, digits, '-', '.' and '*'";
-		} else if (++label > 63) {
-			why = "a label is longer than 63 characters";
-		}
-		alnum |= is_alnum(c);
-	}
-	if (!why && label == 0)
-		why = empty_label;
-	if (!why && !alnum)
-		why = "a pattern needs at least one letter or digit"; /* "*" matches all */
-
-	if (why && err && errlen) {
-		if (bad > 0x20 && bad < 0x7f)
-			snprintf(err, errlen, "'%c' %s", bad, why);
-		else if (bad)
-			snprintf(err, errlen, "byte 0x%02x %s", bad, why);
-		else
-			snprintf(err, errlen, "%s", why);
-	}
-	return why == NULL;
-}
 
 /* ------------------------------------------------------------------ */
 /* The snapshot                                                        */
@@ -541,7 +221,7 @@ static void PG_PRINTF(3, 0) err_vline(struct loader *ld, unsigned line,
 {
 	if (ld->diag->count < PG_DIAG_MAX)
 		ld->diag_line[ld->diag->count] = line;
-	diag_vadd(ld->diag, ld->name, line, fmt, ap);
+	pol_diag_vadd(ld->diag, ld->name, line, fmt, ap);
 }
 
 static void PG_PRINTF(3, 4) err_line(struct loader *ld, unsigned line,
@@ -606,7 +286,7 @@ static const char *comment_hint(const char *value)
 static void bad_value(struct loader *ld, const char *key, const char *value,
 		      const char *const *words, size_t nwords, const char *expect)
 {
-	const char *close = words ? suggest(value, words, nwords) : NULL;
+	const char *close = words ? pol_suggest(value, words, nwords) : NULL;
 
 	if (close)
 		err_at(ld, "invalid value '" QUOTE "' for '%s' in [%s]; did you mean '%s'?",
@@ -626,7 +306,7 @@ static int parse_word(struct loader *ld, const char *key, const char *value,
 		err_at(ld, "empty value for '%s' in [%s]; %s", key, ld->sect_name, expect);
 		return -1;
 	}
-	i = word_index(value, words, n);
+	i = pol_word_index(value, words, n);
 	if (i < 0)
 		bad_value(ld, key, value, words, n, expect);
 	return i;
@@ -679,7 +359,7 @@ static bool parse_number(struct loader *ld, const struct engine_key *k,
 		err_at(ld, "empty value for '%s' in [engine]; %s", k->name, expect);
 		return false;
 	}
-	if (!parse_u32(value, &v) || v < k->min || v > k->max) {
+	if (!pol_parse_u32(value, &v) || v < k->min || v > k->max) {
 		bad_value(ld, k->name, value, NULL, 0, expect);
 		return false;
 	}
@@ -708,9 +388,9 @@ static bool parse_queue(struct loader *ld, const struct engine_key *k,
 	size_t la = dash ? (size_t)(dash - value) : strlen(value);
 	const char *rest = dash ? dash + 1 : value;
 	/* Allow "0 - 3": trim around the dash. */
-	while (la && is_space((unsigned char)value[la - 1]))
+	while (la && pol_is_space((unsigned char)value[la - 1]))
 		la--;
-	while (dash && is_space((unsigned char)*rest))
+	while (dash && pol_is_space((unsigned char)*rest))
 		rest++;
 	if (la >= sizeof(first) || strlen(rest) >= sizeof(last)) {
 		bad_value(ld, k->name, value, NULL, 0, expect);
@@ -719,7 +399,7 @@ static bool parse_queue(struct loader *ld, const struct engine_key *k,
 	memcpy(first, value, la);
 	first[la] = '\0';
 	snprintf(last, sizeof(last), "%s", rest);
-	if (!parse_u32(first, &a) || !parse_u32(last, &b) || a > 65535 || b > 65535) {
+	if (!pol_parse_u32(first, &a) || !pol_parse_u32(last, &b) || a > 65535 || b > 65535) {
 		bad_value(ld, k->name, value, NULL, 0, expect);
 		return false;
 	}
@@ -754,8 +434,8 @@ static bool add_hooks(struct loader *ld, const char *value)
 	char tok[TOKEN_MAX];
 	bool ok = true;
 
-	while (next_token(&value, tok, sizeof(tok))) {
-		int i = word_index(tok, hook_words, COUNT(hook_words));
+	while (pol_next_token(&value, tok, sizeof(tok))) {
+		int i = pol_word_index(tok, hook_words, COUNT(hook_words));
 		if (i < 0) {
 			bad_value(ld, "hooks", tok, hook_words, COUNT(hook_words),
 				  "expected forward, input or output");
@@ -822,7 +502,7 @@ static bool parse_mask(struct loader *ld, const struct engine_key *k,
 		s += 2;
 	bool ok = *s != '\0';
 	for (; ok && *s; s++) {
-		int c = lower((unsigned char)*s);
+		int c = pol_lower((unsigned char)*s);
 		if (c >= '0' && c <= '9')
 			v = v * 16 + (uint64_t)(c - '0');
 		else if (c >= 'a' && c <= 'f')
@@ -885,7 +565,7 @@ static bool is_system_key_name(const char *key)
 {
 	enum pg_feature f;
 
-	return word_index(key, system_meta_keys, COUNT(system_meta_keys)) >= 0 ||
+	return pol_word_index(key, system_meta_keys, COUNT(system_meta_keys)) >= 0 ||
 	       pg_feature_from_name(key, &f);
 }
 
@@ -928,16 +608,16 @@ static void unknown_key(struct loader *ld, const char *key)
 {
 	const char *keys[SK_COUNT + 16];
 	size_t n = section_keys(ld, keys, COUNT(keys));
-	const char *close = suggest(key, keys, n);
+	const char *close = pol_suggest(key, keys, n);
 	char list[256] = "";
 	enum pg_feature f;
 
-	join_words(list, sizeof(list), keys, n);
+	pol_join_words(list, sizeof(list), keys, n);
 	if (ld->sect != SECT_ENGINE && is_engine_key_name(key)) {
 		err_at(ld, "unknown key '%s' in [%s]; '%s' belongs in [engine]", key,
 		       ld->sect_name, key);
 	} else if (ld->sect != SECT_EXCEPTIONS &&
-		   word_index(key, exception_keys, COUNT(exception_keys)) >= 0) {
+		   pol_word_index(key, exception_keys, COUNT(exception_keys)) >= 0) {
 		err_at(ld, "unknown key '%s' in [%s]; '%s' belongs in [exceptions]",
 		       key, ld->sect_name, key);
 	} else if (ld->sect != SECT_SYSTEM && is_system_key_name(key)) {
@@ -997,16 +677,16 @@ static bool add_hosts(struct loader *ld, const char *value)
 	char tok[TOKEN_MAX], why[128];
 	bool ok = true;
 
-	while (next_token(&value, tok, sizeof(tok))) {
+	while (pol_next_token(&value, tok, sizeof(tok))) {
 		if (!pg_host_pattern_check(tok, why, sizeof(why))) {
 			err_at(ld, "invalid host pattern '" QUOTE "' for 'hosts' in [%s]; %s",
 			       tok, ld->sect_name, why);
 			ok = false;
 			continue;
 		}
-		/* Stored lower-case (matching ignores case) and once each. */
+		/* Stored pol_lower-case (matching ignores case) and once each. */
 		for (char *c = tok; *c; c++)
-			*c = (char)lower((unsigned char)*c);
+			*c = (char)pol_lower((unsigned char)*c);
 		bool dup = false;
 		for (size_t i = 0; i < v->n && !dup; i++)
 			dup = strcmp(v->v[i], tok) == 0;
@@ -1060,7 +740,7 @@ static bool system_key(struct loader *ld, const char *key, const char *value)
 		ld->cont = CONT_HOSTS;
 		return add_hosts(ld, value);
 	default:
-		i = parse_word(ld, key, value, action_words, COUNT(action_words),
+		i = parse_word(ld, key, value, pol_action_words, COUNT(pol_action_words),
 			       ACTION_EXPECT);
 		if (i < 0)
 			return false;
@@ -1082,7 +762,7 @@ static bool add_prefixes(struct loader *ld, const char *key, struct pfxvec *v,
 	char tok[TOKEN_MAX], why[128];
 	bool ok = true;
 
-	while (next_token(&value, tok, sizeof(tok))) {
+	while (pol_next_token(&value, tok, sizeof(tok))) {
 		struct pg_prefix pfx;
 		if (!pg_prefix_parse(tok, &pfx, why, sizeof(why))) {
 			err_at(ld, "invalid prefix '" QUOTE "' for '%s' in [exceptions]; %s",
@@ -1111,7 +791,7 @@ static bool add_prefixes(struct loader *ld, const char *key, struct pfxvec *v,
 
 static bool exceptions_key(struct loader *ld, const char *key, const char *value)
 {
-	int i = word_index(key, exception_keys, COUNT(exception_keys));
+	int i = pol_word_index(key, exception_keys, COUNT(exception_keys));
 
 	if (i < 0) {
 		unknown_key(ld, key);
@@ -1133,7 +813,7 @@ static const char *find_chars_or_comment(const char *s, const char *chars)
 	bool was_space = false;
 
 	while (*s && (!chars || !strchr(chars, *s)) && !(was_space && *s == ';')) {
-		was_space = is_space((unsigned char)*s);
+		was_space = pol_is_space((unsigned char)*s);
 		s++;
 	}
 	return s;
@@ -1152,7 +832,7 @@ static int on_continuation(struct loader *ld, const char *raw)
 	/* inih 55 (Debian) leaves " ; comment" on continuation lines, later
 	 * versions strip it; strip it here so both read the same. */
 	size_t len = (size_t)(find_chars_or_comment(raw, NULL) - raw);
-	while (len && is_space((unsigned char)raw[len - 1]))
+	while (len && pol_is_space((unsigned char)raw[len - 1]))
 		len--;
 	if (len >= sizeof(value))
 		len = sizeof(value) - 1;
@@ -1257,7 +937,7 @@ static void on_header(struct loader *ld, const char *s)
 	ld->sect_name[len] = '\0';
 
 	const char *after = end + 1;
-	while (is_space((unsigned char)*after))
+	while (pol_is_space((unsigned char)*after))
 		after++;
 	if (*after && *after != ';' && *after != '#')
 		err_at(ld, "unexpected text after [%s]", ld->sect_name);
@@ -1285,17 +965,17 @@ static void on_header(struct loader *ld, const char *s)
 		/* "[ msn ]" is a near miss too */
 		char trimmed[sizeof(ld->sect_name)];
 		const char *t = ld->sect_name;
-		while (is_space((unsigned char)*t))
+		while (pol_is_space((unsigned char)*t))
 			t++;
 		snprintf(trimmed, sizeof(trimmed), "%s", t);
-		for (size_t k = strlen(trimmed); k && is_space((unsigned char)trimmed[k - 1]); k--)
+		for (size_t k = strlen(trimmed); k && pol_is_space((unsigned char)trimmed[k - 1]); k--)
 			trimmed[k - 1] = '\0';
-		const char *close = suggest(trimmed, names, n);
+		const char *close = pol_suggest(trimmed, names, n);
 		if (close) {
 			err_at(ld, "unknown section [%s]; did you mean [%s]?", ld->sect_name, close);
 		} else {
 			char list[256] = "";
-			join_words(list, sizeof(list), names + COUNT(fixed), n - COUNT(fixed));
+			pol_join_words(list, sizeof(list), names + COUNT(fixed), n - COUNT(fixed));
 			err_at(ld, "unknown section [%s]; expected [engine], [exceptions] or a system: %s",
 			       ld->sect_name, list);
 		}
@@ -1320,7 +1000,7 @@ static void classify(struct loader *ld, const char *buf)
 	if (ld->line == 1 && (unsigned char)s[0] == 0xEF &&
 	    (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF)
 		s += 3;
-	while (*s && is_space((unsigned char)*s))
+	while (*s && pol_is_space((unsigned char)*s))
 		s++;
 	if (*s == '\0' || *s == ';' || *s == '#')
 		return;
@@ -1337,7 +1017,7 @@ static void classify(struct loader *ld, const char *buf)
 	const char *end = find_chars_or_comment(s, "=:");
 	if (*end == '=' || *end == ':') {
 		ld->kind = LINE_KEY;
-		while (end > s && is_space((unsigned char)end[-1]))
+		while (end > s && pol_is_space((unsigned char)end[-1]))
 			end--;
 		ld->prev_key = end > s;
 		return;
@@ -1372,7 +1052,7 @@ static void drop_line(struct loader *ld, char *buf)
 	if (ld->line == 1 && (unsigned char)s[0] == 0xEF &&
 	    (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF)
 		s += 3;
-	while (*s && is_space((unsigned char)*s))
+	while (*s && pol_is_space((unsigned char)*s))
 		s++;
 	if (*s == '[') {
 		ld->sect = SECT_SKIP; /* its keys would land in the wrong section */
@@ -1473,7 +1153,7 @@ static struct pg_policy *load_text(const char *text, size_t len,
 		diag->count = 0;
 	if (!ld) {
 		if (diag)
-			diag_add(diag, name, 0, "out of memory");
+			pol_diag_add(diag, name, 0, "out of memory");
 		goto out;
 	}
 	ld->name = name;
@@ -1515,7 +1195,7 @@ struct pg_policy *pg_policy_load_string(const char *text, const char *name,
 	if (!text) {
 		if (diag) {
 			diag->count = 0;
-			diag_add(diag, name, 0, "no policy text");
+			pol_diag_add(diag, name, 0, "no policy text");
 		}
 		return NULL;
 	}
@@ -1535,22 +1215,22 @@ struct pg_policy *pg_policy_load_file(const char *path, struct pg_diag *diag)
 	diag->count = 0;
 	f = fopen(path, "re");
 	if (!f) {
-		diag_add(diag, path, 0, "cannot open: %s", strerror(errno));
+		pol_diag_add(diag, path, 0, "cannot open: %s", strerror(errno));
 		goto out;
 	}
 	/* One extra byte tells "exactly the limit" from "more". */
 	buf = malloc(POLICY_MAX_BYTES + 1);
 	if (!buf) {
-		diag_add(diag, path, 0, "out of memory");
+		pol_diag_add(diag, path, 0, "out of memory");
 		goto out;
 	}
 	len = fread(buf, 1, POLICY_MAX_BYTES + 1, f);
 	if (ferror(f)) {
-		diag_add(diag, path, 0, "read error: %s", strerror(errno));
+		pol_diag_add(diag, path, 0, "read error: %s", strerror(errno));
 		goto out;
 	}
 	if (len > POLICY_MAX_BYTES) {
-		diag_add(diag, path, 0, "file too large (more than %u bytes)", POLICY_MAX_BYTES);
+		pol_diag_add(diag, path, 0, "file too large (more than %u bytes)", POLICY_MAX_BYTES);
 		goto out;
 	}
 	p = load_text(buf, len, path, diag);
@@ -1652,8 +1332,8 @@ bool pg_policy_system_changed(const struct pg_policy *a,
 
 static void print_system(const struct pg_policy *p, enum pg_system sys, FILE *out)
 {
-	const char *by_action[COUNT(action_words)][PG_FEAT_COUNT];
-	size_t count[COUNT(action_words)] = { 0 }, total = 0;
+	const char *by_action[COUNT(pol_action_words)][PG_FEAT_COUNT];
+	size_t count[COUNT(pol_action_words)] = { 0 }, total = 0;
 
 	for (unsigned f = 0; f < PG_FEAT_COUNT; f++) {
 		if (!pg_feature_valid_for(sys, (enum pg_feature)f))
@@ -1673,11 +1353,11 @@ static void print_system(const struct pg_policy *p, enum pg_system sys, FILE *ou
 		if (!count[a])
 			continue;
 		if (count[a] == total) {
-			fprintf(out, "%s%s all", sep, action_words[a]);
+			fprintf(out, "%s%s all", sep, pol_action_words[a]);
 		} else {
 			char list[256] = "";
-			join_words(list, sizeof(list), by_action[a], count[a]);
-			fprintf(out, "%s%s %s", sep, action_words[a], list);
+			pol_join_words(list, sizeof(list), by_action[a], count[a]);
+			fprintf(out, "%s%s %s", sep, pol_action_words[a], list);
 		}
 		sep = "; ";
 	}
