@@ -8,7 +8,8 @@
  */
 #include "peergate/detect.h"
 
-#include "common_priv.h"
+#include "bytes.h"
+#include "detectors.h"
 
 static const char *const ftp_cmds[] = {
 	"USER", "PASS", "ACCT", "CWD",  "CDUP", "QUIT", "PORT", "PASV",

@@ -13,7 +13,8 @@
 
 #include <string.h>
 
-#include "common_priv.h"
+#include "bytes.h"
+#include "detectors.h"
 
 /* Longest request or status line we wait for; real ones are far shorter
  * (browsers cap URLs near 8 KB, but the inspection buffer is smaller). */
@@ -158,9 +159,9 @@ static bool absolute_uri_host(const uint8_t *t, size_t n, const uint8_t **host,
 			      size_t *host_len)
 {
 	size_t skip;
-	if (pg_bytes_prefix_ci(t, n, "http://"))
+	if (pg_prefix_ci(t, n, "http://"))
 		skip = 7;
-	else if (pg_bytes_prefix_ci(t, n, "https://"))
+	else if (pg_prefix_ci(t, n, "https://"))
 		skip = 8;
 	else
 		return false;
@@ -191,7 +192,7 @@ static bool find_host_header(const uint8_t *p, size_t n, const uint8_t **val,
 			*ended = true;
 			return false;
 		}
-		if (line_end - i > 5 && pg_bytes_prefix_ci(p + i, line_end - i, "host:")) {
+		if (line_end - i > 5 && pg_prefix_ci(p + i, line_end - i, "host:")) {
 			size_t v = i + 5, e = line_end;
 			while (v < e && (p[v] == ' ' || p[v] == '\t'))
 				v++;

@@ -10,7 +10,8 @@
 
 #include <string.h>
 
-#include "common_priv.h"
+#include "bytes.h"
+#include "detectors.h"
 
 /* Commands that only SMTP uses (AUTH, QUIT, RSET are shared with others). */
 static const char *const smtp_cmds[] = {"EHLO", "HELO", "LHLO", "MAIL FROM:",

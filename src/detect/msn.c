@@ -7,7 +7,9 @@
  *
  * Wire facts: signatures.md section 4.
  */
-#include "paper_detectors.h"
+#include "bytes.h"
+#include "detectors.h"
+#include "http_msg.h"
 
 #include "peergate/packet.h"
 
@@ -98,21 +100,21 @@ static unsigned msnp_argc(const struct msnp_cmd *c)
 
 static bool all_digits(const uint8_t *p, size_t len)
 {
-	return len > 0 && pg_paper_digits(p, len) == len;
+	return len > 0 && pg_digits(p, len) == len;
 }
 
 /* "user@domain" with printable characters; MSNP13+ prefixes "1:". */
 static bool looks_email(const uint8_t *p, size_t len)
 {
 	size_t at = len;
-	if (len >= 2 && pg_paper_digit(p[0]) && p[1] == ':') {
+	if (len >= 2 && pg_is_digit(p[0]) && p[1] == ':') {
 		p += 2;
 		len -= 2;
 	}
 	for (size_t i = 0; i < len; i++) {
 		if (p[i] == '@' && at == len)
 			at = i;
-		else if (!pg_paper_print(p[i]) || p[i] == ' ')
+		else if (!pg_is_print(p[i]) || p[i] == ' ')
 			return false;
 	}
 	return at > 0 && at + 3 < len;
@@ -130,7 +132,7 @@ static enum cmd_parse msnp_parse(const uint8_t *p, size_t len,
 
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < 3 && i < len; i++)
-		if (!(p[i] >= 'A' && p[i] <= 'Z') && !pg_paper_digit(p[i]))
+		if (!(p[i] >= 'A' && p[i] <= 'Z') && !pg_is_digit(p[i]))
 			return CMD_BAD;
 	if (len < 4)
 		return CMD_PARTIAL;
@@ -173,9 +175,9 @@ static enum cmd_parse msnp_parse(const uint8_t *p, size_t len,
 
 	if (v && v->payload) {
 		unsigned n = msnp_argc(c);
-		uint32_t plen;
+		uint64_t plen;
 		if (n == 0 || !msnp_arg(c, n - 1, &a, &al) ||
-		    pg_paper_uint(a, al, &plen) != al || al > 6 ||
+		    pg_parse_uint(a, al, 6, &plen) != al ||
 		    plen > MSNP_MAX_PAYLOAD)
 			return CMD_BAD;
 		c->payload_len = plen;
@@ -215,7 +217,7 @@ static bool find_field(const uint8_t *p, size_t len, const char *name,
 	size_t n = strlen(name);
 	for (size_t i = 0; i + n <= len; i++) {
 		if ((i == 0 || p[i - 1] == '\n') &&
-		    pg_bytes_prefix_ci(p + i, len - i, name)) {
+		    pg_prefix_ci(p + i, len - i, name)) {
 			size_t s = i + n;
 			while (s < len && p[s] == ' ')
 				s++;
@@ -260,7 +262,7 @@ static enum pg_feature guid_feature(const uint8_t *v, size_t vl)
 	}
 	for (size_t i = 0; i < sizeof(msn_guids) / sizeof(msn_guids[0]); i++) {
 		size_t n = strlen(msn_guids[i].guid);
-		if (vl >= n && pg_bytes_prefix_ci(v, vl, msn_guids[i].guid))
+		if (vl >= n && pg_prefix_ci(v, vl, msn_guids[i].guid))
 			return msn_guids[i].feat;
 	}
 	return PG_FEAT_ANY;
@@ -291,12 +293,12 @@ static void note_address(struct msn_scan *s, const uint8_t *p, size_t len)
 		const uint8_t *a, *b;
 		size_t al, bl;
 		uint8_t ip[4];
-		uint32_t port;
+		uint64_t port;
 		if (!find_field(p, len, pairs[i][0], &a, &al) ||
 		    !find_field(p, len, pairs[i][1], &b, &bl))
 			continue;
-		if (!pg_paper_ipv4_text(a, al, ip) ||
-		    pg_paper_uint(b, bl, &port) == 0 || port == 0 ||
+		if (!pg_parse_ipv4(a, al, ip) ||
+		    pg_parse_uint(b, bl, 9, &port) == 0 || port == 0 ||
 		    port > 65535)
 			continue;
 		memcpy(s->ip, ip, 4);
@@ -314,11 +316,11 @@ static void scan_msg_body(const uint8_t *p, size_t len, struct msn_scan *s)
 
 	if (!find_field(p, len, "Content-Type:", &v, &vl))
 		return;
-	if (pg_bytes_prefix_ci(v, vl, "text/x-msmsgsinvite")) {
+	if (pg_prefix_ci(v, vl, "text/x-msmsgsinvite")) {
 		if (find_field(p, len, "Application-GUID:", &v, &vl))
 			note_feature(s, guid_feature(v, vl));
 		note_address(s, p, len);
-	} else if (pg_bytes_prefix_ci(v, vl, "application/x-msnmsgrp2p")) {
+	} else if (pg_prefix_ci(v, vl, "application/x-msnmsgrp2p")) {
 		/* A 48-byte binary header precedes the SLP text, so the
 		 * fields are found by their line starts. */
 		if (find_field(p, len, "EUF-GUID:", &v, &vl))
@@ -338,7 +340,7 @@ static bool ver_msnp(const struct msnp_cmd *c)
 	bool msnp = false;
 	for (unsigned i = 1; msnp_arg(c, i, &a, &al); i++) {
 		if (al >= 5 && al <= 6 && memcmp(a, "MSNP", 4) == 0 &&
-		    pg_paper_digits(a + 4, al - 4) == al - 4)
+		    pg_digits(a + 4, al - 4) == al - 4)
 			msnp = true;
 		else if (!(al == 4 && memcmp(a, "CVR", 3) == 0))
 			return false;
@@ -387,7 +389,7 @@ static void judge_cmd(const struct msnp_cmd *c, bool first,
 			s->login = true;
 		else if (looks_email(a, al) && msnp_arg(c, 2, &b, &bl))
 			s->sb_auth = true;  /* USR/ANS trid email cookie */
-		else if (al == 2 && memcmp(a, "OK", 2) == 0 &&
+		else if (pg_equals(a, al, "OK") &&
 			 msnp_arg(c, 2, &b, &bl) && looks_email(b, bl))
 			s->sb_auth = true;  /* USR trid OK email nick */
 	} else if (memcmp(c->verb, "QNG", 3) == 0) {
@@ -442,8 +444,9 @@ static enum pg_detect_status detect_msn(const struct pg_detect_input *in,
 {
 	/* The MSNP2P direct connection: "foo\0" with a length prefix, then a
 	 * 48-byte nonce packet prefixed by its length (0x30). */
-	const uint8_t *c2s = in->dir == PG_DIR_C2S ? in->stream : in->other_stream;
-	size_t c2s_len = in->dir == PG_DIR_C2S ? in->stream_len : in->other_len;
+	struct pg_sides sides = pg_sides_of(in);
+	const uint8_t *c2s = sides.c2s;
+	size_t c2s_len = sides.c2s_len;
 	if (c2s_len > 0 && c2s[0] == 0x04) {
 		size_t n = c2s_len < 8 ? c2s_len : 8;
 		if (memcmp(c2s, p2p_foo, n) == 0) {
@@ -467,7 +470,7 @@ static enum pg_detect_status detect_msn(const struct pg_detect_input *in,
 			scan_buffer(in->other_stream, in->other_len, NULL, 0,
 				    &other);
 	if (!ok_me)
-		return pg_paper_early(in) ? PG_DETECT_MAYBE : PG_DETECT_NO;
+		return pg_in_grace(in) ? PG_DETECT_MAYBE : PG_DETECT_NO;
 	if (me.ver_other && me.cmds == 1 && !me.login && !me.msnftp)
 		return PG_DETECT_NO;   /* "VER" of some other protocol */
 
@@ -522,7 +525,7 @@ static enum pg_detect_status detect_msn(const struct pg_detect_input *in,
 	if (all.feat != PG_FEAT_ANY && all.feat != PG_FEAT_IM)
 		feat = all.feat;
 	if (all.have_addr)
-		pg_paper_expect4(out, all.ip, all.port, PG_SYS_MSN,
+		pg_expect4(out, all.ip, all.port, PG_SYS_MSN,
 				 feat == PG_FEAT_LOGIN || feat == PG_FEAT_IM
 					 ? PG_FEAT_ANY : feat);
 	return pg_match(out, PG_SYS_MSN, feat, conf);
@@ -544,7 +547,7 @@ static bool msn_http_markers(const uint8_t *hdr, size_t len)
 	if (pg_http_header(hdr, len, "X-MSN-Messenger", &v, &vl))
 		return true;
 	if (pg_http_header(hdr, len, "Content-Type", &v, &vl) &&
-	    pg_bytes_prefix_ci(v, vl, "application/x-msn-messenger"))
+	    pg_prefix_ci(v, vl, "application/x-msn-messenger"))
 		return true;
 	return false;
 }
@@ -554,25 +557,25 @@ static bool msn_http_markers(const uint8_t *hdr, size_t len)
 static enum pg_detect_status msn_http_one(const uint8_t *p, size_t len,
 					  struct pg_detect_result *out)
 {
-	struct pg_paper_request rq;
-	size_t hend = pg_paper_header_end(p, len);
+	struct pg_http_request rq;
+	size_t hend = pg_http_header_end(p, len);
 	size_t hlen = hend ? hend : len;
 
-	if (pg_paper_http_request(p, len, &rq)) {
-		if (pg_paper_find_ci(rq.target, rq.target_len, "/gateway/gateway.dll") ||
-		    pg_paper_find_ci(rq.target, rq.target_len, "/gateway.dll?")) {
-			pg_paper_set_host(p, hlen, out);
+	if (pg_http_request(p, len, &rq)) {
+		if (pg_find_ci(rq.target, rq.target_len, "/gateway/gateway.dll", NULL) ||
+		    pg_find_ci(rq.target, rq.target_len, "/gateway.dll?", NULL)) {
+			pg_http_report_host(p, hlen, out);
 			return pg_match(out, PG_SYS_MSN, PG_FEAT_HTTP_TUNNEL,
 					PG_CONF_STRONG);
 		}
-	} else if (!pg_paper_http_status(p, len)) {
+	} else if (!pg_http_status(p, len)) {
 		/* Not a complete request or status line (yet). */
-		if (pg_paper_http_pending(p, len))
+		if (pg_http_pending(p, len))
 			return PG_DETECT_MAYBE;
 		return PG_DETECT_NO;
 	}
 	if (msn_http_markers(p, hlen)) {
-		pg_paper_set_host(p, hlen, out);
+		pg_http_report_host(p, hlen, out);
 		return pg_match(out, PG_SYS_MSN, PG_FEAT_HTTP_TUNNEL,
 				PG_CONF_STRONG);
 	}
@@ -591,14 +594,14 @@ static enum pg_detect_status detect_msn_http(const struct pg_detect_input *in,
 		return a;
 	/* A keep-alive connection joined mid-way: this packet may start a
 	 * later request or response. */
-	if (in->payload != in->stream && in->payload_len > 0 &&
+	if (pg_packet_starts_later(in) &&
 	    msn_http_one(in->payload, in->payload_len, out) == PG_DETECT_MATCH)
 		return PG_DETECT_MATCH;
 	/* A complete request that does not name the gateway settles it: the
 	 * gateway's requests always do. */
-	struct pg_paper_request rq;
+	struct pg_http_request rq;
 	if (a == PG_DETECT_NO && in->dir == PG_DIR_C2S &&
-	    pg_paper_http_request(in->stream, in->stream_len, &rq))
+	    pg_http_request(in->stream, in->stream_len, &rq))
 		return PG_DETECT_NO;
 	enum pg_detect_status b = PG_DETECT_MAYBE;
 	if (in->other_len > 0) {
@@ -606,7 +609,7 @@ static enum pg_detect_status detect_msn_http(const struct pg_detect_input *in,
 		if (b == PG_DETECT_MATCH)
 			return b;
 	}
-	if (a == PG_DETECT_NO && (b == PG_DETECT_NO || !pg_paper_early(in)))
+	if (a == PG_DETECT_NO && (b == PG_DETECT_NO || !pg_in_grace(in)))
 		return PG_DETECT_NO;
 	return PG_DETECT_MAYBE;
 }

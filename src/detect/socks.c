@@ -12,7 +12,8 @@
  */
 #include "peergate/detect.h"
 
-#include "common_priv.h"
+#include "bytes.h"
+#include "detectors.h"
 
 /* Longest SOCKS4 user id we wait for (the protocol sets no limit; real
  * clients send an empty one or a short user name). */

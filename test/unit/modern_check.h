@@ -8,7 +8,7 @@
 #define PEERGATE_TEST_MODERN_CHECK_H
 
 #include "detect_util.h"
-#include "../../src/detect/modern_detectors.h"
+#include "../../src/detect/detectors.h"
 
 #define NSTEPS(a) (sizeof(a) / sizeof((a)[0]))
 #define C2S_HEX(h) {PG_DIR_C2S, (h), NULL}

@@ -4,7 +4,7 @@
 #define PEERGATE_TEST_PAPER_TEST_H
 
 #include "detect_util.h"
-#include "../../src/detect/paper_detectors.h"
+#include "../../src/detect/detectors.h"
 
 #define NSTEPS(a) (sizeof(a) / sizeof((a)[0]))
 
