@@ -340,19 +340,17 @@ static struct dir_verdict dv(enum pg_detect_status st, enum pg_feature f,
  * parameter, which ordinary web requests never carry. */
 static struct dir_verdict bt_http_request(const uint8_t *s, size_t n)
 {
-	size_t line;
-	if (!pg_line_end(s, n, 4096, &line))
-		return dv(n < 4096 ? PG_DETECT_MAYBE : PG_DETECT_NO, 0, 0);
-	size_t t = 4; /* after "GET " */
-	size_t te = t;
-	while (te < line && s[te] != ' ')
-		te++;
-	if (te == t || te == line)
+	struct pg_http_request rq;
+	switch (pg_http_request_line(s, n, &rq)) {
+	case PG_HTTP_PARTIAL:
+		return dv(PG_DETECT_MAYBE, 0, 0);
+	case PG_HTTP_NO:
 		return dv(PG_DETECT_NO, 0, 0);
-	if (!pg_prefix(s + te, line - te, " HTTP/1."))
-		return dv(PG_DETECT_NO, 0, 0);
-	const uint8_t *target = s + t;
-	size_t tlen = te - t;
+	case PG_HTTP_OK:
+		break;
+	}
+	const uint8_t *target = rq.target;
+	size_t tlen = rq.target_len;
 	const uint8_t *qm = memchr(target, '?', tlen);
 	if (!qm)
 		return dv(PG_DETECT_NO, 0, 0);

@@ -98,8 +98,6 @@ enum ft_http_state {
 static enum ft_http_state ft_http(const uint8_t *p, size_t len,
 				  struct pg_detect_result *out)
 {
-	struct pg_http_request rq;
-
 	enum pg_detect_status g = give_line(p, len);
 	if (g == PG_DETECT_MATCH) {
 		pg_match(out, PG_SYS_FASTTRACK, PG_FEAT_DOWNLOAD,
@@ -109,25 +107,24 @@ static enum ft_http_state ft_http(const uint8_t *p, size_t len,
 	if (g == PG_DETECT_MAYBE)
 		return FT_PENDING;
 
-	size_t hend = pg_http_header_end(p, len);
-	size_t hlen = hend ? hend : len;
-	if (pg_http_request(p, len, &rq)) {
-		if (hash_target(rq.target, rq.target_len)) {
-			pg_http_report_host(p, hlen, out);
-			pg_match(out, PG_SYS_FASTTRACK, PG_FEAT_DOWNLOAD,
-				 PG_CONF_STRONG);
-			return FT_MATCHED;
-		}
-	} else if (!pg_http_status(p, len)) {
-		return pg_http_pending(p, len) ? FT_PENDING : FT_NOT_HTTP;
+	struct pg_http_msg m;
+	switch (pg_http_read(p, len, &m)) {
+	case PG_HTTP_NONE:
+		return FT_NOT_HTTP;
+	case PG_HTTP_PENDING:
+		return FT_PENDING;
+	default:
+		break;
 	}
-	if (kazaa_headers(p, hlen)) {
-		pg_http_report_host(p, hlen, out);
+	if ((m.kind == PG_HTTP_REQUEST &&
+	     hash_target(m.rq.target, m.rq.target_len)) ||
+	    kazaa_headers(p, m.hdr_len)) {
+		pg_http_report_host(p, m.hdr_len, out);
 		pg_match(out, PG_SYS_FASTTRACK, PG_FEAT_DOWNLOAD,
 			 PG_CONF_STRONG);
 		return FT_MATCHED;
 	}
-	if (!hend && len < FT_HTTP_MAX_HDR)
+	if (!m.hdr_done && len < FT_HTTP_MAX_HDR)
 		return FT_PENDING;
 	return FT_PLAIN_HTTP;
 }

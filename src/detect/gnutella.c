@@ -169,17 +169,19 @@ static enum gnut_path gnutella_path(const uint8_t *t, size_t tl)
 static enum pg_detect_status gnutella_http(const uint8_t *p, size_t len,
 					   struct pg_detect_result *out)
 {
-	struct pg_http_request rq;
-	size_t hend = pg_http_header_end(p, len);
-	size_t hlen = hend ? hend : len;
-	enum gnut_path path = GP_NONE;
-
-	if (pg_http_request(p, len, &rq)) {
-		path = gnutella_path(rq.target, rq.target_len);
-	} else if (!pg_http_status(p, len)) {
-		return pg_http_pending(p, len) ? PG_DETECT_MAYBE
-						     : PG_DETECT_NO;
+	struct pg_http_msg m;
+	switch (pg_http_read(p, len, &m)) {
+	case PG_HTTP_NONE:
+		return PG_DETECT_NO;
+	case PG_HTTP_PENDING:
+		return PG_DETECT_MAYBE;
+	default:
+		break;
 	}
+	size_t hlen = m.hdr_len;
+	enum gnut_path path = GP_NONE;
+	if (m.kind == PG_HTTP_REQUEST)
+		path = gnutella_path(m.rq.target, m.rq.target_len);
 
 	bool strong_hdr = gnutella_headers(p, hlen);
 	switch (path) {
@@ -199,7 +201,7 @@ static enum pg_detect_status gnutella_http(const uint8_t *p, size_t len,
 			return pg_match(out, PG_SYS_GNUTELLA, PG_FEAT_DOWNLOAD,
 					PG_CONF_STRONG);
 		}
-		if (!hend && len < GNUT_HTTP_MAX_HDR)
+		if (!m.hdr_done && len < GNUT_HTTP_MAX_HDR)
 			return PG_DETECT_MAYBE;
 		pg_http_report_host(p, hlen, out);
 		return pg_match(out, PG_SYS_GNUTELLA, PG_FEAT_DOWNLOAD,
@@ -214,7 +216,7 @@ static enum pg_detect_status gnutella_http(const uint8_t *p, size_t len,
 		}
 		break;
 	}
-	if (!hend && len < GNUT_HTTP_MAX_HDR)
+	if (!m.hdr_done && len < GNUT_HTTP_MAX_HDR)
 		return PG_DETECT_MAYBE;
 	return PG_DETECT_NO;
 }
@@ -264,7 +266,7 @@ static enum pg_detect_status detect_gnutella(const struct pg_detect_input *in,
 	 * plain request may still be answered by a servent that does. */
 	struct pg_http_request rq;
 	if (a == PG_DETECT_NO && in->dir == PG_DIR_C2S && in->other_len == 0 &&
-	    pg_http_request(in->stream, in->stream_len, &rq))
+	    pg_http_request_line(in->stream, in->stream_len, &rq) == PG_HTTP_OK)
 		return PG_DETECT_MAYBE;
 	if (a == PG_DETECT_NO)
 		return PG_DETECT_NO;

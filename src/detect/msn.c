@@ -557,29 +557,26 @@ static bool msn_http_markers(const uint8_t *hdr, size_t len)
 static enum pg_detect_status msn_http_one(const uint8_t *p, size_t len,
 					  struct pg_detect_result *out)
 {
-	struct pg_http_request rq;
-	size_t hend = pg_http_header_end(p, len);
-	size_t hlen = hend ? hend : len;
-
-	if (pg_http_request(p, len, &rq)) {
-		if (pg_find_ci(rq.target, rq.target_len, "/gateway/gateway.dll", NULL) ||
-		    pg_find_ci(rq.target, rq.target_len, "/gateway.dll?", NULL)) {
-			pg_http_report_host(p, hlen, out);
-			return pg_match(out, PG_SYS_MSN, PG_FEAT_HTTP_TUNNEL,
-					PG_CONF_STRONG);
-		}
-	} else if (!pg_http_status(p, len)) {
-		/* Not a complete request or status line (yet). */
-		if (pg_http_pending(p, len))
-			return PG_DETECT_MAYBE;
+	struct pg_http_msg m;
+	switch (pg_http_read(p, len, &m)) {
+	case PG_HTTP_NONE:
 		return PG_DETECT_NO;
+	case PG_HTTP_PENDING:
+		return PG_DETECT_MAYBE;
+	default:
+		break;
 	}
-	if (msn_http_markers(p, hlen)) {
-		pg_http_report_host(p, hlen, out);
+	const uint8_t *t = m.rq.target;
+	size_t tl = m.rq.target_len;
+	if ((m.kind == PG_HTTP_REQUEST &&
+	     (pg_find_ci(t, tl, "/gateway/gateway.dll", NULL) ||
+	      pg_find_ci(t, tl, "/gateway.dll?", NULL))) ||
+	    msn_http_markers(p, m.hdr_len)) {
+		pg_http_report_host(p, m.hdr_len, out);
 		return pg_match(out, PG_SYS_MSN, PG_FEAT_HTTP_TUNNEL,
 				PG_CONF_STRONG);
 	}
-	if (!hend && len < MSN_HTTP_MAX_HDR)
+	if (!m.hdr_done && len < MSN_HTTP_MAX_HDR)
 		return PG_DETECT_MAYBE;
 	return PG_DETECT_NO;
 }
@@ -601,7 +598,7 @@ static enum pg_detect_status detect_msn_http(const struct pg_detect_input *in,
 	 * gateway's requests always do. */
 	struct pg_http_request rq;
 	if (a == PG_DETECT_NO && in->dir == PG_DIR_C2S &&
-	    pg_http_request(in->stream, in->stream_len, &rq))
+	    pg_http_request_line(in->stream, in->stream_len, &rq) == PG_HTTP_OK)
 		return PG_DETECT_NO;
 	enum pg_detect_status b = PG_DETECT_MAYBE;
 	if (in->other_len > 0) {

@@ -772,7 +772,7 @@ static enum pg_system oscar_http_host(const uint8_t *h, size_t hl)
 	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
 		size_t n = strlen(hosts[i].name);
 		if (hl >= n && pg_prefix_ci(h, hl, hosts[i].name) &&
-		    (hl == n || h[n] == ':' || h[n] == '/'))
+		    (hl == n || h[n] == ':'))
 			return hosts[i].sys;
 	}
 	return PG_SYS_UNKNOWN;
@@ -785,27 +785,26 @@ static enum pg_detect_status detect_oscar_http(const struct pg_detect_input *in,
 	struct pg_sides sides = pg_sides_of(in);
 	const uint8_t *p = sides.c2s;
 	size_t len = sides.c2s_len;
-	struct pg_http_request rq;
+	struct pg_http_msg m;
 
 	if (len == 0)
 		return pg_in_grace(in) ? PG_DETECT_MAYBE : PG_DETECT_NO;
-	if (!pg_http_request(p, len, &rq))
-		return pg_http_pending(p, len) ? PG_DETECT_MAYBE
-						     : PG_DETECT_NO;
+	if (pg_http_read(p, len, &m) != PG_HTTP_REQUEST)
+		return m.kind == PG_HTTP_PENDING ? PG_DETECT_MAYBE : PG_DETECT_NO;
 	enum pg_system sys = PG_SYS_UNKNOWN;
-	if (pg_prefix_ci(rq.target, rq.target_len, "http://"))
-		sys = oscar_http_host(rq.target + 7, rq.target_len - 7);
-	size_t hend = pg_http_header_end(p, len);
-	const uint8_t *v;
-	size_t vl;
+	const uint8_t *v, *path;
+	size_t vl, pl;
+	if (pg_http_split_target(m.rq.target, m.rq.target_len, &v, &vl, &path,
+				 &pl))
+		sys = oscar_http_host(v, vl);
 	if (sys == PG_SYS_UNKNOWN &&
-	    pg_http_header(p, hend ? hend : len, "Host", &v, &vl))
+	    pg_http_header(p, m.hdr_len, "Host", &v, &vl))
 		sys = oscar_http_host(v, vl);
 	if (sys != PG_SYS_UNKNOWN) {
-		pg_http_report_host(p, hend ? hend : len, out);
+		pg_http_report_host(p, m.hdr_len, out);
 		return pg_match(out, sys, PG_FEAT_HTTP_TUNNEL, PG_CONF_STRONG);
 	}
-	return hend || len >= 4096 ? PG_DETECT_NO : PG_DETECT_MAYBE;
+	return m.hdr_done || len >= 4096 ? PG_DETECT_NO : PG_DETECT_MAYBE;
 }
 
 const struct pg_detector pg_detector_oscar_http = {

@@ -479,26 +479,6 @@ static int webcam_tag(const uint8_t *p, size_t len)
 	return maybe ? 0 : -1;
 }
 
-/* The path of a request target, skipping "http://host" when absolute;
- * *host gets the authority of an absolute target. */
-static void target_path(const uint8_t *t, size_t tl, const uint8_t **path,
-			size_t *pl, const uint8_t **host, size_t *hl)
-{
-	*host = NULL;
-	*hl = 0;
-	if (pg_prefix_ci(t, tl, "http://")) {
-		size_t i = 7;
-		while (i < tl && t[i] != '/')
-			i++;
-		*host = t + 7;
-		*hl = i - 7;
-		t += i;
-		tl -= i;
-	}
-	*path = t;
-	*pl = tl;
-}
-
 /* "…msg.yahoo.com" and the other messenger domains (section 5.1). */
 static bool yahoo_msg_host(const uint8_t *h, size_t hl)
 {
@@ -511,23 +491,19 @@ static bool yahoo_msg_host(const uint8_t *h, size_t hl)
 static enum pg_detect_status yahoo_http(const uint8_t *p, size_t len,
 					struct pg_detect_result *out)
 {
-	struct pg_http_request rq;
-
-	if (!pg_http_request(p, len, &rq)) {
-		if (pg_http_pending(p, len))
-			return PG_DETECT_MAYBE;
-		return PG_DETECT_NO;
-	}
-	size_t hend = pg_http_header_end(p, len);
-	size_t hlen = hend ? hend : len;
+	struct pg_http_msg m;
+	if (pg_http_read(p, len, &m) != PG_HTTP_REQUEST)
+		return m.kind == PG_HTTP_PENDING ? PG_DETECT_MAYBE : PG_DETECT_NO;
+	size_t hlen = m.hdr_len;
 	const uint8_t *path, *ahost, *hv;
 	size_t pl, ahl, hvl;
-	target_path(rq.target, rq.target_len, &path, &pl, &ahost, &ahl);
+	pg_http_split_target(m.rq.target, m.rq.target_len, &ahost, &ahl, &path,
+			     &pl);
 
-	bool yhost = (ahost && yahoo_msg_host(ahost, ahl)) ||
+	bool yhost = yahoo_msg_host(ahost, ahl) ||
 		     (pg_http_header(p, hlen, "Host", &hv, &hvl) &&
 		      yahoo_msg_host(hv, hvl));
-	bool body_ymsg = hend && len >= hend + 4 && ymsg_magic(p + hend);
+	bool body_ymsg = m.hdr_done && len >= hlen + 4 && ymsg_magic(p + hlen);
 	bool cookie = pg_http_header(p, hlen, "Cookie", &hv, &hvl) &&
 		      pg_prefix(hv, hvl, "Y=") &&
 		      pg_find(hv, hvl, "T=", NULL);
@@ -556,7 +532,7 @@ static enum pg_detect_status yahoo_http(const uint8_t *p, size_t len,
 		return pg_match(out, PG_SYS_YAHOO, feat, PG_CONF_STRONG);
 	/* The path alone: wait for the headers and body, then settle for a
 	 * weak guess. */
-	if (!hend && len < YAHOO_HTTP_MAX_HDR)
+	if (!m.hdr_done && len < YAHOO_HTTP_MAX_HDR)
 		return PG_DETECT_MAYBE;
 	return pg_match(out, PG_SYS_YAHOO, feat, PG_CONF_WEAK);
 }
