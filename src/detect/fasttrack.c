@@ -108,14 +108,8 @@ static enum ft_http_state ft_http(const uint8_t *p, size_t len,
 		return FT_PENDING;
 
 	struct pg_http_msg m;
-	switch (pg_http_read(p, len, &m)) {
-	case PG_HTTP_NONE:
-		return FT_NOT_HTTP;
-	case PG_HTTP_PENDING:
-		return FT_PENDING;
-	default:
-		break;
-	}
+	if (!pg_http_read(p, len, &m))
+		return m.kind == PG_HTTP_PENDING ? FT_PENDING : FT_NOT_HTTP;
 	if ((m.kind == PG_HTTP_REQUEST &&
 	     hash_target(m.rq.target, m.rq.target_len)) ||
 	    kazaa_headers(p, m.hdr_len)) {

@@ -170,14 +170,8 @@ static enum pg_detect_status gnutella_http(const uint8_t *p, size_t len,
 					   struct pg_detect_result *out)
 {
 	struct pg_http_msg m;
-	switch (pg_http_read(p, len, &m)) {
-	case PG_HTTP_NONE:
-		return PG_DETECT_NO;
-	case PG_HTTP_PENDING:
-		return PG_DETECT_MAYBE;
-	default:
-		break;
-	}
+	if (!pg_http_read(p, len, &m))
+		return pg_http_not_yet(&m);
 	size_t hlen = m.hdr_len;
 	enum gnut_path path = GP_NONE;
 	if (m.kind == PG_HTTP_REQUEST)

@@ -144,13 +144,11 @@ bool pg_http_split_target(const uint8_t *t, size_t n, const uint8_t **auth,
 			  size_t *auth_len, const uint8_t **path,
 			  size_t *path_len)
 {
-	size_t skip;
-	if (pg_prefix_ci(t, n, "http://"))
-		skip = 7;
-	else if (pg_prefix_ci(t, n, "https://"))
-		skip = 8;
-	else
-		skip = 0;
+	static const char *const schemes[] = {"http://", "https://"};
+	size_t skip = 0;
+	for (size_t i = 0; i < 2 && !skip; i++)
+		if (pg_prefix_ci(t, n, schemes[i]))
+			skip = strlen(schemes[i]);
 	size_t e = skip;
 	if (skip)
 		while (e < n && t[e] != '/' && t[e] != '?' && t[e] != '#')
@@ -171,7 +169,7 @@ void pg_http_report_host(const uint8_t *hdr, size_t n,
 		pg_set_host_as_sent(out, v, vl);
 }
 
-enum pg_http_kind pg_http_read(const uint8_t *p, size_t n, struct pg_http_msg *m)
+bool pg_http_read(const uint8_t *p, size_t n, struct pg_http_msg *m)
 {
 	size_t end = pg_http_header_end(p, n);
 	m->hdr_len = end ? end : n;
@@ -187,5 +185,5 @@ enum pg_http_kind pg_http_read(const uint8_t *p, size_t n, struct pg_http_msg *m
 		m->kind = PG_HTTP_PENDING;
 	else
 		m->kind = PG_HTTP_NONE;
-	return m->kind;
+	return m->kind == PG_HTTP_REQUEST || m->kind == PG_HTTP_RESPONSE;
 }

@@ -94,6 +94,14 @@ struct pg_http_msg {
 	bool hdr_done;              /* ... all of it, its empty line included */
 };
 
-enum pg_http_kind pg_http_read(const uint8_t *p, size_t n, struct pg_http_msg *m);
+/* Reads p as an HTTP message: true for a request or response. */
+bool pg_http_read(const uint8_t *p, size_t n, struct pg_http_msg *m);
+
+/* What a detector says of bytes pg_http_read() turned down: MAYBE while
+ * they may still become a request or response, NO otherwise. */
+static inline enum pg_detect_status pg_http_not_yet(const struct pg_http_msg *m)
+{
+	return m->kind == PG_HTTP_PENDING ? PG_DETECT_MAYBE : PG_DETECT_NO;
+}
 
 #endif

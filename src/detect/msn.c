@@ -558,14 +558,8 @@ static enum pg_detect_status msn_http_one(const uint8_t *p, size_t len,
 					  struct pg_detect_result *out)
 {
 	struct pg_http_msg m;
-	switch (pg_http_read(p, len, &m)) {
-	case PG_HTTP_NONE:
-		return PG_DETECT_NO;
-	case PG_HTTP_PENDING:
-		return PG_DETECT_MAYBE;
-	default:
-		break;
-	}
+	if (!pg_http_read(p, len, &m))
+		return pg_http_not_yet(&m);
 	const uint8_t *t = m.rq.target;
 	size_t tl = m.rq.target_len;
 	if ((m.kind == PG_HTTP_REQUEST &&

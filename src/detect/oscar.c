@@ -789,8 +789,8 @@ static enum pg_detect_status detect_oscar_http(const struct pg_detect_input *in,
 
 	if (len == 0)
 		return pg_in_grace(in) ? PG_DETECT_MAYBE : PG_DETECT_NO;
-	if (pg_http_read(p, len, &m) != PG_HTTP_REQUEST)
-		return m.kind == PG_HTTP_PENDING ? PG_DETECT_MAYBE : PG_DETECT_NO;
+	if (!pg_http_read(p, len, &m) || m.kind != PG_HTTP_REQUEST)
+		return pg_http_not_yet(&m);
 	enum pg_system sys = PG_SYS_UNKNOWN;
 	const uint8_t *v, *path;
 	size_t vl, pl;

@@ -492,8 +492,8 @@ static enum pg_detect_status yahoo_http(const uint8_t *p, size_t len,
 					struct pg_detect_result *out)
 {
 	struct pg_http_msg m;
-	if (pg_http_read(p, len, &m) != PG_HTTP_REQUEST)
-		return m.kind == PG_HTTP_PENDING ? PG_DETECT_MAYBE : PG_DETECT_NO;
+	if (!pg_http_read(p, len, &m) || m.kind != PG_HTTP_REQUEST)
+		return pg_http_not_yet(&m);
 	size_t hlen = m.hdr_len;
 	const uint8_t *path, *ahost, *hv;
 	size_t pl, ahl, hvl;

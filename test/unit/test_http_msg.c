@@ -42,16 +42,18 @@ static void test_request_line(void)
 	CHECK(req("GET /index.html HT", &rq) == PG_HTTP_PARTIAL);
 	CHECK(req("GET / HTTP/1.1\r", &rq) == PG_HTTP_PARTIAL);
 
-	/* Not HTTP/1.x requests. */
-	CHECK(req("get / HTTP/1.1\r\n", &rq) == PG_HTTP_NO);
-	CHECK(req("OPTIONS rtsp://x/ RTSP/1.0\r\n", &rq) == PG_HTTP_NO);
-	CHECK(req("GNUTELLA CONNECT/0.6\r\n", &rq) == PG_HTTP_NO);
-	CHECK(req("PRI * HTTP/2.0\r\n", &rq) == PG_HTTP_NO);
-	CHECK(req("GET  / HTTP/1.1\r\n", &rq) == PG_HTTP_NO);
-	CHECK(req("GET / HTTP/1.1x\r\n", &rq) == PG_HTTP_NO);
-	CHECK(req("GET /\x01 HTTP/1.1\r\n", &rq) == PG_HTTP_NO);
-	CHECK(req("GET / HTTP/1.1\rx", &rq) == PG_HTTP_NO);
-	CHECK(req("EHLO mail.example.org\r\n", &rq) == PG_HTTP_NO);
+	/* Not HTTP/1.x requests: a lower-case method, another protocol's
+	 * version, an empty target, junk after the version, a control
+	 * byte, a CR alone, SMTP. */
+	static const char *const no[] = {
+		"get / HTTP/1.1\r\n", "OPTIONS rtsp://x/ RTSP/1.0\r\n",
+		"GNUTELLA CONNECT/0.6\r\n", "PRI * HTTP/2.0\r\n",
+		"GET  / HTTP/1.1\r\n", "GET / HTTP/1.1x\r\n",
+		"GET /\x01 HTTP/1.1\r\n", "GET / HTTP/1.1\rx",
+		"EHLO mail.example.org\r\n",
+	};
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		CHECK(req(no[i], &rq) == PG_HTTP_NO);
 }
 
 static void test_status_line(void)
@@ -65,11 +67,15 @@ static void test_status_line(void)
 	CHECK(status("HTTP/1.1 20") == PG_HTTP_PARTIAL);
 	CHECK(status("HTTP/1.1 200") == PG_HTTP_PARTIAL);
 
-	CHECK(status("HTTP/1.1 099 Odd\r\n") == PG_HTTP_NO);
-	CHECK(status("HTTP/1.1 200OK\r\n") == PG_HTTP_NO);
-	CHECK(status("RTSP/1.0 200 OK\r\n") == PG_HTTP_NO);
-	CHECK(status("GNUTELLA/0.6 200 OK\r\n") == PG_HTTP_NO);
-	CHECK(status("HTTP/2 200\r\n") == PG_HTTP_NO);
+	/* A code outside 1xx-5xx, no space after the code, other
+	 * protocols, a version other than 1.x. */
+	static const char *const no[] = {
+		"HTTP/1.1 099 Odd\r\n", "HTTP/1.1 200OK\r\n",
+		"RTSP/1.0 200 OK\r\n", "GNUTELLA/0.6 200 OK\r\n",
+		"HTTP/2 200\r\n",
+	};
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		CHECK(status(no[i]) == PG_HTTP_NO);
 }
 
 static void test_headers(void)
@@ -119,15 +125,20 @@ static void test_read(void)
 {
 	struct pg_http_msg m;
 	static const char get[] = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nbody";
-	CHECK(pg_http_read((const uint8_t *)get, strlen(get), &m) == PG_HTTP_REQUEST);
+	CHECK(pg_http_read((const uint8_t *)get, strlen(get), &m) &&
+	      m.kind == PG_HTTP_REQUEST);
 	CHECK(m.hdr_done && m.hdr_len == strlen(get) - 4);
 	CHECK(span_is(m.rq.target, m.rq.target_len, "/a"));
 	static const char resp[] = "HTTP/1.1 200 OK\r\nServer: y\r\n";
-	CHECK(pg_http_read((const uint8_t *)resp, strlen(resp), &m) == PG_HTTP_RESPONSE);
+	CHECK(pg_http_read((const uint8_t *)resp, strlen(resp), &m) &&
+	      m.kind == PG_HTTP_RESPONSE);
 	CHECK(!m.hdr_done && m.hdr_len == strlen(resp));
-	CHECK(pg_http_read((const uint8_t *)"GET /a", 6, &m) == PG_HTTP_PENDING);
-	CHECK(pg_http_read((const uint8_t *)"HTTP/1.", 7, &m) == PG_HTTP_PENDING);
-	CHECK(pg_http_read((const uint8_t *)"\x13" "BitTorrent", 11, &m) == PG_HTTP_NONE);
+	CHECK(!pg_http_read((const uint8_t *)"GET /a", 6, &m) &&
+	      pg_http_not_yet(&m) == PG_DETECT_MAYBE);
+	CHECK(!pg_http_read((const uint8_t *)"HTTP/1.", 7, &m) &&
+	      pg_http_not_yet(&m) == PG_DETECT_MAYBE);
+	CHECK(!pg_http_read((const uint8_t *)"\x13" "BitTorrent", 11, &m) &&
+	      pg_http_not_yet(&m) == PG_DETECT_NO);
 }
 
 int main(void)
