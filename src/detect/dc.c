@@ -138,7 +138,8 @@ static struct dc_verdict adc_dir(const uint8_t *s, size_t n)
 		if (len < 5 || !ended)
 			return dcv(n < DC_MAX_MSG ? PG_DETECT_MAYBE : PG_DETECT_NO, 0);
 		/* the BASE feature must be among the listed ones */
-		if (!pg_find(s, len, " ADBASE", NULL) && !pg_find(s, len, " ADBAS0", NULL))
+		if (!pg_find(s, len, " ADBASE", NULL) &&
+		    !pg_find(s, len, " ADBAS0", NULL))
 			return dcv(PG_DETECT_NO, 0);
 		return dcv(PG_DETECT_MATCH,
 			   s[0] == 'C' ? PG_FEAT_DOWNLOAD : PG_FEAT_NETWORK);

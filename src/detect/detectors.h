@@ -10,16 +10,20 @@
 #include "peergate/detect.h"
 
 /* The six systems of the paper (paper.c). */
-extern const struct pg_detector pg_detector_oscar;          /* oscar.c: FLAP, TOC */
+/* oscar.c */
+extern const struct pg_detector pg_detector_oscar;          /* FLAP, TOC */
 extern const struct pg_detector pg_detector_oscar_peer;     /* OFT, ODC, proxy */
 extern const struct pg_detector pg_detector_oscar_http;     /* HTTP proxy mode */
 extern const struct pg_detector pg_detector_icq_udp;        /* ICQ v5 */
-extern const struct pg_detector pg_detector_msn;            /* msn.c: MSNP, MSNFTP, P2P */
+/* msn.c */
+extern const struct pg_detector pg_detector_msn;            /* MSNP, MSNFTP, P2P */
 extern const struct pg_detector pg_detector_msn_http;       /* HTTP gateway */
-extern const struct pg_detector pg_detector_ymsg;           /* yahoo.c: YMSG pager */
+/* yahoo.c */
+extern const struct pg_detector pg_detector_ymsg;           /* YMSG pager */
 extern const struct pg_detector pg_detector_yahoo_side;     /* webcam, HTTP */
-extern const struct pg_detector pg_detector_fasttrack;      /* fasttrack.c */
-extern const struct pg_detector pg_detector_gnutella;       /* gnutella.c */
+/* fasttrack.c, gnutella.c */
+extern const struct pg_detector pg_detector_fasttrack;
+extern const struct pg_detector pg_detector_gnutella;
 extern const struct pg_detector pg_detector_gnutella_udp;
 
 /* The systems beyond the paper (modern.c). */

@@ -45,7 +45,7 @@ static enum pg_detect_status give_line(const uint8_t *p, size_t len)
 {
 	if (len < 5)
 		return pg_prefix_of(p, len, "GIVE ") ? PG_DETECT_MAYBE
-						    : PG_DETECT_NO;
+						     : PG_DETECT_NO;
 	if (!pg_prefix(p, len, "GIVE "))
 		return PG_DETECT_NO;
 	size_t d = pg_digits(p + 5, len - 5);

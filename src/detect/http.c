@@ -107,8 +107,8 @@ static enum pg_detect_status judge_request(const struct pg_detect_input *in,
 	/* No Host yet: wait for the rest of the header block, but not forever
 	 * (HTTP/1.0 requests need not carry one). */
 	unsigned pkts = in->dir == PG_DIR_C2S ? in->c2s_packets : in->s2c_packets;
-	if (pg_http_header_end(c, n) || n >= HTTP_MAX_HEADERS || in->dir == PG_DIR_S2C ||
-	    pkts >= HTTP_MAX_WAIT_PACKETS)
+	if (pg_http_header_end(c, n) || n >= HTTP_MAX_HEADERS ||
+	    in->dir == PG_DIR_S2C || pkts >= HTTP_MAX_WAIT_PACKETS)
 		return pg_match(out, PG_SYS_HTTP, PG_FEAT_ANY, PG_CONF_DECIDE);
 	return PG_DETECT_MAYBE;
 }

@@ -90,8 +90,8 @@ enum pg_http_kind {
 struct pg_http_msg {
 	enum pg_http_kind kind;
 	struct pg_http_request rq;  /* PG_HTTP_REQUEST */
-	size_t hdr_len;             /* the header block, as far as it has arrived */
-	bool hdr_done;              /* ... all of it, its empty line included */
+	size_t hdr_len;             /* the header block, as far as it came */
+	bool hdr_done;              /* ... all of it, its empty line too */
 };
 
 /* Reads p as an HTTP message: true for a request or response. */

@@ -160,11 +160,13 @@ static enum irc_line irc_classify(const uint8_t *l, size_t len)
 		if (!irc_token(l, len, &i, &t, &tl))
 			return IRC_NOT;
 		return pg_equals_ci(t, tl, "LS") || pg_equals_ci(t, tl, "REQ") ||
-				       pg_equals_ci(t, tl, "END") || pg_equals_ci(t, tl, "LIST")
+			       pg_equals_ci(t, tl, "END") ||
+			       pg_equals_ci(t, tl, "LIST")
 			       ? IRC_STRONG
 			       : IRC_NOT;
 	}
-	if (pg_equals_ci(cmd, cl, "PRIVMSG") || pg_equals_ci(cmd, cl, "NOTICE")) {
+	if (pg_equals_ci(cmd, cl, "PRIVMSG") ||
+	    pg_equals_ci(cmd, cl, "NOTICE")) {
 		/* target then a ":" trailing parameter */
 		if (!irc_token(l, len, &i, &t, &tl))
 			return IRC_NOT;

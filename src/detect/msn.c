@@ -526,8 +526,8 @@ static enum pg_detect_status detect_msn(const struct pg_detect_input *in,
 		feat = all.feat;
 	if (all.have_addr)
 		pg_expect4(out, all.ip, all.port, PG_SYS_MSN,
-				 feat == PG_FEAT_LOGIN || feat == PG_FEAT_IM
-					 ? PG_FEAT_ANY : feat);
+			   feat == PG_FEAT_LOGIN || feat == PG_FEAT_IM
+				   ? PG_FEAT_ANY : feat);
 	return pg_match(out, PG_SYS_MSN, feat, conf);
 }
 

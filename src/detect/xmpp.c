@@ -74,7 +74,8 @@ static bool xml_attr(const uint8_t *tag, size_t tlen, const char *name,
 /* Namespaces only XMPP uses. */
 static bool xmpp_namespace(const uint8_t *p, size_t n)
 {
-	return pg_find(p, n, "jabber:", NULL) || pg_find(p, n, "urn:xmpp:", NULL) ||
+	return pg_find(p, n, "jabber:", NULL) ||
+	       pg_find(p, n, "urn:xmpp:", NULL) ||
 	       pg_find(p, n, "jabber.org/protocol", NULL) ||
 	       pg_find(p, n, "urn:ietf:params:xml:ns:xmpp-", NULL);
 }
@@ -85,7 +86,8 @@ static bool xmpp_namespace(const uint8_t *p, size_t n)
 static bool xmpp_file_transfer(const uint8_t *p, size_t n)
 {
 	return pg_find(p, n, "http://jabber.org/protocol/ibb", NULL) ||
-	       pg_find(p, n, "http://jabber.org/protocol/si/profile/file-transfer", NULL) ||
+	       pg_find(p, n, "http://jabber.org/protocol/si/profile/file-transfer",
+		       NULL) ||
 	       pg_find(p, n, "urn:xmpp:jingle:apps:file-transfer", NULL);
 }
 
