@@ -560,9 +560,11 @@ static enum pg_detect_status bt_udp(const struct pg_detect_input *in,
 		return pg_match(out, PG_SYS_BITTORRENT, PG_FEAT_NETWORK,
 				PG_CONF_STRONG);
 
-	/* Local Service Discovery multicast announce. */
+	/* Local Service Discovery multicast announce (HTTP over UDP). */
 	if (pg_prefix(p, n, "BT-SEARCH * HTTP/1.1\r\n")) {
-		if (pg_find_ci(p, n, "\nInfohash:", NULL))
+		const uint8_t *v;
+		size_t vl;
+		if (pg_http_header(p, n, "Infohash", &v, &vl))
 			return pg_match(out, PG_SYS_BITTORRENT, PG_FEAT_NETWORK,
 					PG_CONF_STRONG);
 		return PG_DETECT_NO;
