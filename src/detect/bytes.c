@@ -142,6 +142,19 @@ bool pg_first_line(const uint8_t *p, size_t n, struct pg_line *l)
 	return true;
 }
 
+bool pg_text_sides_of(const struct pg_detect_input *in,
+		      struct pg_text_sides *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->s = pg_sides_of(in);
+	if (t->s.c2s_len && !pg_first_line(t->s.c2s, t->s.c2s_len, &t->client))
+		return false;
+	if (t->s.s2c_len && !pg_first_line(t->s.s2c, t->s.s2c_len, &t->server))
+		return false;
+	t->client_done = t->s.c2s_len && t->client.complete;
+	return true;
+}
+
 bool pg_line_word(const struct pg_line *l, const char *word)
 {
 	size_t n = strlen(word);

@@ -257,6 +257,19 @@ bool pg_line_word(const struct pg_line *l, const char *word);
 /* The line starts with one of the words of a NULL-terminated list. */
 bool pg_line_word_in(const struct pg_line *l, const char *const *words);
 
+/* The first line of each side, for the text protocols judged on both.
+ * A side that has not spoken has an empty, incomplete line. */
+struct pg_text_sides {
+	struct pg_sides s;
+	struct pg_line client, server;
+	bool client_done;         /* the client's first line is complete */
+};
+
+/* False when either side's bytes cannot start a text protocol (see
+ * pg_first_line). */
+bool pg_text_sides_of(const struct pg_detect_input *in,
+		      struct pg_text_sides *t);
+
 /* The word occurs anywhere in the line (any case). */
 static inline bool pg_line_has_ci(const struct pg_line *l, const char *word)
 {

@@ -99,38 +99,13 @@ static const char *const irc_weak_cmds[] = {
 	"KICK", "WATCH", "MONITOR", NULL,
 };
 
-static enum irc_line irc_classify(const uint8_t *l, size_t len)
+/* A line without a prefix: the command cmd[0..cl) of a client (or of a
+ * server that omits its prefix), its parameters at l[i..len). */
+static enum irc_line irc_command(const uint8_t *l, size_t len, size_t i,
+				 const uint8_t *cmd, size_t cl)
 {
-	size_t i = 0;
-	const uint8_t *cmd, *t;
-	size_t cl, tl;
-
-	if (len && l[0] == '@') { /* IRCv3 tags */
-		while (i < len && l[i] != ' ')
-			i++;
-	} else if (len > IRC_MAX_LINE) {
-		return IRC_NOT;
-	}
-	while (i < len && l[i] == ' ')
-		i++;
-	bool prefixed = i < len && l[i] == ':';
-	if (prefixed) {
-		i++;
-		size_t p0 = i;
-		while (i < len && l[i] != ' ')
-			i++;
-		if (i == p0)
-			return IRC_NOT;
-	}
-	if (!irc_token(l, len, &i, &cmd, &cl))
-		return IRC_NOT;
-
-	if (prefixed) {
-		if (cl == 3 && pg_is_digit(cmd[0]) && pg_is_digit(cmd[1]) &&
-		    pg_is_digit(cmd[2]))
-			return irc_token(l, len, &i, &t, &tl) ? IRC_STRONG : IRC_NOT;
-		return tok_in(cmd, cl, irc_prefixed) ? IRC_STRONG : IRC_NOT;
-	}
+	const uint8_t *t;
+	size_t tl;
 
 	if (pg_equals_ci(cmd, cl, "NICK")) {
 		if (!irc_token(l, len, &i, &t, &tl))
@@ -193,6 +168,41 @@ static enum irc_line irc_classify(const uint8_t *l, size_t len)
 	if (tok_in(cmd, cl, irc_weak_cmds))
 		return IRC_WEAK;
 	return IRC_NOT;
+}
+
+static enum irc_line irc_classify(const uint8_t *l, size_t len)
+{
+	size_t i = 0;
+	const uint8_t *cmd, *t;
+	size_t cl, tl;
+
+	if (len && l[0] == '@') { /* IRCv3 tags */
+		while (i < len && l[i] != ' ')
+			i++;
+	} else if (len > IRC_MAX_LINE) {
+		return IRC_NOT;
+	}
+	while (i < len && l[i] == ' ')
+		i++;
+	bool prefixed = i < len && l[i] == ':';
+	if (prefixed) {
+		i++;
+		size_t p0 = i;
+		while (i < len && l[i] != ' ')
+			i++;
+		if (i == p0)
+			return IRC_NOT;
+	}
+	if (!irc_token(l, len, &i, &cmd, &cl))
+		return IRC_NOT;
+
+	if (prefixed) {
+		if (cl == 3 && pg_is_digit(cmd[0]) && pg_is_digit(cmd[1]) &&
+		    pg_is_digit(cmd[2]))
+			return irc_token(l, len, &i, &t, &tl) ? IRC_STRONG : IRC_NOT;
+		return tok_in(cmd, cl, irc_prefixed) ? IRC_STRONG : IRC_NOT;
+	}
+	return irc_command(l, len, i, cmd, cl);
 }
 
 /* Judges the lines one direction has sent so far. */

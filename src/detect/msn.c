@@ -439,29 +439,53 @@ static bool scan_buffer(const uint8_t *stream, size_t slen,
 	return false;
 }
 
+/* The MSNP2P direct connection: "foo\0" with a length prefix, then a
+ * 48-byte nonce packet prefixed by its length (0x30).  True when the
+ * client's bytes c2s[0..n) settle it, with the verdict in *st. */
+static bool msnp2p_direct(const uint8_t *c2s, size_t n,
+			  struct pg_detect_result *out,
+			  enum pg_detect_status *st)
+{
+	if (n == 0 || c2s[0] != 0x04 ||
+	    memcmp(c2s, p2p_foo, n < 8 ? n : 8) != 0)
+		return false;
+	if (n < 8)
+		*st = PG_DETECT_MAYBE;
+	else if (n >= 12 && pg_le32(c2s + 8) == 48)
+		*st = pg_match(out, PG_SYS_MSN, PG_FEAT_FILE_TRANSFER,
+			       PG_CONF_STRONG);
+	else if (n == 8)
+		*st = pg_match(out, PG_SYS_MSN, PG_FEAT_FILE_TRANSFER,
+			       PG_CONF_WEAK);
+	else
+		return false;
+	return true;
+}
+
+/* Adds what the other direction showed to this one's scan. */
+static void merge_other(struct msn_scan *all, const struct msn_scan *other)
+{
+	all->cmds += other->cmds;
+	all->payloads += other->payloads;
+	all->login |= other->login;
+	all->sb_auth |= other->sb_auth;
+	all->msnftp |= other->msnftp;
+	all->qng |= other->qng;
+	note_feature(all, other->feat);
+	if (!all->have_addr && other->have_addr) {
+		all->have_addr = true;
+		memcpy(all->ip, other->ip, 4);
+		all->port = other->port;
+	}
+}
+
 static enum pg_detect_status detect_msn(const struct pg_detect_input *in,
 					struct pg_detect_result *out)
 {
-	/* The MSNP2P direct connection: "foo\0" with a length prefix, then a
-	 * 48-byte nonce packet prefixed by its length (0x30). */
 	struct pg_sides sides = pg_sides_of(in);
-	const uint8_t *c2s = sides.c2s;
-	size_t c2s_len = sides.c2s_len;
-	if (c2s_len > 0 && c2s[0] == 0x04) {
-		size_t n = c2s_len < 8 ? c2s_len : 8;
-		if (memcmp(c2s, p2p_foo, n) == 0) {
-			if (c2s_len < 8)
-				return PG_DETECT_MAYBE;
-			if (c2s_len >= 12 && pg_le32(c2s + 8) == 48)
-				return pg_match(out, PG_SYS_MSN,
-						PG_FEAT_FILE_TRANSFER,
-						PG_CONF_STRONG);
-			if (c2s_len == 8)
-				return pg_match(out, PG_SYS_MSN,
-						PG_FEAT_FILE_TRANSFER,
-						PG_CONF_WEAK);
-		}
-	}
+	enum pg_detect_status st;
+	if (msnp2p_direct(sides.c2s, sides.c2s_len, out, &st))
+		return st;
 
 	struct msn_scan me, other;
 	bool ok_me = scan_buffer(in->stream, in->stream_len, in->payload,
@@ -475,20 +499,8 @@ static enum pg_detect_status detect_msn(const struct pg_detect_input *in,
 		return PG_DETECT_NO;   /* "VER" of some other protocol */
 
 	struct msn_scan all = me;
-	if (ok_other) {
-		all.cmds += other.cmds;
-		all.payloads += other.payloads;
-		all.login |= other.login;
-		all.sb_auth |= other.sb_auth;
-		all.msnftp |= other.msnftp;
-		all.qng |= other.qng;
-		note_feature(&all, other.feat);
-		if (!all.have_addr && other.have_addr) {
-			all.have_addr = true;
-			memcpy(all.ip, other.ip, 4);
-			all.port = other.port;
-		}
-	}
+	if (ok_other)
+		merge_other(&all, &other);
 
 	if (all.msnftp)
 		return pg_match(out, PG_SYS_MSN, PG_FEAT_FILE_TRANSFER,

@@ -245,6 +245,55 @@ static bool snac_family_known(uint16_t fam)
 	       fam == 0x0022 || fam == 0x0025 || fam == 0x0085;
 }
 
+/* An ICBM SNAC (family 0x0004) of subtype sub, body b[0..bl). */
+static void scan_icbm(uint16_t sub, const uint8_t *b, size_t bl,
+		      struct oscar_scan *s)
+{
+	enum sn_kind k = SN_NONE;
+	size_t at;
+
+	switch (sub) {
+	case 0x0006: /* ICBM send (C->S) */
+		at = icbm_sn(b, bl, &k);
+		if (!at)
+			return;
+		s->snac_parsed = true;
+		note_sn(&s->peer_sn, k);
+		if (pg_be16(b + 8) == 2)
+			parse_rendezvous(b + at, bl - at, false, &s->rv);
+		return;
+	case 0x0007: /* ICBM receive (S->C): then warning(2) ntlv(2) TLVs */
+		at = icbm_sn(b, bl, &k);
+		if (!at || at + 4 > bl)
+			return;
+		s->snac_parsed = true;
+		note_sn(&s->peer_sn, k);
+		if (pg_be16(b + 8) == 2) {
+			unsigned ntlv = pg_be16(b + at + 2);
+			size_t off = at + 4;
+			for (unsigned i = 0; i < ntlv; i++) {
+				if (off + 4 > bl)
+					return;
+				off += 4u + pg_be16(b + off + 2);
+			}
+			if (off <= bl)
+				parse_rendezvous(b + off, bl - off, true,
+						 &s->rv);
+		}
+		return;
+	case 0x000b: /* client error */
+	case 0x000c: /* host ack */
+	case 0x0014: /* typing notification */
+		if (icbm_sn(b, bl, &k)) {
+			s->snac_parsed = true;
+			note_sn(&s->peer_sn, k);
+		}
+		return;
+	default:
+		return;
+	}
+}
+
 /* One SNAC (the body of a ch2 frame). */
 static void scan_snac(const uint8_t *p, size_t len, struct oscar_scan *s)
 {
@@ -272,48 +321,13 @@ static void scan_snac(const uint8_t *p, size_t len, struct oscar_scan *s)
 		bl -= skip;
 	}
 
-	enum sn_kind k = SN_NONE;
+	if (fam == 0x0004) {
+		scan_icbm(sub, b, bl, s);
+		return;
+	}
 	const uint8_t *v;
 	size_t vl;
-	size_t at;
-
 	switch (fam << 8 | sub) {
-	case 0x0406: /* ICBM send (C->S) */
-		at = icbm_sn(b, bl, &k);
-		if (!at)
-			return;
-		s->snac_parsed = true;
-		note_sn(&s->peer_sn, k);
-		if (pg_be16(b + 8) == 2)
-			parse_rendezvous(b + at, bl - at, false, &s->rv);
-		return;
-	case 0x0407: /* ICBM receive (S->C): then warning(2) ntlv(2) TLVs */
-		at = icbm_sn(b, bl, &k);
-		if (!at || at + 4 > bl)
-			return;
-		s->snac_parsed = true;
-		note_sn(&s->peer_sn, k);
-		if (pg_be16(b + 8) == 2) {
-			unsigned ntlv = pg_be16(b + at + 2);
-			size_t off = at + 4;
-			for (unsigned i = 0; i < ntlv; i++) {
-				if (off + 4 > bl)
-					return;
-				off += 4u + pg_be16(b + off + 2);
-			}
-			if (off <= bl)
-				parse_rendezvous(b + off, bl - off, true,
-						 &s->rv);
-		}
-		return;
-	case 0x040b: /* client error */
-	case 0x040c: /* host ack */
-	case 0x0414: /* typing notification */
-		if (icbm_sn(b, bl, &k)) {
-			s->snac_parsed = true;
-			note_sn(&s->peer_sn, k);
-		}
-		return;
 	case 0x0103: /* server ready: the families this connection serves */
 		if (bl >= 2 && bl % 2 == 0) {
 			s->snac_parsed = true;

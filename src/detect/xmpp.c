@@ -121,41 +121,9 @@ static struct xmpp_verdict xmpp_http(const uint8_t *s, size_t n)
 	return xv(PG_DETECT_MAYBE, 0);
 }
 
-static struct xmpp_verdict xmpp_dir(const uint8_t *s, size_t n)
+/* The first element of a stream, at tag[0] == '<'. */
+static struct xmpp_verdict xmpp_element(const uint8_t *tag, size_t avail)
 {
-	size_t i = 0;
-	while (i < n && xml_space(s[i]))
-		i++;
-	if (i == n)
-		return xv(PG_DETECT_MAYBE, 0);
-
-	if (pg_prefix_of(s + i, n - i, "POST ") ||
-	    pg_prefix_of(s + i, n - i, "HTTP/1.")) {
-		if (n - i < 7)
-			return xv(PG_DETECT_MAYBE, 0);
-		return xmpp_http(s + i, n - i);
-	}
-	if (s[i] != '<')
-		return xv(PG_DETECT_NO, 0);
-
-	/* Optional XML declaration. */
-	if (pg_prefix_of(s + i, n - i, "<?xml")) {
-		if (n - i < 5)
-			return xv(PG_DETECT_MAYBE, 0);
-		size_t end;
-		if (!pg_find(s + i, n - i < 256 ? n - i : 256, "?>", &end))
-			return xv(n - i < 256 ? PG_DETECT_MAYBE : PG_DETECT_NO, 0);
-		i += end + 2;
-		while (i < n && xml_space(s[i]))
-			i++;
-		if (i == n)
-			return xv(PG_DETECT_MAYBE, 0);
-		if (s[i] != '<')
-			return xv(PG_DETECT_NO, 0);
-	}
-
-	const uint8_t *tag = s + i;
-	size_t avail = n - i;
 	size_t name_end = 1;
 	if (avail > 1 && tag[1] == '/')
 		name_end = 2;
@@ -217,6 +185,42 @@ static struct xmpp_verdict xmpp_dir(const uint8_t *s, size_t n)
 	if (stanza && look < XMPP_MAX_TAG && !pg_find(tag, look, "</", NULL))
 		return xv(PG_DETECT_MAYBE, 0); /* the children are coming */
 	return xv(PG_DETECT_NO, 0);
+}
+
+static struct xmpp_verdict xmpp_dir(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && xml_space(s[i]))
+		i++;
+	if (i == n)
+		return xv(PG_DETECT_MAYBE, 0);
+
+	if (pg_prefix_of(s + i, n - i, "POST ") ||
+	    pg_prefix_of(s + i, n - i, "HTTP/1.")) {
+		if (n - i < 7)
+			return xv(PG_DETECT_MAYBE, 0);
+		return xmpp_http(s + i, n - i);
+	}
+	if (s[i] != '<')
+		return xv(PG_DETECT_NO, 0);
+
+	/* Optional XML declaration. */
+	if (pg_prefix_of(s + i, n - i, "<?xml")) {
+		if (n - i < 5)
+			return xv(PG_DETECT_MAYBE, 0);
+		size_t end;
+		if (!pg_find(s + i, n - i < 256 ? n - i : 256, "?>", &end))
+			return xv(n - i < 256 ? PG_DETECT_MAYBE : PG_DETECT_NO, 0);
+		i += end + 2;
+		while (i < n && xml_space(s[i]))
+			i++;
+		if (i == n)
+			return xv(PG_DETECT_MAYBE, 0);
+		if (s[i] != '<')
+			return xv(PG_DETECT_NO, 0);
+	}
+
+	return xmpp_element(s + i, n - i);
 }
 
 static enum pg_detect_status xmpp_detect(const struct pg_detect_input *in,

@@ -215,8 +215,13 @@ static void test_invitations(void)
 			     1863, s, PG_SYS_MSN, apps[i].feat, PG_CONF_DECIDE, 0);
 	}
 
-	/* MSNSLP: a file transfer session request, then the transport
-	 * answer with the listening address (signatures.md 4.3). */
+}
+
+/* MSNSLP: a file transfer session request, then the transport answer with
+ * the listening address (signatures.md 4.3). */
+static void test_msnslp(void)
+{
+	char b1[1024], b2[1024];
 	const struct pg_step slp[] = {
 		{C2S, NULL, msg(b1, sizeof(b1), "MSG 10 D",
 				"MIME-Version: 1.0\r\n"
@@ -236,6 +241,8 @@ static void test_invitations(void)
 				"IPv4Internal-Addrs: 10.1.2.3\r\n"
 				"IPv4Internal-Port: 1901\r\n\r\n")},
 	};
+	struct pg_run all;
+	const struct pg_detect_result *r = &all.result;
 	CHECK(pg_run_all(&pg_detector_msn, TCP, 40000, 1863, slp, NSTEPS(slp),
 			 &all) == PG_DETECT_MATCH);
 	static const uint8_t ip2[4] = {10, 1, 2, 3};
@@ -358,6 +365,7 @@ int main(void)
 	test_switchboard();
 	test_notification();
 	test_invitations();
+	test_msnslp();
 	test_side_channels();
 	test_near_misses();
 	test_negatives();

@@ -311,6 +311,15 @@ static void test_offers(void)
 	check_offer("0x4f after a message", b, n, S2C, false, PG_FEAT_IM, ip_a,
 		    5101, PG_FEAT_IM);
 
+}
+
+/* File offers: direct transfers announce where to connect, relayed ones
+ * and the offer itself do not. */
+static void test_file_offers(void)
+{
+	uint8_t b[1024];
+	size_t n;
+
 	/* Y7 transfer, direct: yahoo_p2p_ft_server_listen_cb's pairs
 	 * (249 = 1: the sender listens; 2: the receiver listens). */
 	const char *const info1[] = {
@@ -361,10 +370,16 @@ static void test_offers(void)
 	n = pg_hex(y_p2p, b, sizeof(b));
 	check_no_offer("ws_h frame 53", b, n, true, PG_FEAT_IM);
 
-	/* During inspection: the offer split over two packets is taken once
-	 * the stream holds the whole PDU. */
+}
+
+/* During inspection: the offer split over two packets is taken once the
+ * stream holds the whole PDU. */
+static void test_offer_split(void)
+{
+	uint8_t b[1024];
 	char hex[2 * 256 + 1];
-	n = ymsg_pdu(b, sizeof(b), 0x004f, 11, p2p_a, 0);
+	const char *const p2p_a[] = P2P_PAIRS("MTI0ODQ2Mjgz");
+	size_t n = ymsg_pdu(b, sizeof(b), 0x004f, 11, p2p_a, 0);
 	CHECK(n < 256);
 	for (size_t i = 0; i < n; i++)
 		snprintf(hex + 2 * i, 3, "%02x", b[i]);
@@ -469,6 +484,8 @@ int main(void)
 	test_side();
 	test_near_misses();
 	test_offers();
+	test_file_offers();
+	test_offer_split();
 	test_offer_near_misses();
 	return pg_test_summary("test_detect_yahoo");
 }
