@@ -120,7 +120,8 @@ void pg_expect4(struct pg_detect_result *out, const uint8_t ip[4],
 	out->expect.feature = feat;
 }
 
-bool pg_first_line(const uint8_t *p, size_t n, struct pg_line *l)
+/* Splits off the first line; false when p cannot start a text protocol. */
+static bool first_line(const uint8_t *p, size_t n, struct pg_line *l)
 {
 	l->p = p;
 	l->complete = false;
@@ -147,9 +148,9 @@ bool pg_text_sides_of(const struct pg_detect_input *in,
 {
 	memset(t, 0, sizeof(*t));
 	t->s = pg_sides_of(in);
-	if (t->s.c2s_len && !pg_first_line(t->s.c2s, t->s.c2s_len, &t->client))
+	if (t->s.c2s_len && !first_line(t->s.c2s, t->s.c2s_len, &t->client))
 		return false;
-	if (t->s.s2c_len && !pg_first_line(t->s.s2c, t->s.s2c_len, &t->server))
+	if (t->s.s2c_len && !first_line(t->s.s2c, t->s.s2c_len, &t->server))
 		return false;
 	t->client_done = t->s.c2s_len && t->client.complete;
 	return true;

@@ -246,11 +246,6 @@ struct pg_line {
  * command and reply lines at 512 octets; FTP and POP3 are similar). */
 #define PG_TEXT_LINE_MAX 512
 
-/* Splits off the first line.  False when the bytes cannot be the start of a
- * text protocol: a control or non-ASCII byte before the line end, or no
- * line end within PG_TEXT_LINE_MAX. */
-bool pg_first_line(const uint8_t *p, size_t n, struct pg_line *l);
-
 /* The line starts with the word (any case), then a space or its end. */
 bool pg_line_word(const struct pg_line *l, const char *word);
 
@@ -265,8 +260,9 @@ struct pg_text_sides {
 	bool client_done;         /* the client's first line is complete */
 };
 
-/* False when either side's bytes cannot start a text protocol (see
- * pg_first_line). */
+/* False when either side's bytes cannot start a text protocol: a control
+ * or non-ASCII byte before the line end, or no line end within
+ * PG_TEXT_LINE_MAX. */
 bool pg_text_sides_of(const struct pg_detect_input *in,
 		      struct pg_text_sides *t);
 

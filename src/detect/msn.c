@@ -98,11 +98,6 @@ static unsigned msnp_argc(const struct msnp_cmd *c)
 	return n;
 }
 
-static bool all_digits(const uint8_t *p, size_t len)
-{
-	return len > 0 && pg_digits(p, len) == len;
-}
-
 /* "user@domain" with printable characters; MSNP13+ prefixes "1:". */
 static bool looks_email(const uint8_t *p, size_t len)
 {
@@ -136,7 +131,7 @@ static enum cmd_parse msnp_parse(const uint8_t *p, size_t len,
 			return CMD_BAD;
 	if (len < 4)
 		return CMD_PARTIAL;
-	if (all_digits(p, 3)) {
+	if (pg_all_digits(p, 3)) {
 		if (p[0] == '0')
 			return CMD_BAD;
 		c->error = true;
@@ -166,7 +161,7 @@ static enum cmd_parse msnp_parse(const uint8_t *p, size_t len,
 
 	const uint8_t *a;
 	size_t al;
-	if (msnp_arg(c, 0, &a, &al) && all_digits(a, al))
+	if (msnp_arg(c, 0, &a, &al) && pg_all_digits(a, al))
 		c->has_trid = true;
 	/* An error is exactly "NNN trid": FTP and SMTP replies ("220 Ready")
 	 * carry text after their code. */
@@ -340,7 +335,7 @@ static bool ver_msnp(const struct msnp_cmd *c)
 	bool msnp = false;
 	for (unsigned i = 1; msnp_arg(c, i, &a, &al); i++) {
 		if (al >= 5 && al <= 6 && memcmp(a, "MSNP", 4) == 0 &&
-		    pg_digits(a + 4, al - 4) == al - 4)
+		    pg_all_digits(a + 4, al - 4))
 			msnp = true;
 		else if (!(al == 4 && memcmp(a, "CVR", 3) == 0))
 			return false;
@@ -393,7 +388,7 @@ static void judge_cmd(const struct msnp_cmd *c, bool first,
 			 msnp_arg(c, 2, &b, &bl) && looks_email(b, bl))
 			s->sb_auth = true;  /* USR trid OK email nick */
 	} else if (memcmp(c->verb, "QNG", 3) == 0) {
-		if (msnp_arg(c, 0, &a, &al) && all_digits(a, al))
+		if (msnp_arg(c, 0, &a, &al) && pg_all_digits(a, al))
 			s->qng = true;
 	}
 }

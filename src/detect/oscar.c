@@ -75,8 +75,7 @@ static enum sn_kind classify_sn(const uint8_t *p, size_t len)
 		if (pg_is_alpha(p[i]))
 			letter = true;
 	}
-	if (!letter && len >= 5 && len <= 10 &&
-	    pg_digits(p, len) == len)
+	if (!letter && len >= 5 && len <= 10 && pg_all_digits(p, len))
 		return SN_ICQ;
 	return letter && pg_is_alpha(p[0]) ? SN_AIM : SN_NONE;
 }

@@ -239,7 +239,7 @@ static bool p2p_addr(const uint8_t *v, size_t n, uint8_t ip[4])
 	bool neg = txt[0] == '-';
 	size_t i = neg ? 1 : 0;
 	size_t nd = tl - i;
-	if (nd == 0 || nd > 10 || pg_digits(txt + i, nd) != nd)
+	if (nd > 10 || !pg_all_digits(txt + i, nd))
 		return false;
 	uint64_t mag = 0;
 	for (; i < tl; i++)
