@@ -8,8 +8,8 @@
  * (src/core/detect_input.h), given a flow (IPv4, 192.0.2.1 -> 198.51.100.7)
  * and the packet; the streams beside it are kept as the engine's
  * inspection keeps them: for TCP each direction's bytes in order, for UDP
- * each direction's last datagram.  The payload is the packet itself, apart
- * from the stream, as in the engine.
+ * each direction's last datagram.  As in the engine, a TCP payload is the
+ * packet itself, apart from the stream; a UDP datagram is both.
  *
  * Engine-level tests find an IPv4 packet builder at the end.
  */
