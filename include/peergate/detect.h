@@ -113,20 +113,6 @@ extern const struct pg_detector *const pg_detectors_paper[];
 extern const struct pg_detector *const pg_detectors_modern[];
 extern const struct pg_detector *const pg_detectors_common[];
 
-/* Byte helpers shared by detectors. */
-
-/* True when needle occurs in hay (case-sensitive); returns its offset in *at. */
-bool pg_bytes_find(const uint8_t *hay, size_t hay_len, const char *needle,
-		   size_t *at);
-/* Case-insensitive prefix test over possibly non-NUL-terminated bytes. */
-bool pg_bytes_prefix_ci(const uint8_t *p, size_t len, const char *prefix);
-/* Case-sensitive prefix test. */
-bool pg_bytes_prefix(const uint8_t *p, size_t len, const char *prefix);
-/* Finds an HTTP-style header line "Name:" (case-insensitive name) in the
- * header block p[0..len); sets *val and *val_len to the trimmed value. */
-bool pg_http_header(const uint8_t *p, size_t len, const char *name,
-		    const uint8_t **val, size_t *val_len);
-
 /* Helper to fill a payload match. */
 static inline enum pg_detect_status
 pg_match(struct pg_detect_result *out, enum pg_system sys,

@@ -17,6 +17,8 @@
 #include "peergate/expect.h"
 #include "peergate/ports.h"
 
+#include "detect_input.h"
+
 enum {
 	MAX_DETECTORS = 64,
 	HOST_SEEN_LEN = 64,
@@ -621,11 +623,13 @@ static void consider(struct pg_engine *e, struct pg_flow *f,
 		set_class(f, sys, feat, method, conf);
 }
 
-/* The detector input for a packet of f; the caller fills the streams. */
-static struct pg_detect_input detect_input(const struct pg_flow *f, enum pg_dir dir,
-					   const struct pg_packet *p, unsigned index)
+/* One builder for inspection, watched flows and the unit tests' harness
+ * (detect_input.h). */
+struct pg_detect_input pg_detect_input_of(const struct pg_flow *f, enum pg_dir dir,
+					  const struct pg_packet *p, unsigned index,
+					  const struct pg_detect_bytes *bytes)
 {
-	return (struct pg_detect_input){
+	struct pg_detect_input in = {
 		.l4proto = p->l4proto,
 		.family = f->family,
 		.dir = dir,
@@ -641,6 +645,18 @@ static struct pg_detect_input detect_input(const struct pg_flow *f, enum pg_dir 
 		.c2s_packets = f->payload_pkts[PG_DIR_C2S],
 		.s2c_packets = f->payload_pkts[PG_DIR_S2C],
 	};
+	if (bytes) {
+		if (bytes->fresh) {
+			in.payload = bytes->fresh;
+			in.payload_len = bytes->fresh_len;
+		}
+		in.stream = bytes->stream;
+		in.stream_len = bytes->stream_len;
+		in.other_stream = bytes->other;
+		in.other_len = bytes->other_len;
+		in.from_start = bytes->from_start;
+	}
+	return in;
 }
 
 /* What one detector run reads, beyond the flow and packet. */
@@ -681,14 +697,17 @@ static void run_detectors(struct pg_engine *e, struct pg_flow *f, enum pg_dir di
 {
 	if (f->payload_pkts[dir] < 255)
 		f->payload_pkts[dir]++;
-	struct pg_detect_input in = detect_input(f, dir, p, f->payload_pkts[dir] - 1u);
-	in.payload = b->fresh;
-	in.payload_len = b->fresh_len;
-	in.stream = b->stream;
-	in.stream_len = b->stream_len;
-	in.other_stream = b->other;
-	in.other_len = b->other_len;
-	in.from_start = b->from_start;
+	struct pg_detect_bytes bytes = {
+		.fresh = b->fresh,
+		.fresh_len = b->fresh_len,
+		.stream = b->stream,
+		.stream_len = b->stream_len,
+		.other = b->other,
+		.other_len = b->other_len,
+		.from_start = b->from_start,
+	};
+	struct pg_detect_input in =
+		pg_detect_input_of(f, dir, p, f->payload_pkts[dir] - 1u, &bytes);
 	for (unsigned i = 0; i < e->ndetectors; i++) {
 		if (!(*in_play >> i & 1))
 			continue;
@@ -828,7 +847,7 @@ static void watch(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 		return;
 	}
 	uint64_t asked = e->policed_mask & detectors_for(e, p->l4proto);
-	struct pg_detect_input in = detect_input(f, dir, p, f->payload_pkts[dir]);
+	struct pg_detect_input in = pg_detect_input_of(f, dir, p, f->payload_pkts[dir], NULL);
 	for (unsigned i = 0; i < e->ndetectors; i++) {
 		if (!(asked >> i & 1))
 			continue;

@@ -19,8 +19,11 @@
  */
 #include <netinet/in.h>
 
-#include "modern_detectors.h"
-#include "modern_util.h"
+#include "peergate/packet.h"
+
+#include "bytes.h"
+#include "detectors.h"
+#include "http_msg.h"
 
 /* "\x13BitTorrent protocol": the length-prefixed protocol name that opens
  * every plaintext peer-wire connection, in both directions. */
@@ -59,11 +62,13 @@ static bool benc_string(const uint8_t *p, size_t len, size_t *i,
 			const uint8_t **s, size_t *slen)
 {
 	uint64_t n;
-	if (*i >= len || !md_is_digit(p[*i]))
+	if (*i >= len || !pg_is_digit(p[*i]))
 		return false;
 	/* Leading zeros are not canonical but harmless; "0:" is valid. */
-	if (!md_parse_u64(p, len, i, 7, &n))
+	size_t digits = pg_parse_uint(p + *i, len - *i, 7, &n);
+	if (!digits)
 		return false;
+	*i += digits;
 	if (*i >= len || p[*i] != ':')
 		return false;
 	(*i)++;
@@ -90,8 +95,10 @@ static bool benc_skip(const uint8_t *p, size_t len, size_t *i, int depth)
 		(*i)++;
 		if (*i < len && p[*i] == '-')
 			(*i)++;
-		if (!md_parse_u64(p, len, i, 19, &v))
+		size_t digits = pg_parse_uint(p + *i, len - *i, 19, &v);
+		if (!digits)
 			return false;
+		*i += digits;
 		if (*i >= len || p[*i] != 'e')
 			return false;
 		(*i)++;
@@ -116,12 +123,6 @@ static bool benc_skip(const uint8_t *p, size_t len, size_t *i, int depth)
 	}
 }
 
-static bool benc_key_is(const uint8_t *k, size_t klen, const char *name)
-{
-	size_t n = strlen(name);
-	return klen == n && memcmp(k, name, n) == 0;
-}
-
 /* What a KRPC message (BEP 5) must carry, gathered from the top-level
  * dictionary. */
 struct krpc_info {
@@ -142,8 +143,8 @@ static bool krpc_args(const uint8_t *p, size_t len, size_t *i,
 		size_t klen, vlen;
 		if (!benc_string(p, len, i, &key, &klen))
 			return false;
-		if (benc_key_is(key, klen, "id") && *i < len &&
-		    md_is_digit(p[*i])) {
+		if (pg_equals(key, klen, "id") && *i < len &&
+		    pg_is_digit(p[*i])) {
 			if (!benc_string(p, len, i, &val, &vlen))
 				return false;
 			if (vlen == 20)
@@ -174,18 +175,18 @@ static bool krpc_message(const uint8_t *p, size_t len)
 		size_t klen, vlen;
 		if (!benc_string(p, len, &i, &key, &klen))
 			return false;
-		if (benc_key_is(key, klen, "y") && i < len && md_is_digit(p[i])) {
+		if (pg_equals(key, klen, "y") && i < len && pg_is_digit(p[i])) {
 			if (!benc_string(p, len, &i, &val, &vlen))
 				return false;
 			k.y_ok = vlen == 1 &&
 				 (val[0] == 'q' || val[0] == 'r' || val[0] == 'e');
-		} else if (benc_key_is(key, klen, "t") && i < len &&
-			   md_is_digit(p[i])) {
+		} else if (pg_equals(key, klen, "t") && i < len &&
+			   pg_is_digit(p[i])) {
 			if (!benc_string(p, len, &i, &val, &vlen))
 				return false;
 			k.has_t = vlen >= 1 && vlen <= 16;
-		} else if (benc_key_is(key, klen, "a") ||
-			   benc_key_is(key, klen, "r")) {
+		} else if (pg_equals(key, klen, "a") ||
+			   pg_equals(key, klen, "r")) {
 			if (!krpc_args(p, len, &i, &k))
 				return false;
 		} else if (!benc_skip(p, len, &i, 1)) {
@@ -339,20 +340,17 @@ static struct dir_verdict dv(enum pg_detect_status st, enum pg_feature f,
  * parameter, which ordinary web requests never carry. */
 static struct dir_verdict bt_http_request(const uint8_t *s, size_t n)
 {
-	long eol = md_line_end(s, n, 4096);
-	if (eol < 0)
-		return dv(n < 4096 ? PG_DETECT_MAYBE : PG_DETECT_NO, 0, 0);
-	size_t line = (size_t)eol;
-	size_t t = 4; /* after "GET " */
-	size_t te = t;
-	while (te < line && s[te] != ' ')
-		te++;
-	if (te == t || te == line)
+	struct pg_http_request rq;
+	switch (pg_http_request_line(s, n, &rq)) {
+	case PG_HTTP_PARTIAL:
+		return dv(PG_DETECT_MAYBE, 0, 0);
+	case PG_HTTP_NO:
 		return dv(PG_DETECT_NO, 0, 0);
-	if (!pg_bytes_prefix(s + te, line - te, " HTTP/1."))
-		return dv(PG_DETECT_NO, 0, 0);
-	const uint8_t *target = s + t;
-	size_t tlen = te - t;
+	case PG_HTTP_OK:
+		break;
+	}
+	const uint8_t *target = rq.target;
+	size_t tlen = rq.target_len;
 	const uint8_t *qm = memchr(target, '?', tlen);
 	if (!qm)
 		return dv(PG_DETECT_NO, 0, 0);
@@ -361,8 +359,8 @@ static struct dir_verdict bt_http_request(const uint8_t *s, size_t n)
 	size_t qlen = tlen - plen - 1;
 	if (!query_has(q, qlen, "info_hash="))
 		return dv(PG_DETECT_NO, 0, 0);
-	if (md_find(target, plen, "announce") >= 0 ||
-	    md_find(target, plen, "scrape") >= 0)
+	if (pg_find(target, plen, "announce", NULL) ||
+	    pg_find(target, plen, "scrape", NULL))
 		return dv(PG_DETECT_MATCH, PG_FEAT_NETWORK, PG_CONF_CERTAIN);
 	/* Web seeds (BEP 17 "/seed?info_hash=") serve the pieces. */
 	return dv(PG_DETECT_MATCH, PG_FEAT_DOWNLOAD, PG_CONF_STRONG);
@@ -372,11 +370,11 @@ static struct dir_verdict bt_http_request(const uint8_t *s, size_t n)
  * right after the headers (seen when a capture misses the request). */
 static struct dir_verdict bt_http_response(const uint8_t *s, size_t n)
 {
-	long end = md_find(s, n < 4096 ? n : 4096, "\r\n\r\n");
-	if (end < 0)
+	size_t hend = pg_http_header_end(s, n < 4096 ? n : 4096);
+	if (!hend)
 		return dv(n < 4096 ? PG_DETECT_MAYBE : PG_DETECT_NO, 0, 0);
-	const uint8_t *b = s + end + 4;
-	size_t blen = n - (size_t)end - 4;
+	const uint8_t *b = s + hend;
+	size_t blen = n - hend;
 	static const char *const keys[] = {
 		"d8:interval", "d8:complete", "d10:incomplete", "d5:files",
 		"d14:failure reason", "d12:min interval", "d5:peers",
@@ -384,7 +382,7 @@ static struct dir_verdict bt_http_response(const uint8_t *s, size_t n)
 	if (blen < 11)
 		return dv(blen == 0 ? PG_DETECT_MAYBE : PG_DETECT_NO, 0, 0);
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-		if (pg_bytes_prefix(b, blen, keys[k]))
+		if (pg_prefix(b, blen, keys[k]))
 			return dv(PG_DETECT_MATCH, PG_FEAT_NETWORK, PG_CONF_STRONG);
 	return dv(PG_DETECT_NO, 0, 0);
 }
@@ -410,7 +408,7 @@ static struct dir_verdict bt_tcp_dir(const uint8_t *s, size_t n,
 
 	/* BitTorrent Sync / Resilio peers: "BSYNC\0", a 32-bit length, then
 	 * a bencoded dictionary. */
-	if (md_prefix_of(s, n < 6 ? n : 6, "BSYNC") &&
+	if (pg_prefix_of(s, n < 6 ? n : 6, "BSYNC") &&
 	    (n < 6 || s[5] == 0)) {
 		if (n < 11)
 			return dv(PG_DETECT_MAYBE, 0, 0);
@@ -421,15 +419,15 @@ static struct dir_verdict bt_tcp_dir(const uint8_t *s, size_t n,
 		return dv(PG_DETECT_NO, 0, 0);
 	}
 
-	if (md_prefix_of(s, n, "GET "))
+	if (pg_prefix_of(s, n, "GET "))
 		return n < 4 ? dv(PG_DETECT_MAYBE, 0, 0) : bt_http_request(s, n);
-	if (md_prefix_of(s, n, "HTTP/1."))
+	if (pg_prefix_of(s, n, "HTTP/1."))
 		return n < 7 ? dv(PG_DETECT_MAYBE, 0, 0) : bt_http_response(s, n);
 
 	/* A plaintext handshake further into the stream: captures that begin
 	 * mid-connection, or a client falling back from a failed encrypted
 	 * (MSE) attempt on the same connection. */
-	if (md_find(s, n, "\x13" "BitTorrent protocol") >= 0)
+	if (pg_find(s, n, "\x13" "BitTorrent protocol", NULL))
 		return dv(PG_DETECT_MATCH, PG_FEAT_DOWNLOAD, PG_CONF_STRONG);
 
 	/* Joined mid-session: a train of well-formed peer-wire messages. */
@@ -454,9 +452,9 @@ static struct dir_verdict bt_tcp_dir(const uint8_t *s, size_t n,
 static enum pg_detect_status bt_tcp(const struct pg_detect_input *in,
 				    struct pg_detect_result *out)
 {
-	size_t n, on;
-	const uint8_t *s = md_this(in, &n);
-	const uint8_t *o = md_other(in, &on);
+	const uint8_t *s = in->stream;
+	size_t n = in->stream_len, on;
+	const uint8_t *o = pg_other(in, &on);
 
 	/* This direction's first packet length is known on its first call. */
 	size_t first = in->index == 0 ? in->payload_len : 0;
@@ -541,7 +539,7 @@ static enum pg_detect_status bt_udp(const struct pg_detect_input *in,
 	const uint8_t *p = in->payload;
 	size_t n = in->payload_len;
 	size_t on;
-	const uint8_t *o = md_other(in, &on);
+	const uint8_t *o = pg_other(in, &on);
 
 	if (n == 0)
 		return PG_DETECT_MAYBE;
@@ -562,9 +560,11 @@ static enum pg_detect_status bt_udp(const struct pg_detect_input *in,
 		return pg_match(out, PG_SYS_BITTORRENT, PG_FEAT_NETWORK,
 				PG_CONF_STRONG);
 
-	/* Local Service Discovery multicast announce. */
-	if (pg_bytes_prefix(p, n, "BT-SEARCH * HTTP/1.1\r\n")) {
-		if (md_find_ci(p, n, "\nInfohash:") >= 0)
+	/* Local Service Discovery multicast announce (HTTP over UDP). */
+	if (pg_prefix(p, n, "BT-SEARCH * HTTP/1.1\r\n")) {
+		const uint8_t *v;
+		size_t vl;
+		if (pg_http_header(p, n, "Infohash", &v, &vl))
 			return pg_match(out, PG_SYS_BITTORRENT, PG_FEAT_NETWORK,
 					PG_CONF_STRONG);
 		return PG_DETECT_NO;

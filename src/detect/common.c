@@ -6,9 +6,7 @@
  * match.  Most specific first: the binary-framed proxies and SSH have
  * signatures that cannot be mistaken; the text protocols last.
  */
-#include "peergate/detect.h"
-
-#include "common_priv.h"
+#include "detectors.h"
 
 const struct pg_detector *const pg_detectors_common[] = {
 	&pg_detector_socks,

@@ -18,8 +18,8 @@
  */
 #include <netinet/in.h>
 
-#include "modern_detectors.h"
-#include "modern_util.h"
+#include "bytes.h"
+#include "detectors.h"
 
 enum { DC_MAX_MSG = 4096 };
 
@@ -126,18 +126,20 @@ static struct dc_verdict nmdc_dir(const uint8_t *s, size_t n)
 /* ADC: "XSUP AD<feature> ...\n" first; the type letter says who talks. */
 static struct dc_verdict adc_dir(const uint8_t *s, size_t n)
 {
-	long eol = md_line_end(s, n, DC_MAX_MSG);
-	size_t len = eol < 0 ? n : (size_t)eol;
+	size_t eol;
+	bool ended = pg_line_end(s, n, DC_MAX_MSG, &eol);
+	size_t len = ended ? eol : n;
 	if (!dc_text(s, len))
 		return dcv(PG_DETECT_NO, 0);
 	static const char *const sup[] = {"HSUP ", "ISUP ", "CSUP "};
 	for (size_t k = 0; k < 3; k++) {
-		if (!md_prefix_of(s, len, sup[k]))
+		if (!pg_prefix_of(s, len, sup[k]))
 			continue;
-		if (len < 5 || eol < 0)
+		if (len < 5 || !ended)
 			return dcv(n < DC_MAX_MSG ? PG_DETECT_MAYBE : PG_DETECT_NO, 0);
 		/* the BASE feature must be among the listed ones */
-		if (md_find(s, len, " ADBASE") < 0 && md_find(s, len, " ADBAS0") < 0)
+		if (!pg_find(s, len, " ADBASE", NULL) &&
+		    !pg_find(s, len, " ADBAS0", NULL))
 			return dcv(PG_DETECT_NO, 0);
 		return dcv(PG_DETECT_MATCH,
 			   s[0] == 'C' ? PG_FEAT_DOWNLOAD : PG_FEAT_NETWORK);
@@ -159,9 +161,9 @@ static struct dc_verdict dc_dir(const uint8_t *s, size_t n)
 static enum pg_detect_status dc_detect(const struct pg_detect_input *in,
 				       struct pg_detect_result *out)
 {
-	size_t n, on;
-	const uint8_t *s = md_this(in, &n);
-	const uint8_t *o = md_other(in, &on);
+	const uint8_t *s = in->stream;
+	size_t n = in->stream_len, on;
+	const uint8_t *o = pg_other(in, &on);
 	struct dc_verdict a = dc_dir(s, n);
 	struct dc_verdict b = dc_dir(o, on);
 

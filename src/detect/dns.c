@@ -11,7 +11,8 @@
 
 #include <netinet/in.h>
 
-#include "common_priv.h"
+#include "bytes.h"
+#include "detectors.h"
 
 #define PORT_DNS 53
 #define PORT_MDNS 5353

@@ -22,8 +22,10 @@
  */
 #include <netinet/in.h>
 
-#include "modern_detectors.h"
-#include "modern_util.h"
+#include "peergate/packet.h"
+
+#include "bytes.h"
+#include "detectors.h"
 
 enum {
 	ED_PROT_EDONKEY = 0xE3,
@@ -353,12 +355,12 @@ static enum pg_detect_status ed_udp(const struct pg_detect_input *in,
 static enum pg_detect_status ed_detect(const struct pg_detect_input *in,
 				       struct pg_detect_result *out)
 {
-	if (!md_is_tcp(in))
+	if (!pg_is_tcp(in))
 		return ed_udp(in, out);
 
-	size_t n, on;
-	const uint8_t *s = md_this(in, &n);
-	const uint8_t *o = md_other(in, &on);
+	const uint8_t *s = in->stream;
+	size_t n = in->stream_len, on;
+	const uint8_t *o = pg_other(in, &on);
 	struct ed_verdict a = ed_tcp_dir(s, n);
 	struct ed_verdict b = ed_tcp_dir(o, on);
 	/* The client's opening tells login from hello; prefer this packet's

@@ -7,7 +7,9 @@
  *
  * Wire facts: signatures.md section 6 (giFT-FastTrack PROTOCOL).
  */
-#include "paper_detectors.h"
+#include "bytes.h"
+#include "detectors.h"
+#include "http_msg.h"
 
 #include <netinet/in.h>
 
@@ -29,8 +31,7 @@ static const char *const ft_networks[] = {
 static bool known_network(const uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i < sizeof(ft_networks) / sizeof(ft_networks[0]); i++)
-		if (strlen(ft_networks[i]) == len &&
-		    memcmp(p, ft_networks[i], len) == 0)
+		if (pg_equals(p, len, ft_networks[i]))
 			return true;
 	return false;
 }
@@ -43,11 +44,11 @@ static bool known_network(const uint8_t *p, size_t len)
 static enum pg_detect_status give_line(const uint8_t *p, size_t len)
 {
 	if (len < 5)
-		return memcmp(p, "GIVE ", len) == 0 ? PG_DETECT_MAYBE
-						    : PG_DETECT_NO;
-	if (!pg_bytes_prefix(p, len, "GIVE "))
+		return pg_prefix_of(p, len, "GIVE ") ? PG_DETECT_MAYBE
+						     : PG_DETECT_NO;
+	if (!pg_prefix(p, len, "GIVE "))
 		return PG_DETECT_NO;
-	size_t d = pg_paper_digits(p + 5, len - 5);
+	size_t d = pg_digits(p + 5, len - 5);
 	if (d > 10)
 		return PG_DETECT_NO;
 	if (5 + d == len)
@@ -60,10 +61,10 @@ static enum pg_detect_status give_line(const uint8_t *p, size_t len)
 /* "/.hash=" followed by 40 hex digits (the FastTrack content hash). */
 static bool hash_target(const uint8_t *t, size_t tl)
 {
-	if (!pg_bytes_prefix(t, tl, "/.hash="))
+	if (!pg_prefix(t, tl, "/.hash="))
 		return false;
 	size_t n = 0;
-	while (7 + n < tl && pg_paper_xdigit(t[7 + n]))
+	while (7 + n < tl && pg_is_xdigit(t[7 + n]))
 		n++;
 	return n == 40;
 }
@@ -74,13 +75,13 @@ static bool kazaa_headers(const uint8_t *hdr, size_t len)
 	const uint8_t *v;
 	size_t vl;
 
-	if (pg_paper_find_ci(hdr, len, "\nX-Kazaa"))
+	if (pg_find_ci(hdr, len, "\nX-Kazaa", NULL))
 		return true;
 	if ((pg_http_header(hdr, len, "User-Agent", &v, &vl) ||
 	     pg_http_header(hdr, len, "Server", &v, &vl) ||
 	     pg_http_header(hdr, len, "UserAgent", &v, &vl)) &&
-	    (pg_bytes_prefix_ci(v, vl, "KazaaClient") ||
-	     pg_bytes_prefix_ci(v, vl, "PeerEnabler/")))
+	    (pg_prefix_ci(v, vl, "KazaaClient") ||
+	     pg_prefix_ci(v, vl, "PeerEnabler/")))
 		return true;
 	return false;
 }
@@ -97,8 +98,6 @@ enum ft_http_state {
 static enum ft_http_state ft_http(const uint8_t *p, size_t len,
 				  struct pg_detect_result *out)
 {
-	struct pg_paper_request rq;
-
 	enum pg_detect_status g = give_line(p, len);
 	if (g == PG_DETECT_MATCH) {
 		pg_match(out, PG_SYS_FASTTRACK, PG_FEAT_DOWNLOAD,
@@ -108,25 +107,18 @@ static enum ft_http_state ft_http(const uint8_t *p, size_t len,
 	if (g == PG_DETECT_MAYBE)
 		return FT_PENDING;
 
-	size_t hend = pg_paper_header_end(p, len);
-	size_t hlen = hend ? hend : len;
-	if (pg_paper_http_request(p, len, &rq)) {
-		if (hash_target(rq.target, rq.target_len)) {
-			pg_paper_set_host(p, hlen, out);
-			pg_match(out, PG_SYS_FASTTRACK, PG_FEAT_DOWNLOAD,
-				 PG_CONF_STRONG);
-			return FT_MATCHED;
-		}
-	} else if (!pg_paper_http_status(p, len)) {
-		return pg_paper_http_pending(p, len) ? FT_PENDING : FT_NOT_HTTP;
-	}
-	if (kazaa_headers(p, hlen)) {
-		pg_paper_set_host(p, hlen, out);
+	struct pg_http_msg m;
+	if (!pg_http_read(p, len, &m))
+		return m.kind == PG_HTTP_PENDING ? FT_PENDING : FT_NOT_HTTP;
+	if ((m.kind == PG_HTTP_REQUEST &&
+	     hash_target(m.rq.target, m.rq.target_len)) ||
+	    kazaa_headers(p, m.hdr_len)) {
+		pg_http_report_host(p, m.hdr_len, out);
 		pg_match(out, PG_SYS_FASTTRACK, PG_FEAT_DOWNLOAD,
 			 PG_CONF_STRONG);
 		return FT_MATCHED;
 	}
-	if (!hend && len < FT_HTTP_MAX_HDR)
+	if (!m.hdr_done && len < FT_HTTP_MAX_HDR)
 		return FT_PENDING;
 	return FT_PLAIN_HTTP;
 }
@@ -147,9 +139,9 @@ static enum pg_detect_status ft_handshake(const struct pg_detect_input *in,
 					  struct pg_detect_result *out)
 {
 	bool c2s = in->dir == PG_DIR_C2S;
-	const uint8_t *cs = c2s ? in->stream : in->other_stream;
-	size_t cl = c2s ? in->stream_len : in->other_len;
-	size_t sl = c2s ? in->other_len : in->stream_len;
+	struct pg_sides sides = pg_sides_of(in);
+	const uint8_t *cs = sides.c2s;
+	size_t cl = sides.c2s_len, sl = sides.s2c_len;
 	bool port = in->server_port == FT_PORT;
 
 	/* The client speaks first, with exactly 12 bytes. */
@@ -242,7 +234,7 @@ static enum pg_detect_status detect_fasttrack_udp(const struct pg_detect_input *
 		if (n == 0 || n > FT_MAX_NETNAME)
 			return PG_DETECT_NO;
 		for (size_t i = 0; i < n; i++)
-			if (!pg_paper_print(p[6 + i]))
+			if (!pg_is_print(p[6 + i]))
 				return PG_DETECT_NO;
 		return pg_match(out, PG_SYS_FASTTRACK, PG_FEAT_NETWORK,
 				known_network(p + 6, n) ? PG_CONF_CERTAIN

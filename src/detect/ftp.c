@@ -8,7 +8,8 @@
  */
 #include "peergate/detect.h"
 
-#include "common_priv.h"
+#include "bytes.h"
+#include "detectors.h"
 
 static const char *const ftp_cmds[] = {
 	"USER", "PASS", "ACCT", "CWD",  "CDUP", "QUIT", "PORT", "PASV",
@@ -25,14 +26,12 @@ static const char *const shared_cmds[] = {"QUIT", "NOOP", "HELP", "AUTH",
 static enum pg_detect_status ftp_detect(const struct pg_detect_input *in,
 					struct pg_detect_result *out)
 {
-	struct pg_sides s = pg_sides_of(in);
-	struct pg_line cl = {0}, sl = {0};
-
-	if (s.c2s_len && !pg_first_line(s.c2s, s.c2s_len, &cl))
+	struct pg_text_sides t;
+	if (!pg_text_sides_of(in, &t))
 		return PG_DETECT_NO;
-	if (s.s2c_len && !pg_first_line(s.s2c, s.s2c_len, &sl))
-		return PG_DETECT_NO;
-	bool c_done = s.c2s_len && cl.complete;
+	const struct pg_sides s = t.s;
+	const struct pg_line cl = t.client, sl = t.server;
+	bool c_done = t.client_done;
 
 	if (s.s2c_len && sl.complete) {
 		if (pg_line_reply_code(&sl, "220")) {

@@ -7,7 +7,9 @@
  *
  * Wire facts: signatures.md section 7.
  */
-#include "paper_detectors.h"
+#include "bytes.h"
+#include "detectors.h"
+#include "http_msg.h"
 
 #include "peergate/packet.h"
 
@@ -30,7 +32,7 @@ static const char *const servents[] = {
 static bool servent_name(const uint8_t *v, size_t vl)
 {
 	for (size_t i = 0; i < sizeof(servents) / sizeof(servents[0]); i++)
-		if (pg_paper_find_ci(v, vl, servents[i]))
+		if (pg_find_ci(v, vl, servents[i], NULL))
 			return true;
 	return false;
 }
@@ -41,18 +43,18 @@ static bool gnutella_headers(const uint8_t *hdr, size_t len)
 	const uint8_t *v;
 	size_t vl;
 
-	if (pg_paper_find_ci(hdr, len, "\nX-Gnutella-"))
+	if (pg_find_ci(hdr, len, "\nX-Gnutella-", NULL))
 		return true;
 	if ((pg_http_header(hdr, len, "User-Agent", &v, &vl) ||
 	     pg_http_header(hdr, len, "Server", &v, &vl)) &&
 	    servent_name(v, vl))
 		return true;
 	if (pg_http_header(hdr, len, "Content-Type", &v, &vl) &&
-	    (pg_bytes_prefix_ci(v, vl, "application/x-gnutella-packets") ||
-	     pg_bytes_prefix_ci(v, vl, "application/x-gnutella2")))
+	    (pg_prefix_ci(v, vl, "application/x-gnutella-packets") ||
+	     pg_prefix_ci(v, vl, "application/x-gnutella2")))
 		return true;
 	if (pg_http_header(hdr, len, "Referrer", &v, &vl) &&
-	    pg_bytes_prefix_ci(v, vl, "Gnutella"))
+	    pg_prefix_ci(v, vl, "Gnutella"))
 		return true;   /* BearShare's misspelt referrer */
 	return false;
 }
@@ -68,14 +70,12 @@ static bool gnutella_hints(const uint8_t *hdr, size_t len)
 	       pg_http_header(hdr, len, "X-Features", &v, &vl);
 }
 
-/* A prefix of p[0..len) equals s, or p is still a prefix of s. */
+/* 1: p starts with s; 0: p is still a prefix of s; -1: neither. */
 static int prefix_state(const uint8_t *p, size_t len, const char *s)
 {
-	size_t n = strlen(s);
-	size_t m = len < n ? len : n;
-	if (memcmp(p, s, m) != 0)
+	if (!pg_prefix_of(p, len, s))
 		return -1;
-	return len >= n ? 1 : 0;
+	return len >= strlen(s) ? 1 : 0;
 }
 
 /* "GNUTELLA CONNECT/0.x" then "\r\n" (0.6) or "\n\n" (0.4). */
@@ -86,7 +86,7 @@ static enum pg_detect_status gnutella_connect(const uint8_t *p, size_t len)
 		return st < 0 ? PG_DETECT_NO : PG_DETECT_MAYBE;
 	if (len < 21)
 		return PG_DETECT_MAYBE;
-	if (!pg_paper_digit(p[17]) || p[18] != '.' || !pg_paper_digit(p[19]))
+	if (!pg_is_digit(p[17]) || p[18] != '.' || !pg_is_digit(p[19]))
 		return PG_DETECT_NO;
 	if (len < 22)
 		return PG_DETECT_MAYBE;
@@ -111,8 +111,8 @@ static enum pg_detect_status gnutella_reply(const uint8_t *p, size_t len)
 		return PG_DETECT_NO;
 	if (len < 17)
 		return PG_DETECT_MAYBE;
-	if (pg_paper_digit(p[11]) && p[12] == ' ' &&
-	    pg_paper_digits(p + 13, len - 13) == 3 &&
+	if (pg_is_digit(p[11]) && p[12] == ' ' &&
+	    pg_digits(p + 13, len - 13) == 3 &&
 	    (len == 16 || p[16] == ' ' || p[16] == '\r'))
 		return PG_DETECT_MATCH;
 	return PG_DETECT_NO;
@@ -124,13 +124,13 @@ static enum pg_detect_status gnutella_giv(const uint8_t *p, size_t len)
 	int st = prefix_state(p, len, "GIV ");
 	if (st <= 0)
 		return st < 0 ? PG_DETECT_NO : PG_DETECT_MAYBE;
-	size_t d = pg_paper_digits(p + 4, len - 4);
+	size_t d = pg_digits(p + 4, len - 4);
 	if (4 + d == len)
 		return d <= 10 ? PG_DETECT_MAYBE : PG_DETECT_NO;
 	if (d == 0 || d > 10 || p[4 + d] != ':')
 		return PG_DETECT_NO;
 	size_t g = 5 + d, x = 0;
-	while (g + x < len && x < 32 && pg_paper_xdigit(p[g + x]))
+	while (g + x < len && x < 32 && pg_is_xdigit(p[g + x]))
 		x++;
 	if (g + x == len)
 		return PG_DETECT_MAYBE;
@@ -143,24 +143,24 @@ enum gnut_path { GP_NONE, GP_GET_INDEX, GP_URIRES, GP_GNUTELLA, GP_PUSH };
 static enum gnut_path gnutella_path(const uint8_t *t, size_t tl)
 {
 	/* "/get/<index>/<name>" (0.4 style). */
-	if (pg_bytes_prefix(t, tl, "/get/")) {
-		size_t d = pg_paper_digits(t + 5, tl - 5);
+	if (pg_prefix(t, tl, "/get/")) {
+		size_t d = pg_digits(t + 5, tl - 5);
 		if (d > 0 && d <= 10 && 5 + d < tl && t[5 + d] == '/')
 			return GP_GET_INDEX;
 		return GP_NONE;
 	}
 	/* HUGE: "/uri-res/N2R?urn:sha1:..." and the other resolvers. */
-	if (pg_bytes_prefix(t, tl, "/uri-res/N2") && tl > 13 &&
+	if (pg_prefix(t, tl, "/uri-res/N2") && tl > 13 &&
 	    (t[11] == 'R' || t[11] == 'X') &&
-	    pg_bytes_find(t, tl, "?urn:", NULL))
+	    pg_find(t, tl, "?urn:", NULL))
 		return GP_URIRES;
-	if (pg_bytes_prefix(t, tl, "/gnutella/push-proxy?") ||
-	    pg_bytes_prefix(t, tl, "/gnet/push-proxy?"))
+	if (pg_prefix(t, tl, "/gnutella/push-proxy?") ||
+	    pg_prefix(t, tl, "/gnet/push-proxy?"))
 		return GP_PUSH;
 	/* THEX hash trees, tiger trees, metadata: parts of a download. */
-	if (pg_bytes_prefix(t, tl, "/gnutella/thex/") ||
-	    pg_bytes_prefix(t, tl, "/gnutella/tigertree/") ||
-	    pg_bytes_prefix(t, tl, "/gnutella/metadata/"))
+	if (pg_prefix(t, tl, "/gnutella/thex/") ||
+	    pg_prefix(t, tl, "/gnutella/tigertree/") ||
+	    pg_prefix(t, tl, "/gnutella/metadata/"))
 		return GP_GNUTELLA;
 	return GP_NONE;
 }
@@ -169,52 +169,48 @@ static enum gnut_path gnutella_path(const uint8_t *t, size_t tl)
 static enum pg_detect_status gnutella_http(const uint8_t *p, size_t len,
 					   struct pg_detect_result *out)
 {
-	struct pg_paper_request rq;
-	size_t hend = pg_paper_header_end(p, len);
-	size_t hlen = hend ? hend : len;
+	struct pg_http_msg m;
+	if (!pg_http_read(p, len, &m))
+		return pg_http_not_yet(&m);
+	size_t hlen = m.hdr_len;
 	enum gnut_path path = GP_NONE;
-
-	if (pg_paper_http_request(p, len, &rq)) {
-		path = gnutella_path(rq.target, rq.target_len);
-	} else if (!pg_paper_http_status(p, len)) {
-		return pg_paper_http_pending(p, len) ? PG_DETECT_MAYBE
-						     : PG_DETECT_NO;
-	}
+	if (m.kind == PG_HTTP_REQUEST)
+		path = gnutella_path(m.rq.target, m.rq.target_len);
 
 	bool strong_hdr = gnutella_headers(p, hlen);
 	switch (path) {
 	case GP_URIRES:
 	case GP_GNUTELLA:
-		pg_paper_set_host(p, hlen, out);
+		pg_http_report_host(p, hlen, out);
 		return pg_match(out, PG_SYS_GNUTELLA, PG_FEAT_DOWNLOAD,
 				PG_CONF_STRONG);
 	case GP_PUSH:
-		pg_paper_set_host(p, hlen, out);
+		pg_http_report_host(p, hlen, out);
 		return pg_match(out, PG_SYS_GNUTELLA, PG_FEAT_NETWORK,
 				PG_CONF_STRONG);
 	case GP_GET_INDEX:
 		/* "/get/1/name" alone could be any web server. */
 		if (strong_hdr || gnutella_hints(p, hlen)) {
-			pg_paper_set_host(p, hlen, out);
+			pg_http_report_host(p, hlen, out);
 			return pg_match(out, PG_SYS_GNUTELLA, PG_FEAT_DOWNLOAD,
 					PG_CONF_STRONG);
 		}
-		if (!hend && len < GNUT_HTTP_MAX_HDR)
+		if (!m.hdr_done && len < GNUT_HTTP_MAX_HDR)
 			return PG_DETECT_MAYBE;
-		pg_paper_set_host(p, hlen, out);
+		pg_http_report_host(p, hlen, out);
 		return pg_match(out, PG_SYS_GNUTELLA, PG_FEAT_DOWNLOAD,
 				PG_CONF_WEAK);
 	case GP_NONE:
 		if (strong_hdr) {
 			/* A browse-host or transfer request, or a servent's
 			 * answer. */
-			pg_paper_set_host(p, hlen, out);
+			pg_http_report_host(p, hlen, out);
 			return pg_match(out, PG_SYS_GNUTELLA, PG_FEAT_DOWNLOAD,
 					PG_CONF_STRONG);
 		}
 		break;
 	}
-	if (!hend && len < GNUT_HTTP_MAX_HDR)
+	if (!m.hdr_done && len < GNUT_HTTP_MAX_HDR)
 		return PG_DETECT_MAYBE;
 	return PG_DETECT_NO;
 }
@@ -256,15 +252,15 @@ static enum pg_detect_status detect_gnutella(const struct pg_detect_input *in,
 	}
 	/* A keep-alive transfer connection joined mid-way: this packet may
 	 * start a later request or response. */
-	if (in->payload != in->stream && in->payload_len > 0 &&
+	if (pg_packet_starts_later(in) &&
 	    gnutella_http(in->payload, in->payload_len, out) == PG_DETECT_MATCH)
 		return PG_DETECT_MATCH;
 	memset(out, 0, sizeof(*out));
 	/* Every Gnutella connection names itself in its first bytes, but a
 	 * plain request may still be answered by a servent that does. */
-	struct pg_paper_request rq;
+	struct pg_http_request rq;
 	if (a == PG_DETECT_NO && in->dir == PG_DIR_C2S && in->other_len == 0 &&
-	    pg_paper_http_request(in->stream, in->stream_len, &rq))
+	    pg_http_request_line(in->stream, in->stream_len, &rq) == PG_HTTP_OK)
 		return PG_DETECT_MAYBE;
 	if (a == PG_DETECT_NO)
 		return PG_DETECT_NO;
@@ -303,7 +299,7 @@ static bool g2_packet(const uint8_t *p, size_t len)
 	}
 	for (size_t i = 0; i < namelen; i++) {
 		uint8_t c = p[1 + lenlen + i];
-		if (!((c >= 'A' && c <= 'Z') || pg_paper_digit(c) || c == '_'))
+		if (!((c >= 'A' && c <= 'Z') || pg_is_digit(c) || c == '_'))
 			return false;
 	}
 	return 1 + lenlen + namelen + plen <= len;
@@ -337,7 +333,7 @@ static bool gnd_datagram(const uint8_t *p, size_t len)
 static bool vendor_code(const uint8_t *v)
 {
 	for (int i = 0; i < 4; i++)
-		if (!pg_paper_alpha(v[i]) && !pg_paper_digit(v[i]))
+		if (!pg_is_alpha(v[i]) && !pg_is_digit(v[i]))
 			return false;
 	return true;
 }

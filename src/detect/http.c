@@ -13,11 +13,10 @@
 
 #include <string.h>
 
-#include "common_priv.h"
+#include "bytes.h"
+#include "detectors.h"
+#include "http_msg.h"
 
-/* Longest request or status line we wait for; real ones are far shorter
- * (browsers cap URLs near 8 KB, but the inspection buffer is smaller). */
-#define HTTP_MAX_LINE 4096
 /* How much of a header block we wait for before matching without a host. */
 #define HTTP_MAX_HEADERS 8192
 /* Detector runs in one direction after which we stop waiting for the end
@@ -25,95 +24,6 @@
  * the engine spaces them out by bytes for a stream cut into tiny
  * segments, so cutting a request finely cannot hide its Host header. */
 #define HTTP_MAX_WAIT_PACKETS 64
-
-enum line_status { LINE_NO, LINE_PARTIAL, LINE_OK };
-
-struct request_line {
-	const uint8_t *method, *target;
-	size_t method_len, target_len;
-	size_t end;                 /* offset just past the line's LF */
-};
-
-/* "HTTP/1.x" at p: returns LINE_OK, LINE_PARTIAL (a prefix of it), LINE_NO. */
-static enum line_status http_version(const uint8_t *p, size_t n)
-{
-	static const char v[] = "HTTP/1.";
-	size_t k = sizeof(v) - 1;
-	for (size_t i = 0; i < k; i++) {
-		if (i >= n)
-			return LINE_PARTIAL;
-		if (p[i] != (uint8_t)v[i])
-			return LINE_NO;
-	}
-	if (n <= k)
-		return LINE_PARTIAL;
-	return pg_is_digit(p[k]) ? LINE_OK : LINE_NO;
-}
-
-static bool is_method_char(uint8_t c)
-{
-	/* Registered methods are upper-case tokens; '-' and '_' occur in
-	 * extension methods such as M-SEARCH. */
-	return (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
-}
-
-/* METHOD SP target SP HTTP/1.x CRLF */
-static enum line_status parse_request_line(const uint8_t *p, size_t n,
-					   struct request_line *rl)
-{
-	size_t i = 0;
-	while (i < n && i < 20 && is_method_char(p[i]))
-		i++;
-	if (i == n)
-		return n < 20 ? LINE_PARTIAL : LINE_NO;
-	if (i < 3 || i >= 20 || p[i] != ' ')
-		return LINE_NO;
-	rl->method = p;
-	rl->method_len = i;
-	size_t t = ++i;
-	while (i < n && i < HTTP_MAX_LINE && p[i] > 0x20 && p[i] < 0x7f)
-		i++;
-	if (i == n)
-		return n < HTTP_MAX_LINE ? LINE_PARTIAL : LINE_NO;
-	if (i == t || p[i] != ' ')
-		return LINE_NO;
-	rl->target = p + t;
-	rl->target_len = i - t;
-	i++;
-	enum line_status v = http_version(p + i, n - i);
-	if (v != LINE_OK)
-		return v;
-	i += 8;
-	if (i < n && p[i] == '\r')
-		i++;
-	if (i >= n)
-		return LINE_PARTIAL;
-	if (p[i] != '\n')
-		return LINE_NO;
-	rl->end = i + 1;
-	return LINE_OK;
-}
-
-/* HTTP/1.x SP 3DIGIT (SP | CRLF) */
-static enum line_status parse_status_line(const uint8_t *p, size_t n)
-{
-	enum line_status v = http_version(p, n);
-	if (v != LINE_OK)
-		return v;
-	static const uint8_t shape[] = {' ', 'd', 'd', 'd'};
-	for (size_t i = 0; i < sizeof(shape); i++) {
-		size_t at = 8 + i;
-		if (at >= n)
-			return LINE_PARTIAL;
-		if (shape[i] == 'd' ? !pg_is_digit(p[at]) : p[at] != ' ')
-			return LINE_NO;
-	}
-	if (12 >= n)
-		return LINE_PARTIAL;
-	if (p[9] < '1' || p[9] > '5')
-		return LINE_NO;
-	return (p[12] == ' ' || p[12] == '\r' || p[12] == '\n') ? LINE_OK : LINE_NO;
-}
 
 /*
  * Reduces an authority ("host", "host:port", "[v6]:port", "user@host") to its
@@ -155,71 +65,28 @@ static bool authority_host(const uint8_t *p, size_t n, const uint8_t **host,
 	return true;
 }
 
-/* Host of an absolute-form target ("http://host:port/path"). */
-static bool absolute_uri_host(const uint8_t *t, size_t n, const uint8_t **host,
-			      size_t *host_len)
+/* The Host header among the complete header lines of the request c[0..n):
+ * a half-received "Host: exa" must not become a host name. */
+static bool host_header(const uint8_t *c, size_t n, const uint8_t **val,
+			size_t *val_len)
 {
-	size_t skip;
-	if (pg_bytes_prefix_ci(t, n, "http://"))
-		skip = 7;
-	else if (pg_bytes_prefix_ci(t, n, "https://"))
-		skip = 8;
-	else
-		return false;
-	size_t e = skip;
-	while (e < n && t[e] != '/' && t[e] != '?' && t[e] != '#')
-		e++;
-	return authority_host(t + skip, e - skip, host, host_len);
-}
-
-/*
- * Looks for a Host header among the complete header lines of the block that
- * starts at p.  *ended is set when the blank line closing the block is seen.
- * Only complete lines count: a half-received "Host: exa" must not become a
- * host name.
- */
-static bool find_host_header(const uint8_t *p, size_t n, const uint8_t **val,
-			     size_t *val_len, bool *ended)
-{
-	size_t i = 0;
-	*ended = false;
-	while (i < n) {
-		const uint8_t *lf = memchr(p + i, '\n', n - i);
-		if (!lf)
-			return false;
-		size_t end = (size_t)(lf - p);
-		size_t line_end = (end > i && p[end - 1] == '\r') ? end - 1 : end;
-		if (line_end == i) {
-			*ended = true;
-			return false;
-		}
-		if (line_end - i > 5 && pg_bytes_prefix_ci(p + i, line_end - i, "host:")) {
-			size_t v = i + 5, e = line_end;
-			while (v < e && (p[v] == ' ' || p[v] == '\t'))
-				v++;
-			while (e > v && (p[e - 1] == ' ' || p[e - 1] == '\t'))
-				e--;
-			*val = p + v;
-			*val_len = e - v;
-			return true;
-		}
-		i = end + 1;
-	}
-	return false;
+	const uint8_t *last_lf = memrchr(c, '\n', n);
+	size_t complete = last_lf ? (size_t)(last_lf - c) + 1 : 0;
+	return pg_http_header(c, complete, "Host", val, val_len);
 }
 
 static enum pg_detect_status judge_request(const struct pg_detect_input *in,
 					   const uint8_t *c, size_t n,
-					   const struct request_line *rl,
+					   const struct pg_http_request *rq,
 					   struct pg_detect_result *out)
 {
-	const uint8_t *h;
-	size_t hl;
+	const uint8_t *h, *v, *path;
+	size_t hl, vl, pl;
 
-	if (rl->method_len == 7 && memcmp(rl->method, "CONNECT", 7) == 0) {
+	if (pg_equals(rq->method, rq->method_len, "CONNECT")) {
 		/* CONNECT's target is an authority; a tunnel on its own
 		 * merits the proxy class, host or not. */
-		if (authority_host(rl->target, rl->target_len, &h, &hl))
+		if (authority_host(rq->target, rq->target_len, &h, &hl))
 			pg_set_host(out, h, hl);
 		return pg_match(out, PG_SYS_PROXY, PG_FEAT_HTTP_CONNECT,
 				PG_CONF_STRONG);
@@ -227,15 +94,14 @@ static enum pg_detect_status judge_request(const struct pg_detect_input *in,
 
 	/* The absolute form wins over Host (RFC 9112 §3.2.2), and it is what a
 	 * forwarding proxy uses. */
-	if (absolute_uri_host(rl->target, rl->target_len, &h, &hl)) {
+	if (pg_http_split_target(rq->target, rq->target_len, &v, &vl, &path,
+				 &pl) &&
+	    authority_host(v, vl, &h, &hl)) {
 		pg_set_host(out, h, hl);
 		return pg_match(out, PG_SYS_HTTP, PG_FEAT_ANY, PG_CONF_DECIDE);
 	}
 
-	bool ended;
-	const uint8_t *v;
-	size_t vl;
-	if (find_host_header(c + rl->end, n - rl->end, &v, &vl, &ended)) {
+	if (host_header(c, n, &v, &vl)) {
 		if (authority_host(v, vl, &h, &hl))
 			pg_set_host(out, h, hl);
 		return pg_match(out, PG_SYS_HTTP, PG_FEAT_ANY, PG_CONF_DECIDE);
@@ -243,8 +109,8 @@ static enum pg_detect_status judge_request(const struct pg_detect_input *in,
 	/* No Host yet: wait for the rest of the header block, but not forever
 	 * (HTTP/1.0 requests need not carry one). */
 	unsigned pkts = in->dir == PG_DIR_C2S ? in->c2s_packets : in->s2c_packets;
-	if (ended || n >= HTTP_MAX_HEADERS || in->dir == PG_DIR_S2C ||
-	    pkts >= HTTP_MAX_WAIT_PACKETS)
+	if (pg_http_header_end(c, n) || n >= HTTP_MAX_HEADERS ||
+	    in->dir == PG_DIR_S2C || pkts >= HTTP_MAX_WAIT_PACKETS)
 		return pg_match(out, PG_SYS_HTTP, PG_FEAT_ANY, PG_CONF_DECIDE);
 	return PG_DETECT_MAYBE;
 }
@@ -258,28 +124,26 @@ static enum pg_detect_status http_detect(const struct pg_detect_input *in,
 		/* HTTP/2 prior-knowledge preface (RFC 9113 §3.4): the one
 		 * request line that is not HTTP/1.x. */
 		static const char h2[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-		size_t h2n = sizeof(h2) - 1;
-		size_t k = s.c2s_len < h2n ? s.c2s_len : h2n;
-		if (memcmp(s.c2s, h2, k) == 0) {
-			if (k < h2n)
+		if (pg_prefix_of(s.c2s, s.c2s_len, h2)) {
+			if (s.c2s_len < sizeof(h2) - 1)
 				return PG_DETECT_MAYBE;
 			return pg_match(out, PG_SYS_HTTP, PG_FEAT_ANY,
 					PG_CONF_DECIDE);
 		}
 
-		struct request_line rl;
-		switch (parse_request_line(s.c2s, s.c2s_len, &rl)) {
-		case LINE_OK:
-			return judge_request(in, s.c2s, s.c2s_len, &rl, out);
-		case LINE_PARTIAL:
+		struct pg_http_request rq;
+		switch (pg_http_request_line(s.c2s, s.c2s_len, &rq)) {
+		case PG_HTTP_OK:
+			return judge_request(in, s.c2s, s.c2s_len, &rq, out);
+		case PG_HTTP_PARTIAL:
 			return PG_DETECT_MAYBE;
-		case LINE_NO:
+		case PG_HTTP_NO:
 			break;
 		}
 		/* A status line from the side taken for the client: the
 		 * capture started mid-flow on a port not known as a service,
 		 * so the roles were guessed the wrong way round. */
-		if (parse_status_line(s.c2s, s.c2s_len) == LINE_OK)
+		if (pg_http_status_line(s.c2s, s.c2s_len) == PG_HTTP_OK)
 			return pg_match(out, PG_SYS_HTTP, PG_FEAT_ANY,
 					PG_CONF_DECIDE);
 	}
@@ -287,13 +151,13 @@ static enum pg_detect_status http_detect(const struct pg_detect_input *in,
 	/* No request seen (capture started mid-flow, or the server spoke
 	 * first): a status line from the server still says HTTP. */
 	if (s.s2c_len > 0 && s.c2s_len == 0) {
-		switch (parse_status_line(s.s2c, s.s2c_len)) {
-		case LINE_OK:
+		switch (pg_http_status_line(s.s2c, s.s2c_len)) {
+		case PG_HTTP_OK:
 			return pg_match(out, PG_SYS_HTTP, PG_FEAT_ANY,
 					PG_CONF_DECIDE);
-		case LINE_PARTIAL:
+		case PG_HTTP_PARTIAL:
 			return PG_DETECT_MAYBE;
-		case LINE_NO:
+		case PG_HTTP_NO:
 			return PG_DETECT_NO;
 		}
 	}

@@ -24,8 +24,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "modern_detectors.h"
-#include "modern_util.h"
+#include "bytes.h"
+#include "detectors.h"
 
 enum {
 	IRC_MAX_LINE = 512,
@@ -42,9 +42,20 @@ enum irc_line {
 	IRC_STRONG,  /* decisive on its own */
 };
 
+/* Printable ASCII, tab, CR, LF and the mIRC formatting codes (bold,
+ * colour, reset, reverse, italic, underline, CTCP's 0x01): what an IRC
+ * line may hold.  Bytes >= 0x80 are accepted too: nicks and messages carry
+ * UTF-8 or legacy 8-bit encodings. */
+static bool irc_text_byte(uint8_t c)
+{
+	return c >= 0x20 || c == '\t' || c == '\r' || c == '\n' || c == 0x01 ||
+	       c == 0x02 || c == 0x03 || c == 0x0f || c == 0x16 || c == 0x1d ||
+	       c == 0x1f;
+}
+
 static bool irc_nick_char(uint8_t c)
 {
-	return md_is_alpha(c) || md_is_digit(c) || c == '_' || c == '-' ||
+	return pg_is_alpha(c) || pg_is_digit(c) || c == '_' || c == '-' ||
 	       c == '[' || c == ']' || c == '\\' || c == '`' || c == '^' ||
 	       c == '{' || c == '}' || c == '|';
 }
@@ -64,16 +75,10 @@ static bool irc_token(const uint8_t *l, size_t len, size_t *i,
 	return true;
 }
 
-static bool tok_is(const uint8_t *t, size_t tl, const char *s)
-{
-	size_t n = strlen(s);
-	return tl == n && pg_bytes_prefix_ci(t, tl, s);
-}
-
 static bool tok_in(const uint8_t *t, size_t tl, const char *const *set)
 {
 	for (size_t k = 0; set[k]; k++)
-		if (tok_is(t, tl, set[k]))
+		if (pg_equals_ci(t, tl, set[k]))
 			return true;
 	return false;
 }
@@ -93,6 +98,77 @@ static const char *const irc_weak_cmds[] = {
 	"NAMES", "TOPIC", "MOTD", "LUSERS", "VERSION", "OPER", "INVITE",
 	"KICK", "WATCH", "MONITOR", NULL,
 };
+
+/* A line without a prefix: the command cmd[0..cl) of a client (or of a
+ * server that omits its prefix), its parameters at l[i..len). */
+static enum irc_line irc_command(const uint8_t *l, size_t len, size_t i,
+				 const uint8_t *cmd, size_t cl)
+{
+	const uint8_t *t;
+	size_t tl;
+
+	if (pg_equals_ci(cmd, cl, "NICK")) {
+		if (!irc_token(l, len, &i, &t, &tl))
+			return IRC_NOT;
+		if (t[0] == ':') {
+			t++;
+			tl--;
+		}
+		if (tl == 0 || tl > 64 || pg_is_digit(t[0]) || t[0] == '-')
+			return IRC_NOT;
+		for (size_t k = 0; k < tl; k++)
+			if (!irc_nick_char(t[k]))
+				return IRC_NOT;
+		return irc_token(l, len, &i, &t, &tl) ? IRC_NOT : IRC_NICK;
+	}
+	if (pg_equals_ci(cmd, cl, "USER")) {
+		/* Three middle parameters then the real name (FTP/POP "USER
+		 * name" has one). */
+		for (int k = 0; k < 3; k++)
+			if (!irc_token(l, len, &i, &t, &tl) || t[0] == ':')
+				return IRC_NOT;
+		if (!irc_token(l, len, &i, &t, &tl))
+			return IRC_NOT;
+		return IRC_USER;
+	}
+	if (pg_equals_ci(cmd, cl, "CAP")) {
+		if (!irc_token(l, len, &i, &t, &tl))
+			return IRC_NOT;
+		return pg_equals_ci(t, tl, "LS") || pg_equals_ci(t, tl, "REQ") ||
+			       pg_equals_ci(t, tl, "END") ||
+			       pg_equals_ci(t, tl, "LIST")
+			       ? IRC_STRONG
+			       : IRC_NOT;
+	}
+	if (pg_equals_ci(cmd, cl, "PRIVMSG") ||
+	    pg_equals_ci(cmd, cl, "NOTICE")) {
+		/* target then a ":" trailing parameter */
+		if (!irc_token(l, len, &i, &t, &tl))
+			return IRC_NOT;
+		if (!irc_token(l, len, &i, &t, &tl) || t[0] != ':')
+			return IRC_NOT;
+		return IRC_STRONG;
+	}
+	if (pg_equals_ci(cmd, cl, "JOIN")) {
+		if (!irc_token(l, len, &i, &t, &tl))
+			return IRC_NOT;
+		if (t[0] == ':') {
+			t++;
+			tl--;
+		}
+		if (tl >= 2 && (t[0] == '#' || t[0] == '&' || t[0] == '+' ||
+				t[0] == '!'))
+			return IRC_STRONG;
+		return IRC_WEAK;
+	}
+	if (pg_equals_ci(cmd, cl, "ERROR")) {
+		return irc_token(l, len, &i, &t, &tl) && t[0] == ':' ? IRC_STRONG
+								 : IRC_NOT;
+	}
+	if (tok_in(cmd, cl, irc_weak_cmds))
+		return IRC_WEAK;
+	return IRC_NOT;
+}
 
 static enum irc_line irc_classify(const uint8_t *l, size_t len)
 {
@@ -121,71 +197,12 @@ static enum irc_line irc_classify(const uint8_t *l, size_t len)
 		return IRC_NOT;
 
 	if (prefixed) {
-		if (cl == 3 && md_is_digit(cmd[0]) && md_is_digit(cmd[1]) &&
-		    md_is_digit(cmd[2]))
+		if (cl == 3 && pg_is_digit(cmd[0]) && pg_is_digit(cmd[1]) &&
+		    pg_is_digit(cmd[2]))
 			return irc_token(l, len, &i, &t, &tl) ? IRC_STRONG : IRC_NOT;
 		return tok_in(cmd, cl, irc_prefixed) ? IRC_STRONG : IRC_NOT;
 	}
-
-	if (tok_is(cmd, cl, "NICK")) {
-		if (!irc_token(l, len, &i, &t, &tl))
-			return IRC_NOT;
-		if (t[0] == ':') {
-			t++;
-			tl--;
-		}
-		if (tl == 0 || tl > 64 || md_is_digit(t[0]) || t[0] == '-')
-			return IRC_NOT;
-		for (size_t k = 0; k < tl; k++)
-			if (!irc_nick_char(t[k]))
-				return IRC_NOT;
-		return irc_token(l, len, &i, &t, &tl) ? IRC_NOT : IRC_NICK;
-	}
-	if (tok_is(cmd, cl, "USER")) {
-		/* Three middle parameters then the real name (FTP/POP "USER
-		 * name" has one). */
-		for (int k = 0; k < 3; k++)
-			if (!irc_token(l, len, &i, &t, &tl) || t[0] == ':')
-				return IRC_NOT;
-		if (!irc_token(l, len, &i, &t, &tl))
-			return IRC_NOT;
-		return IRC_USER;
-	}
-	if (tok_is(cmd, cl, "CAP")) {
-		if (!irc_token(l, len, &i, &t, &tl))
-			return IRC_NOT;
-		return tok_is(t, tl, "LS") || tok_is(t, tl, "REQ") ||
-				       tok_is(t, tl, "END") || tok_is(t, tl, "LIST")
-			       ? IRC_STRONG
-			       : IRC_NOT;
-	}
-	if (tok_is(cmd, cl, "PRIVMSG") || tok_is(cmd, cl, "NOTICE")) {
-		/* target then a ":" trailing parameter */
-		if (!irc_token(l, len, &i, &t, &tl))
-			return IRC_NOT;
-		if (!irc_token(l, len, &i, &t, &tl) || t[0] != ':')
-			return IRC_NOT;
-		return IRC_STRONG;
-	}
-	if (tok_is(cmd, cl, "JOIN")) {
-		if (!irc_token(l, len, &i, &t, &tl))
-			return IRC_NOT;
-		if (t[0] == ':') {
-			t++;
-			tl--;
-		}
-		if (tl >= 2 && (t[0] == '#' || t[0] == '&' || t[0] == '+' ||
-				t[0] == '!'))
-			return IRC_STRONG;
-		return IRC_WEAK;
-	}
-	if (tok_is(cmd, cl, "ERROR")) {
-		return irc_token(l, len, &i, &t, &tl) && t[0] == ':' ? IRC_STRONG
-								 : IRC_NOT;
-	}
-	if (tok_in(cmd, cl, irc_weak_cmds))
-		return IRC_WEAK;
-	return IRC_NOT;
+	return irc_command(l, len, i, cmd, cl);
 }
 
 /* Judges the lines one direction has sent so far. */
@@ -200,13 +217,14 @@ static enum pg_detect_status irc_dir(const uint8_t *s, size_t n)
 	while (off < n && lines < IRC_MAX_LINES) {
 		const uint8_t *l = s + off;
 		size_t rest = n - off;
-		long eol = md_line_end(l, rest, IRC_MAX_TAGGED);
-		size_t len = eol < 0 ? rest : (size_t)eol;
+		size_t eol;
+		bool ended = pg_line_end(l, rest, IRC_MAX_TAGGED, &eol);
+		size_t len = ended ? eol : rest;
 		size_t limit = (rest && l[0] == '@') ? IRC_MAX_TAGGED : IRC_MAX_LINE + 2;
 		for (size_t k = 0; k < len; k++)
-			if (!md_text_byte(l[k]))
+			if (!irc_text_byte(l[k]))
 				return lines ? PG_DETECT_MAYBE : PG_DETECT_NO;
-		if (eol < 0) {
+		if (!ended) {
 			/* An unfinished line: possible while short enough. */
 			if (len > limit)
 				return lines ? PG_DETECT_MAYBE : PG_DETECT_NO;
@@ -214,7 +232,7 @@ static enum pg_detect_status irc_dir(const uint8_t *s, size_t n)
 		}
 		if (len && l[len - 1] == '\r')
 			len--;
-		off += (size_t)eol + 1;
+		off += eol + 1;
 		if (len == 0)
 			continue; /* a stray blank line */
 		lines++;
@@ -255,9 +273,9 @@ static bool dcc_endpoint(const uint8_t *p, size_t len, size_t *i,
 	ip[tl] = '\0';
 	uint8_t addr[16] = {0};
 	uint8_t family;
-	size_t k = 0;
 	uint64_t v;
-	if (md_parse_u64(t, tl, &k, 10, &v) && k == tl) {
+	size_t k = pg_parse_uint(t, tl, 10, &v);
+	if (k != 0 && k == tl) {
 		if (v > 0xffffffffu)
 			return false;
 		addr[0] = (uint8_t)(v >> 24);
@@ -274,8 +292,8 @@ static bool dcc_endpoint(const uint8_t *p, size_t len, size_t *i,
 	}
 	if (!irc_token(p, len, i, &t, &tl))
 		return false;
-	k = 0;
-	if (!md_parse_u64(t, tl, &k, 5, &v) || v > 65535)
+	k = pg_parse_uint(t, tl, 5, &v);
+	if (k == 0 || v > 65535)
 		return false;
 	/* The port may run straight into the closing \x01. */
 	if (k < tl && t[k] != 0x01)
@@ -293,16 +311,16 @@ static bool dcc_offer(const uint8_t *p, size_t len, struct pg_expectation *e)
 {
 	size_t from = 0;
 	while (from < len) {
-		long at = md_find(p + from, len - from, "\x01" "DCC ");
-		if (at < 0)
+		size_t at;
+		if (!pg_find(p + from, len - from, "\x01" "DCC ", &at))
 			return false;
-		size_t pos = from + (size_t)at;
+		size_t pos = from + at;
 		from = pos + 5;
 		/* It must sit in the trailing parameter of a PRIVMSG line. */
 		size_t ls = pos;
 		while (ls > 0 && p[ls - 1] != '\n')
 			ls--;
-		if (md_find(p + ls, pos - ls, "PRIVMSG ") < 0)
+		if (!pg_find(p + ls, pos - ls, "PRIVMSG ", NULL))
 			continue;
 		size_t le = pos;
 		while (le < len && p[le] != '\r' && p[le] != '\n')
@@ -315,7 +333,7 @@ static bool dcc_offer(const uint8_t *p, size_t len, struct pg_expectation *e)
 		struct pg_expectation x;
 		memset(&x, 0, sizeof(x));
 		x.system = PG_SYS_IRC;
-		if (tok_is(t, tl, "SEND")) {
+		if (pg_equals_ci(t, tl, "SEND")) {
 			x.feature = PG_FEAT_FILE_TRANSFER;
 			while (i < le && p[i] == ' ')
 				i++;
@@ -327,7 +345,7 @@ static bool dcc_offer(const uint8_t *p, size_t len, struct pg_expectation *e)
 			} else if (!irc_token(p, le, &i, &t, &tl)) {
 				continue;
 			}
-		} else if (tok_is(t, tl, "CHAT")) {
+		} else if (pg_equals_ci(t, tl, "CHAT")) {
 			x.feature = PG_FEAT_CHAT;
 			if (!irc_token(p, le, &i, &t, &tl)) /* "chat" */
 				continue;
@@ -345,9 +363,9 @@ static bool dcc_offer(const uint8_t *p, size_t len, struct pg_expectation *e)
 static enum pg_detect_status irc_detect(const struct pg_detect_input *in,
 					struct pg_detect_result *out)
 {
-	size_t n, on;
-	const uint8_t *s = md_this(in, &n);
-	const uint8_t *o = md_other(in, &on);
+	const uint8_t *s = in->stream;
+	size_t n = in->stream_len, on;
+	const uint8_t *o = pg_other(in, &on);
 	enum pg_detect_status a = irc_dir(s, n);
 	enum pg_detect_status b = on ? irc_dir(o, on) : PG_DETECT_MAYBE;
 

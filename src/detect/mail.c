@@ -10,7 +10,8 @@
 
 #include <string.h>
 
-#include "common_priv.h"
+#include "bytes.h"
+#include "detectors.h"
 
 /* Commands that only SMTP uses (AUTH, QUIT, RSET are shared with others). */
 static const char *const smtp_cmds[] = {"EHLO", "HELO", "LHLO", "MAIL FROM:",
@@ -59,67 +60,67 @@ static size_t imap_tagged(const struct pg_line *l)
 	return pg_line_word_in(&rest, imap_cmds) ? t : 0;
 }
 
+/* The server's complete first line sl, and the client's first line cl
+ * (complete when c_done; none at all when c_none): MATCH, MAYBE or NO. */
+static enum pg_detect_status mail_server_line(const struct pg_line *sl,
+					      const struct pg_line *cl,
+					      bool c_done, bool c_none)
+{
+	if (pg_line_reply_code(sl, "220")) {
+		/* SMTP and FTP share the 220 greeting; the banner text or the
+		 * client's first command tells them apart. */
+		if (pg_line_has_ci(sl, "SMTP"))
+			return PG_DETECT_MATCH;
+		if (pg_line_has_ci(sl, "FTP"))
+			return PG_DETECT_NO;
+		if (!c_done)
+			return PG_DETECT_MAYBE;
+		return pg_line_word_in(cl, smtp_cmds) ? PG_DETECT_MATCH
+						      : PG_DETECT_NO;
+	}
+	bool pop = pop_status(sl);
+	if (pop || imap_greeting(sl)) {
+		/* A POP3 or IMAP greeting, confirmed by a command of the same
+		 * protocol.  Redis answers "+OK" too, but never speaks first
+		 * and its clients send RESP, not POP3 commands. */
+		if (c_none)
+			return PG_DETECT_MATCH;
+		if (!c_done)
+			return PG_DETECT_MAYBE;
+		bool cmd = pop ? pg_line_word_in(cl, pop_cmds) : imap_tagged(cl) != 0;
+		return cmd ? PG_DETECT_MATCH : PG_DETECT_NO;
+	}
+	/* Mid-session: a command and the reply to it. */
+	if (c_done) {
+		size_t tag = imap_tagged(cl);
+		/* An untagged response, or the command's own tag. */
+		if (tag && (pg_line_word(sl, "*") ||
+			    (sl->len > tag && sl->p[tag] == ' ' &&
+			     memcmp(sl->p, cl->p, tag) == 0)))
+			return PG_DETECT_MATCH;
+		if (pg_line_word_in(cl, smtp_cmds) &&
+		    pg_line_reply_code(sl, NULL))
+			return PG_DETECT_MATCH;
+	}
+	return PG_DETECT_NO;
+}
+
 static enum pg_detect_status mail_detect(const struct pg_detect_input *in,
 					 struct pg_detect_result *out)
 {
-	struct pg_sides s = pg_sides_of(in);
-	struct pg_line cl = {0}, sl = {0};
+	struct pg_text_sides t;
+	if (!pg_text_sides_of(in, &t))
+		return PG_DETECT_NO;
+	const struct pg_sides s = t.s;
+	const struct pg_line cl = t.client;
+	bool c_done = t.client_done;
 
-	if (s.c2s_len && !pg_first_line(s.c2s, s.c2s_len, &cl))
-		return PG_DETECT_NO;
-	if (s.s2c_len && !pg_first_line(s.s2c, s.s2c_len, &sl))
-		return PG_DETECT_NO;
-	bool c_done = s.c2s_len && cl.complete;
-	bool c_none = s.c2s_len == 0;
-
-	if (s.s2c_len && sl.complete) {
-		if (pg_line_reply_code(&sl, "220")) {
-			/* SMTP and FTP share the 220 greeting; the banner
-			 * text or the client's first command tells them
-			 * apart. */
-			if (pg_line_has_ci(&sl, "SMTP"))
-				goto match;
-			if (pg_line_has_ci(&sl, "FTP"))
-				return PG_DETECT_NO;
-			if (!c_done)
-				return PG_DETECT_MAYBE;
-			if (pg_line_word_in(&cl, smtp_cmds))
-				goto match;
-			return PG_DETECT_NO;
-		}
-		if (pop_status(&sl)) {
-			/* Redis answers "+OK" too, but never speaks first
-			 * and its clients send RESP, not POP3 commands. */
-			if (c_none)
-				goto match;
-			if (!c_done)
-				return PG_DETECT_MAYBE;
-			if (pg_line_word_in(&cl, pop_cmds))
-				goto match;
-			return PG_DETECT_NO;
-		}
-		if (imap_greeting(&sl)) {
-			if (c_none)
-				goto match;
-			if (!c_done)
-				return PG_DETECT_MAYBE;
-			if (imap_tagged(&cl))
-				goto match;
-			return PG_DETECT_NO;
-		}
-		/* Mid-session: a command and the reply to it. */
-		if (c_done) {
-			size_t tag = imap_tagged(&cl);
-			/* An untagged response, or the command's own tag. */
-			if (tag && (pg_line_word(&sl, "*") ||
-				    (sl.len > tag && sl.p[tag] == ' ' &&
-				     memcmp(sl.p, cl.p, tag) == 0)))
-				goto match;
-			if (pg_line_word_in(&cl, smtp_cmds) &&
-			    pg_line_reply_code(&sl, NULL))
-				goto match;
-		}
-		return PG_DETECT_NO;
+	if (s.s2c_len && t.server.complete) {
+		enum pg_detect_status st =
+			mail_server_line(&t.server, &cl, c_done, s.c2s_len == 0);
+		if (st != PG_DETECT_MATCH)
+			return st;
+		return pg_match(out, PG_SYS_MAIL, PG_FEAT_ANY, PG_CONF_DECIDE);
 	}
 
 	if (s.s2c_len) {
@@ -138,9 +139,6 @@ static enum pg_detect_status mail_detect(const struct pg_detect_input *in,
 	    imap_tagged(&cl))
 		return PG_DETECT_MAYBE;
 	return PG_DETECT_NO;
-
-match:
-	return pg_match(out, PG_SYS_MAIL, PG_FEAT_ANY, PG_CONF_DECIDE);
 }
 
 const struct pg_detector pg_detector_mail = {

@@ -4,7 +4,7 @@
  * fixed handshakes and framed binary protocols before text heuristics, and
  * the loosest ones (eDonkey's UDP opcodes, MTProto's framing) last.
  */
-#include "modern_detectors.h"
+#include "detectors.h"
 
 const struct pg_detector *const pg_detectors_modern[] = {
 	&pg_detector_bittorrent,     /* "\x13BitTorrent protocol", trackers */

@@ -7,7 +7,9 @@
  *
  * Wire facts: signatures.md section 4.
  */
-#include "paper_detectors.h"
+#include "bytes.h"
+#include "detectors.h"
+#include "http_msg.h"
 
 #include "peergate/packet.h"
 
@@ -96,23 +98,18 @@ static unsigned msnp_argc(const struct msnp_cmd *c)
 	return n;
 }
 
-static bool all_digits(const uint8_t *p, size_t len)
-{
-	return len > 0 && pg_paper_digits(p, len) == len;
-}
-
 /* "user@domain" with printable characters; MSNP13+ prefixes "1:". */
 static bool looks_email(const uint8_t *p, size_t len)
 {
 	size_t at = len;
-	if (len >= 2 && pg_paper_digit(p[0]) && p[1] == ':') {
+	if (len >= 2 && pg_is_digit(p[0]) && p[1] == ':') {
 		p += 2;
 		len -= 2;
 	}
 	for (size_t i = 0; i < len; i++) {
 		if (p[i] == '@' && at == len)
 			at = i;
-		else if (!pg_paper_print(p[i]) || p[i] == ' ')
+		else if (!pg_is_print(p[i]) || p[i] == ' ')
 			return false;
 	}
 	return at > 0 && at + 3 < len;
@@ -130,11 +127,11 @@ static enum cmd_parse msnp_parse(const uint8_t *p, size_t len,
 
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < 3 && i < len; i++)
-		if (!(p[i] >= 'A' && p[i] <= 'Z') && !pg_paper_digit(p[i]))
+		if (!(p[i] >= 'A' && p[i] <= 'Z') && !pg_is_digit(p[i]))
 			return CMD_BAD;
 	if (len < 4)
 		return CMD_PARTIAL;
-	if (all_digits(p, 3)) {
+	if (pg_all_digits(p, 3)) {
 		if (p[0] == '0')
 			return CMD_BAD;
 		c->error = true;
@@ -164,7 +161,7 @@ static enum cmd_parse msnp_parse(const uint8_t *p, size_t len,
 
 	const uint8_t *a;
 	size_t al;
-	if (msnp_arg(c, 0, &a, &al) && all_digits(a, al))
+	if (msnp_arg(c, 0, &a, &al) && pg_all_digits(a, al))
 		c->has_trid = true;
 	/* An error is exactly "NNN trid": FTP and SMTP replies ("220 Ready")
 	 * carry text after their code. */
@@ -173,9 +170,9 @@ static enum cmd_parse msnp_parse(const uint8_t *p, size_t len,
 
 	if (v && v->payload) {
 		unsigned n = msnp_argc(c);
-		uint32_t plen;
+		uint64_t plen;
 		if (n == 0 || !msnp_arg(c, n - 1, &a, &al) ||
-		    pg_paper_uint(a, al, &plen) != al || al > 6 ||
+		    pg_parse_uint(a, al, 6, &plen) != al ||
 		    plen > MSNP_MAX_PAYLOAD)
 			return CMD_BAD;
 		c->payload_len = plen;
@@ -215,7 +212,7 @@ static bool find_field(const uint8_t *p, size_t len, const char *name,
 	size_t n = strlen(name);
 	for (size_t i = 0; i + n <= len; i++) {
 		if ((i == 0 || p[i - 1] == '\n') &&
-		    pg_bytes_prefix_ci(p + i, len - i, name)) {
+		    pg_prefix_ci(p + i, len - i, name)) {
 			size_t s = i + n;
 			while (s < len && p[s] == ' ')
 				s++;
@@ -260,7 +257,7 @@ static enum pg_feature guid_feature(const uint8_t *v, size_t vl)
 	}
 	for (size_t i = 0; i < sizeof(msn_guids) / sizeof(msn_guids[0]); i++) {
 		size_t n = strlen(msn_guids[i].guid);
-		if (vl >= n && pg_bytes_prefix_ci(v, vl, msn_guids[i].guid))
+		if (vl >= n && pg_prefix_ci(v, vl, msn_guids[i].guid))
 			return msn_guids[i].feat;
 	}
 	return PG_FEAT_ANY;
@@ -291,12 +288,12 @@ static void note_address(struct msn_scan *s, const uint8_t *p, size_t len)
 		const uint8_t *a, *b;
 		size_t al, bl;
 		uint8_t ip[4];
-		uint32_t port;
+		uint64_t port;
 		if (!find_field(p, len, pairs[i][0], &a, &al) ||
 		    !find_field(p, len, pairs[i][1], &b, &bl))
 			continue;
-		if (!pg_paper_ipv4_text(a, al, ip) ||
-		    pg_paper_uint(b, bl, &port) == 0 || port == 0 ||
+		if (!pg_parse_ipv4(a, al, ip) ||
+		    pg_parse_uint(b, bl, 9, &port) == 0 || port == 0 ||
 		    port > 65535)
 			continue;
 		memcpy(s->ip, ip, 4);
@@ -314,11 +311,11 @@ static void scan_msg_body(const uint8_t *p, size_t len, struct msn_scan *s)
 
 	if (!find_field(p, len, "Content-Type:", &v, &vl))
 		return;
-	if (pg_bytes_prefix_ci(v, vl, "text/x-msmsgsinvite")) {
+	if (pg_prefix_ci(v, vl, "text/x-msmsgsinvite")) {
 		if (find_field(p, len, "Application-GUID:", &v, &vl))
 			note_feature(s, guid_feature(v, vl));
 		note_address(s, p, len);
-	} else if (pg_bytes_prefix_ci(v, vl, "application/x-msnmsgrp2p")) {
+	} else if (pg_prefix_ci(v, vl, "application/x-msnmsgrp2p")) {
 		/* A 48-byte binary header precedes the SLP text, so the
 		 * fields are found by their line starts. */
 		if (find_field(p, len, "EUF-GUID:", &v, &vl))
@@ -338,7 +335,7 @@ static bool ver_msnp(const struct msnp_cmd *c)
 	bool msnp = false;
 	for (unsigned i = 1; msnp_arg(c, i, &a, &al); i++) {
 		if (al >= 5 && al <= 6 && memcmp(a, "MSNP", 4) == 0 &&
-		    pg_paper_digits(a + 4, al - 4) == al - 4)
+		    pg_all_digits(a + 4, al - 4))
 			msnp = true;
 		else if (!(al == 4 && memcmp(a, "CVR", 3) == 0))
 			return false;
@@ -387,11 +384,11 @@ static void judge_cmd(const struct msnp_cmd *c, bool first,
 			s->login = true;
 		else if (looks_email(a, al) && msnp_arg(c, 2, &b, &bl))
 			s->sb_auth = true;  /* USR/ANS trid email cookie */
-		else if (al == 2 && memcmp(a, "OK", 2) == 0 &&
+		else if (pg_equals(a, al, "OK") &&
 			 msnp_arg(c, 2, &b, &bl) && looks_email(b, bl))
 			s->sb_auth = true;  /* USR trid OK email nick */
 	} else if (memcmp(c->verb, "QNG", 3) == 0) {
-		if (msnp_arg(c, 0, &a, &al) && all_digits(a, al))
+		if (msnp_arg(c, 0, &a, &al) && pg_all_digits(a, al))
 			s->qng = true;
 	}
 }
@@ -437,28 +434,53 @@ static bool scan_buffer(const uint8_t *stream, size_t slen,
 	return false;
 }
 
+/* The MSNP2P direct connection: "foo\0" with a length prefix, then a
+ * 48-byte nonce packet prefixed by its length (0x30).  True when the
+ * client's bytes c2s[0..n) settle it, with the verdict in *st. */
+static bool msnp2p_direct(const uint8_t *c2s, size_t n,
+			  struct pg_detect_result *out,
+			  enum pg_detect_status *st)
+{
+	if (n == 0 || c2s[0] != 0x04 ||
+	    memcmp(c2s, p2p_foo, n < 8 ? n : 8) != 0)
+		return false;
+	if (n < 8)
+		*st = PG_DETECT_MAYBE;
+	else if (n >= 12 && pg_le32(c2s + 8) == 48)
+		*st = pg_match(out, PG_SYS_MSN, PG_FEAT_FILE_TRANSFER,
+			       PG_CONF_STRONG);
+	else if (n == 8)
+		*st = pg_match(out, PG_SYS_MSN, PG_FEAT_FILE_TRANSFER,
+			       PG_CONF_WEAK);
+	else
+		return false;
+	return true;
+}
+
+/* Adds what the other direction showed to this one's scan. */
+static void merge_other(struct msn_scan *all, const struct msn_scan *other)
+{
+	all->cmds += other->cmds;
+	all->payloads += other->payloads;
+	all->login |= other->login;
+	all->sb_auth |= other->sb_auth;
+	all->msnftp |= other->msnftp;
+	all->qng |= other->qng;
+	note_feature(all, other->feat);
+	if (!all->have_addr && other->have_addr) {
+		all->have_addr = true;
+		memcpy(all->ip, other->ip, 4);
+		all->port = other->port;
+	}
+}
+
 static enum pg_detect_status detect_msn(const struct pg_detect_input *in,
 					struct pg_detect_result *out)
 {
-	/* The MSNP2P direct connection: "foo\0" with a length prefix, then a
-	 * 48-byte nonce packet prefixed by its length (0x30). */
-	const uint8_t *c2s = in->dir == PG_DIR_C2S ? in->stream : in->other_stream;
-	size_t c2s_len = in->dir == PG_DIR_C2S ? in->stream_len : in->other_len;
-	if (c2s_len > 0 && c2s[0] == 0x04) {
-		size_t n = c2s_len < 8 ? c2s_len : 8;
-		if (memcmp(c2s, p2p_foo, n) == 0) {
-			if (c2s_len < 8)
-				return PG_DETECT_MAYBE;
-			if (c2s_len >= 12 && pg_le32(c2s + 8) == 48)
-				return pg_match(out, PG_SYS_MSN,
-						PG_FEAT_FILE_TRANSFER,
-						PG_CONF_STRONG);
-			if (c2s_len == 8)
-				return pg_match(out, PG_SYS_MSN,
-						PG_FEAT_FILE_TRANSFER,
-						PG_CONF_WEAK);
-		}
-	}
+	struct pg_sides sides = pg_sides_of(in);
+	enum pg_detect_status st;
+	if (msnp2p_direct(sides.c2s, sides.c2s_len, out, &st))
+		return st;
 
 	struct msn_scan me, other;
 	bool ok_me = scan_buffer(in->stream, in->stream_len, in->payload,
@@ -467,25 +489,13 @@ static enum pg_detect_status detect_msn(const struct pg_detect_input *in,
 			scan_buffer(in->other_stream, in->other_len, NULL, 0,
 				    &other);
 	if (!ok_me)
-		return pg_paper_early(in) ? PG_DETECT_MAYBE : PG_DETECT_NO;
+		return pg_in_grace(in) ? PG_DETECT_MAYBE : PG_DETECT_NO;
 	if (me.ver_other && me.cmds == 1 && !me.login && !me.msnftp)
 		return PG_DETECT_NO;   /* "VER" of some other protocol */
 
 	struct msn_scan all = me;
-	if (ok_other) {
-		all.cmds += other.cmds;
-		all.payloads += other.payloads;
-		all.login |= other.login;
-		all.sb_auth |= other.sb_auth;
-		all.msnftp |= other.msnftp;
-		all.qng |= other.qng;
-		note_feature(&all, other.feat);
-		if (!all.have_addr && other.have_addr) {
-			all.have_addr = true;
-			memcpy(all.ip, other.ip, 4);
-			all.port = other.port;
-		}
-	}
+	if (ok_other)
+		merge_other(&all, &other);
 
 	if (all.msnftp)
 		return pg_match(out, PG_SYS_MSN, PG_FEAT_FILE_TRANSFER,
@@ -522,9 +532,9 @@ static enum pg_detect_status detect_msn(const struct pg_detect_input *in,
 	if (all.feat != PG_FEAT_ANY && all.feat != PG_FEAT_IM)
 		feat = all.feat;
 	if (all.have_addr)
-		pg_paper_expect4(out, all.ip, all.port, PG_SYS_MSN,
-				 feat == PG_FEAT_LOGIN || feat == PG_FEAT_IM
-					 ? PG_FEAT_ANY : feat);
+		pg_expect4(out, all.ip, all.port, PG_SYS_MSN,
+			   feat == PG_FEAT_LOGIN || feat == PG_FEAT_IM
+				   ? PG_FEAT_ANY : feat);
 	return pg_match(out, PG_SYS_MSN, feat, conf);
 }
 
@@ -544,7 +554,7 @@ static bool msn_http_markers(const uint8_t *hdr, size_t len)
 	if (pg_http_header(hdr, len, "X-MSN-Messenger", &v, &vl))
 		return true;
 	if (pg_http_header(hdr, len, "Content-Type", &v, &vl) &&
-	    pg_bytes_prefix_ci(v, vl, "application/x-msn-messenger"))
+	    pg_prefix_ci(v, vl, "application/x-msn-messenger"))
 		return true;
 	return false;
 }
@@ -554,29 +564,20 @@ static bool msn_http_markers(const uint8_t *hdr, size_t len)
 static enum pg_detect_status msn_http_one(const uint8_t *p, size_t len,
 					  struct pg_detect_result *out)
 {
-	struct pg_paper_request rq;
-	size_t hend = pg_paper_header_end(p, len);
-	size_t hlen = hend ? hend : len;
-
-	if (pg_paper_http_request(p, len, &rq)) {
-		if (pg_paper_find_ci(rq.target, rq.target_len, "/gateway/gateway.dll") ||
-		    pg_paper_find_ci(rq.target, rq.target_len, "/gateway.dll?")) {
-			pg_paper_set_host(p, hlen, out);
-			return pg_match(out, PG_SYS_MSN, PG_FEAT_HTTP_TUNNEL,
-					PG_CONF_STRONG);
-		}
-	} else if (!pg_paper_http_status(p, len)) {
-		/* Not a complete request or status line (yet). */
-		if (pg_paper_http_pending(p, len))
-			return PG_DETECT_MAYBE;
-		return PG_DETECT_NO;
-	}
-	if (msn_http_markers(p, hlen)) {
-		pg_paper_set_host(p, hlen, out);
+	struct pg_http_msg m;
+	if (!pg_http_read(p, len, &m))
+		return pg_http_not_yet(&m);
+	const uint8_t *t = m.rq.target;
+	size_t tl = m.rq.target_len;
+	if ((m.kind == PG_HTTP_REQUEST &&
+	     (pg_find_ci(t, tl, "/gateway/gateway.dll", NULL) ||
+	      pg_find_ci(t, tl, "/gateway.dll?", NULL))) ||
+	    msn_http_markers(p, m.hdr_len)) {
+		pg_http_report_host(p, m.hdr_len, out);
 		return pg_match(out, PG_SYS_MSN, PG_FEAT_HTTP_TUNNEL,
 				PG_CONF_STRONG);
 	}
-	if (!hend && len < MSN_HTTP_MAX_HDR)
+	if (!m.hdr_done && len < MSN_HTTP_MAX_HDR)
 		return PG_DETECT_MAYBE;
 	return PG_DETECT_NO;
 }
@@ -591,14 +592,14 @@ static enum pg_detect_status detect_msn_http(const struct pg_detect_input *in,
 		return a;
 	/* A keep-alive connection joined mid-way: this packet may start a
 	 * later request or response. */
-	if (in->payload != in->stream && in->payload_len > 0 &&
+	if (pg_packet_starts_later(in) &&
 	    msn_http_one(in->payload, in->payload_len, out) == PG_DETECT_MATCH)
 		return PG_DETECT_MATCH;
 	/* A complete request that does not name the gateway settles it: the
 	 * gateway's requests always do. */
-	struct pg_paper_request rq;
+	struct pg_http_request rq;
 	if (a == PG_DETECT_NO && in->dir == PG_DIR_C2S &&
-	    pg_paper_http_request(in->stream, in->stream_len, &rq))
+	    pg_http_request_line(in->stream, in->stream_len, &rq) == PG_HTTP_OK)
 		return PG_DETECT_NO;
 	enum pg_detect_status b = PG_DETECT_MAYBE;
 	if (in->other_len > 0) {
@@ -606,7 +607,7 @@ static enum pg_detect_status detect_msn_http(const struct pg_detect_input *in,
 		if (b == PG_DETECT_MATCH)
 			return b;
 	}
-	if (a == PG_DETECT_NO && (b == PG_DETECT_NO || !pg_paper_early(in)))
+	if (a == PG_DETECT_NO && (b == PG_DETECT_NO || !pg_in_grace(in)))
 		return PG_DETECT_NO;
 	return PG_DETECT_MAYBE;
 }

@@ -7,7 +7,9 @@
  * Wire facts: signatures.md sections 2 and 3 (FLAP header, SNAC families,
  * ICBM channel 2, capability GUIDs, OFT/ODC/proxy headers, ICQ v5 header).
  */
-#include "paper_detectors.h"
+#include "bytes.h"
+#include "detectors.h"
+#include "http_msg.h"
 
 #include <netinet/in.h>
 
@@ -68,15 +70,14 @@ static enum sn_kind classify_sn(const uint8_t *p, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		if (p[i] == '@')
 			return SN_NONE;
-		if (!pg_paper_print(p[i]))
+		if (!pg_is_print(p[i]))
 			return SN_NONE;
-		if (pg_paper_alpha(p[i]))
+		if (pg_is_alpha(p[i]))
 			letter = true;
 	}
-	if (!letter && len >= 5 && len <= 10 &&
-	    pg_paper_digits(p, len) == len)
+	if (!letter && len >= 5 && len <= 10 && pg_all_digits(p, len))
 		return SN_ICQ;
-	return letter && pg_paper_alpha(p[0]) ? SN_AIM : SN_NONE;
+	return letter && pg_is_alpha(p[0]) ? SN_AIM : SN_NONE;
 }
 
 /* Walks a TLV list that must fill p[0..len) exactly. */
@@ -243,6 +244,55 @@ static bool snac_family_known(uint16_t fam)
 	       fam == 0x0022 || fam == 0x0025 || fam == 0x0085;
 }
 
+/* An ICBM SNAC (family 0x0004) of subtype sub, body b[0..bl). */
+static void scan_icbm(uint16_t sub, const uint8_t *b, size_t bl,
+		      struct oscar_scan *s)
+{
+	enum sn_kind k = SN_NONE;
+	size_t at;
+
+	switch (sub) {
+	case 0x0006: /* ICBM send (C->S) */
+		at = icbm_sn(b, bl, &k);
+		if (!at)
+			return;
+		s->snac_parsed = true;
+		note_sn(&s->peer_sn, k);
+		if (pg_be16(b + 8) == 2)
+			parse_rendezvous(b + at, bl - at, false, &s->rv);
+		return;
+	case 0x0007: /* ICBM receive (S->C): then warning(2) ntlv(2) TLVs */
+		at = icbm_sn(b, bl, &k);
+		if (!at || at + 4 > bl)
+			return;
+		s->snac_parsed = true;
+		note_sn(&s->peer_sn, k);
+		if (pg_be16(b + 8) == 2) {
+			unsigned ntlv = pg_be16(b + at + 2);
+			size_t off = at + 4;
+			for (unsigned i = 0; i < ntlv; i++) {
+				if (off + 4 > bl)
+					return;
+				off += 4u + pg_be16(b + off + 2);
+			}
+			if (off <= bl)
+				parse_rendezvous(b + off, bl - off, true,
+						 &s->rv);
+		}
+		return;
+	case 0x000b: /* client error */
+	case 0x000c: /* host ack */
+	case 0x0014: /* typing notification */
+		if (icbm_sn(b, bl, &k)) {
+			s->snac_parsed = true;
+			note_sn(&s->peer_sn, k);
+		}
+		return;
+	default:
+		return;
+	}
+}
+
 /* One SNAC (the body of a ch2 frame). */
 static void scan_snac(const uint8_t *p, size_t len, struct oscar_scan *s)
 {
@@ -270,48 +320,13 @@ static void scan_snac(const uint8_t *p, size_t len, struct oscar_scan *s)
 		bl -= skip;
 	}
 
-	enum sn_kind k = SN_NONE;
+	if (fam == 0x0004) {
+		scan_icbm(sub, b, bl, s);
+		return;
+	}
 	const uint8_t *v;
 	size_t vl;
-	size_t at;
-
 	switch (fam << 8 | sub) {
-	case 0x0406: /* ICBM send (C->S) */
-		at = icbm_sn(b, bl, &k);
-		if (!at)
-			return;
-		s->snac_parsed = true;
-		note_sn(&s->peer_sn, k);
-		if (pg_be16(b + 8) == 2)
-			parse_rendezvous(b + at, bl - at, false, &s->rv);
-		return;
-	case 0x0407: /* ICBM receive (S->C): then warning(2) ntlv(2) TLVs */
-		at = icbm_sn(b, bl, &k);
-		if (!at || at + 4 > bl)
-			return;
-		s->snac_parsed = true;
-		note_sn(&s->peer_sn, k);
-		if (pg_be16(b + 8) == 2) {
-			unsigned ntlv = pg_be16(b + at + 2);
-			size_t off = at + 4;
-			for (unsigned i = 0; i < ntlv; i++) {
-				if (off + 4 > bl)
-					return;
-				off += 4u + pg_be16(b + off + 2);
-			}
-			if (off <= bl)
-				parse_rendezvous(b + off, bl - off, true,
-						 &s->rv);
-		}
-		return;
-	case 0x040b: /* client error */
-	case 0x040c: /* host ack */
-	case 0x0414: /* typing notification */
-		if (icbm_sn(b, bl, &k)) {
-			s->snac_parsed = true;
-			note_sn(&s->peer_sn, k);
-		}
-		return;
 	case 0x0103: /* server ready: the families this connection serves */
 		if (bl >= 2 && bl % 2 == 0) {
 			s->snac_parsed = true;
@@ -390,16 +405,16 @@ static bool toc_text(const uint8_t *p, size_t len)
 {
 	size_t i;
 
-	if (pg_bytes_prefix(p, len, "toc_"))
+	if (pg_prefix(p, len, "toc_"))
 		i = 4;
-	else if (pg_bytes_prefix(p, len, "toc2_"))
+	else if (pg_prefix(p, len, "toc2_"))
 		i = 5;
 	else
 		i = 0;
 	if (i)
 		return i < len && p[i] >= 'a' && p[i] <= 'z';
 	while (i < len && i < 24 &&
-	       ((p[i] >= 'A' && p[i] <= 'Z') || pg_paper_digit(p[i]) ||
+	       ((p[i] >= 'A' && p[i] <= 'Z') || pg_is_digit(p[i]) ||
 		p[i] == '_'))
 		i++;
 	return i >= 3 && i < len && p[i] == ':';
@@ -502,7 +517,7 @@ static bool scan_direction(const uint8_t *stream, size_t slen,
 	size_t len = slen;
 
 	memset(s, 0, sizeof(*s));
-	if (pg_bytes_prefix(p, len, toc_hello)) {
+	if (pg_prefix(p, len, toc_hello)) {
 		*toc = true;
 		p += sizeof(toc_hello) - 1;
 		len -= sizeof(toc_hello) - 1;
@@ -555,7 +570,7 @@ static enum pg_detect_status detect_oscar(const struct pg_detect_input *in,
 	if (!ok_me) {
 		/* This direction does not frame.  It may have joined in the
 		 * middle of a long frame; give it a few packets. */
-		return pg_paper_early(in) ? PG_DETECT_MAYBE : PG_DETECT_NO;
+		return pg_in_grace(in) ? PG_DETECT_MAYBE : PG_DETECT_NO;
 	}
 
 	bool toc = toc_me || toc_other;
@@ -599,7 +614,7 @@ static enum pg_detect_status detect_oscar(const struct pg_detect_input *in,
 	if (all.rv.seen) {
 		feat = sys == PG_SYS_ICQ ? all.rv.icq_feat : all.rv.aim_feat;
 		if (all.rv.proposal && all.rv.have_ip && all.rv.port != 0)
-			pg_paper_expect4(out, all.rv.ip, all.rv.port, sys, feat);
+			pg_expect4(out, all.rv.ip, all.rv.port, sys, feat);
 	}
 	/* Until something tells AIM from ICQ the answer is a guess; a later
 	 * packet may still name a UIN. */
@@ -688,12 +703,12 @@ static enum pg_detect_status peer_start(const uint8_t *p, size_t len,
 	if (len < 4) {
 		/* Too short to tell; a prefix of a magic, or of a proxy
 		 * header (length, then 04 4A), may still become one. */
-		if (len == 0 || memcmp(p, "OFT2", len) == 0 ||
-		    memcmp(p, "OFT3", len) == 0 || memcmp(p, "ODC2", len) == 0)
+		if (len == 0 || pg_prefix_of(p, len, "OFT2") ||
+		    pg_prefix_of(p, len, "OFT3") || pg_prefix_of(p, len, "ODC2"))
 			return PG_DETECT_MAYBE;
 		return len < 3 || p[2] == 0x04 ? PG_DETECT_MAYBE : PG_DETECT_NO;
 	}
-	if (pg_bytes_prefix(p, len, "OFT2") || pg_bytes_prefix(p, len, "OFT3")) {
+	if (pg_prefix(p, len, "OFT2") || pg_prefix(p, len, "OFT3")) {
 		if (len < 8)
 			return PG_DETECT_MAYBE;
 		size_t hl = pg_be16(p + 4);
@@ -705,7 +720,7 @@ static enum pg_detect_status peer_start(const uint8_t *p, size_t len,
 						      : PG_FEAT_FILE_TRANSFER;
 		return pg_match(out, PG_SYS_AIM, f, PG_CONF_STRONG);
 	}
-	if (pg_bytes_prefix(p, len, "ODC2")) {
+	if (pg_prefix(p, len, "ODC2")) {
 		if (len < 12)
 			return PG_DETECT_MAYBE;
 		size_t hl = pg_be16(p + 4);
@@ -769,8 +784,8 @@ static enum pg_system oscar_http_host(const uint8_t *h, size_t hl)
 	};
 	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
 		size_t n = strlen(hosts[i].name);
-		if (hl >= n && pg_bytes_prefix_ci(h, hl, hosts[i].name) &&
-		    (hl == n || h[n] == ':' || h[n] == '/'))
+		if (hl >= n && pg_prefix_ci(h, hl, hosts[i].name) &&
+		    (hl == n || h[n] == ':'))
 			return hosts[i].sys;
 	}
 	return PG_SYS_UNKNOWN;
@@ -780,29 +795,29 @@ static enum pg_detect_status detect_oscar_http(const struct pg_detect_input *in,
 					       struct pg_detect_result *out)
 {
 	/* The client's request names the host; a server packet re-reads it. */
-	const uint8_t *p = in->dir == PG_DIR_C2S ? in->stream : in->other_stream;
-	size_t len = in->dir == PG_DIR_C2S ? in->stream_len : in->other_len;
-	struct pg_paper_request rq;
+	struct pg_sides sides = pg_sides_of(in);
+	const uint8_t *p = sides.c2s;
+	size_t len = sides.c2s_len;
+	struct pg_http_msg m;
 
 	if (len == 0)
-		return pg_paper_early(in) ? PG_DETECT_MAYBE : PG_DETECT_NO;
-	if (!pg_paper_http_request(p, len, &rq))
-		return pg_paper_http_pending(p, len) ? PG_DETECT_MAYBE
-						     : PG_DETECT_NO;
+		return pg_in_grace(in) ? PG_DETECT_MAYBE : PG_DETECT_NO;
+	if (!pg_http_read(p, len, &m) || m.kind != PG_HTTP_REQUEST)
+		return pg_http_not_yet(&m);
 	enum pg_system sys = PG_SYS_UNKNOWN;
-	if (pg_bytes_prefix_ci(rq.target, rq.target_len, "http://"))
-		sys = oscar_http_host(rq.target + 7, rq.target_len - 7);
-	size_t hend = pg_paper_header_end(p, len);
-	const uint8_t *v;
-	size_t vl;
+	const uint8_t *v, *path;
+	size_t vl, pl;
+	if (pg_http_split_target(m.rq.target, m.rq.target_len, &v, &vl, &path,
+				 &pl))
+		sys = oscar_http_host(v, vl);
 	if (sys == PG_SYS_UNKNOWN &&
-	    pg_http_header(p, hend ? hend : len, "Host", &v, &vl))
+	    pg_http_header(p, m.hdr_len, "Host", &v, &vl))
 		sys = oscar_http_host(v, vl);
 	if (sys != PG_SYS_UNKNOWN) {
-		pg_paper_set_host(p, hend ? hend : len, out);
+		pg_http_report_host(p, m.hdr_len, out);
 		return pg_match(out, sys, PG_FEAT_HTTP_TUNNEL, PG_CONF_STRONG);
 	}
-	return hend || len >= 4096 ? PG_DETECT_NO : PG_DETECT_MAYBE;
+	return m.hdr_done || len >= 4096 ? PG_DETECT_NO : PG_DETECT_MAYBE;
 }
 
 const struct pg_detector pg_detector_oscar_http = {

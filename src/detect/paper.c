@@ -4,7 +4,7 @@
  * first: binary framings with length checks, then text protocols with fixed
  * tokens, then the HTTP-borne side channels, then weak heuristics.
  */
-#include "paper_detectors.h"
+#include "detectors.h"
 
 const struct pg_detector *const pg_detectors_paper[] = {
 	&pg_detector_oscar_peer,

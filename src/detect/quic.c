@@ -22,7 +22,8 @@
 
 #include <string.h>
 
-#include "common_priv.h"
+#include "bytes.h"
+#include "detectors.h"
 
 /* RFC 9000 §14.1: client datagrams with an Initial are at least 1200 bytes.
  * Demanding it keeps random UDP from reaching the decryption. */
@@ -408,7 +409,7 @@ static bool gquic_chlo(const uint8_t *p, size_t n, size_t from,
 	if (from >= n)
 		return false;
 	size_t window = n - from < 64 ? n - from : 64;
-	if (!pg_bytes_find(p + from, window, "CHLO", &at))
+	if (!pg_find(p + from, window, "CHLO", &at))
 		return false;
 	const uint8_t *m = p + from + at;
 	size_t avail = n - from - at;

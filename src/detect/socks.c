@@ -12,7 +12,8 @@
  */
 #include "peergate/detect.h"
 
-#include "common_priv.h"
+#include "bytes.h"
+#include "detectors.h"
 
 /* Longest SOCKS4 user id we wait for (the protocol sets no limit; real
  * clients send an empty one or a short user name). */
@@ -96,6 +97,39 @@ static bool socks5_method_known(uint8_t m)
 	return (m <= 0x09 && m != 0x04) || (m >= 0x80 && m != 0xff);
 }
 
+/* The request q[0..qn), at least one byte:
+ * 05 CMD(01-03) 00 ATYP(01 IPv4, 03 name, 04 IPv6) ADDR PORT */
+static enum pg_detect_status socks5_request(const uint8_t *q, size_t qn,
+					    struct pg_detect_result *out)
+{
+	if (q[0] != 5 || (qn >= 2 && (q[1] < 1 || q[1] > 3)) ||
+	    (qn >= 3 && q[2] != 0))
+		return PG_DETECT_NO;
+	if (qn < 5)
+		return PG_DETECT_MAYBE;
+	size_t need;
+	switch (q[3]) {
+	case 1:
+		need = 4 + 4 + 2;
+		break;
+	case 4:
+		need = 4 + 16 + 2;
+		break;
+	case 3:
+		if (q[4] == 0)
+			return PG_DETECT_NO;
+		need = 4 + 1 + (size_t)q[4] + 2;
+		break;
+	default:
+		return PG_DETECT_NO;
+	}
+	if (qn < need)
+		return PG_DETECT_MAYBE;
+	if (q[3] == 3) /* a name that is not a host name is just dropped */
+		return socks_match(out, PG_FEAT_SOCKS5, q + 5, q[4]);
+	return socks_match(out, PG_FEAT_SOCKS5, NULL, 0);
+}
+
 static enum pg_detect_status socks5(const struct pg_sides *s,
 				    struct pg_detect_result *out)
 {
@@ -168,35 +202,7 @@ static enum pg_detect_status socks5(const struct pg_sides *s,
 			return PG_DETECT_MAYBE;
 	}
 
-	/* Request: 05 CMD(01-03) 00 ATYP(01 IPv4, 03 name, 04 IPv6) ADDR PORT */
-	const uint8_t *q = c + off;
-	size_t qn = n - off;
-	if (q[0] != 5 || (qn >= 2 && (q[1] < 1 || q[1] > 3)) ||
-	    (qn >= 3 && q[2] != 0))
-		return PG_DETECT_NO;
-	if (qn < 5)
-		return PG_DETECT_MAYBE;
-	size_t need;
-	switch (q[3]) {
-	case 1:
-		need = 4 + 4 + 2;
-		break;
-	case 4:
-		need = 4 + 16 + 2;
-		break;
-	case 3:
-		if (q[4] == 0)
-			return PG_DETECT_NO;
-		need = 4 + 1 + (size_t)q[4] + 2;
-		break;
-	default:
-		return PG_DETECT_NO;
-	}
-	if (qn < need)
-		return PG_DETECT_MAYBE;
-	if (q[3] == 3) /* a name that is not a host name is just dropped */
-		return socks_match(out, PG_FEAT_SOCKS5, q + 5, q[4]);
-	return socks_match(out, PG_FEAT_SOCKS5, NULL, 0);
+	return socks5_request(c + off, n - off, out);
 }
 
 static enum pg_detect_status socks_detect(const struct pg_detect_input *in,

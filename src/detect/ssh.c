@@ -8,7 +8,8 @@
  */
 #include "peergate/detect.h"
 
-#include "common_priv.h"
+#include "bytes.h"
+#include "detectors.h"
 
 enum id_status { ID_NO, ID_PARTIAL, ID_OK };
 

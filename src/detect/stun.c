@@ -27,8 +27,10 @@
  */
 #include <netinet/in.h>
 
-#include "modern_detectors.h"
-#include "modern_util.h"
+#include "peergate/packet.h"
+
+#include "bytes.h"
+#include "detectors.h"
 
 enum { STUN_COOKIE = 0x2112A442u, STUN_HDR = 20 };
 
@@ -40,7 +42,7 @@ struct stun_info {
 
 static bool stun_realm_has(const uint8_t *v, size_t n, const char *s)
 {
-	return md_find_ci(v, n, s) >= 0;
+	return pg_find_ci(v, n, s, NULL);
 }
 
 /* Walks the attributes of a message of `total` bytes; they must tile the
@@ -167,10 +169,10 @@ static enum pg_detect_status stun_detect(const struct pg_detect_input *in,
 {
 	struct stun_info si;
 
-	if (md_is_tcp(in)) {
+	if (pg_is_tcp(in)) {
 		/* TURN over TCP: back-to-back messages from the first byte. */
-		size_t n;
-		const uint8_t *s = md_this(in, &n);
+		const uint8_t *s = in->stream;
+		size_t n = in->stream_len;
 		if (n == 0)
 			return PG_DETECT_MAYBE;
 		if (n < STUN_HDR) {

@@ -30,9 +30,11 @@
  */
 #include <netinet/in.h>
 
-#include "modern_detectors.h"
-#include "modern_util.h"
 #include "peergate/crypto.h"
+#include "peergate/packet.h"
+
+#include "bytes.h"
+#include "detectors.h"
 
 /* ---- MTProto over TCP -------------------------------------------------- */
 
@@ -234,11 +236,11 @@ static bool tg_reflector(const uint8_t *p, size_t n)
 static enum pg_detect_status tg_detect(const struct pg_detect_input *in,
 				       struct pg_detect_result *out)
 {
-	if (!md_is_tcp(in)) {
+	if (!pg_is_tcp(in)) {
 		const uint8_t *p = in->payload;
 		size_t n = in->payload_len;
 		size_t on;
-		const uint8_t *o = md_other(in, &on);
+		const uint8_t *o = pg_other(in, &on);
 		if (tg_reflector(p, n) || (on && tg_reflector(o, on)))
 			return pg_match(out, PG_SYS_TELEGRAM, PG_FEAT_VOICE_VIDEO,
 					PG_CONF_STRONG);
@@ -252,13 +254,10 @@ static enum pg_detect_status tg_detect(const struct pg_detect_input *in,
 
 	/* Only the client's opening says anything; a server that talks
 	 * first is not Telegram's. */
-	const uint8_t *s = in->dir == PG_DIR_C2S ? in->stream : in->other_stream;
-	size_t n = in->dir == PG_DIR_C2S ? in->stream_len : in->other_len;
-	if (!s)
-		n = 0;
-	if (n == 0 && (in->dir == PG_DIR_S2C ? in->stream_len : in->other_len) > 0)
+	struct pg_sides sides = pg_sides_of(in);
+	if (sides.c2s_len == 0 && sides.s2c_len > 0)
 		return PG_DETECT_NO;
-	struct tg_verdict v = tg_tcp_client(s, n);
+	struct tg_verdict v = tg_tcp_client(sides.c2s, sides.c2s_len);
 	if (v.status == PG_DETECT_MATCH)
 		return pg_match(out, PG_SYS_TELEGRAM, PG_FEAT_IM, v.confidence);
 	return v.status;

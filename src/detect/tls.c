@@ -12,7 +12,8 @@
 
 #include <string.h>
 
-#include "common_priv.h"
+#include "bytes.h"
+#include "detectors.h"
 
 #define TLS_HANDSHAKE 0x16
 /* RFC 8446 §5.1: a record's fragment is at most 2^14 bytes; ciphertext may

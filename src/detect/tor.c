@@ -13,9 +13,11 @@
  */
 #include <netinet/in.h>
 
-#include "modern_detectors.h"
-#include "modern_util.h"
+#include "peergate/packet.h"
 #include "peergate/tls_hello.h"
+
+#include "bytes.h"
+#include "detectors.h"
 
 static bool b32_char(uint8_t c)
 {
@@ -34,7 +36,7 @@ static bool tor_name(const uint8_t *p, size_t n, const char *tld, bool *digits)
 	for (size_t i = 4; i < n - tl; i++) {
 		if (!b32_char(p[i]))
 			return false;
-		if (md_is_digit(p[i]))
+		if (pg_is_digit(p[i]))
 			*digits = true;
 	}
 	return true;
@@ -104,14 +106,9 @@ static enum pg_detect_status tor_server(const uint8_t *s, size_t n)
 static enum pg_detect_status tor_detect(const struct pg_detect_input *in,
 					struct pg_detect_result *out)
 {
-	const uint8_t *c = in->dir == PG_DIR_C2S ? in->stream : in->other_stream;
-	size_t cn = in->dir == PG_DIR_C2S ? in->stream_len : in->other_len;
-	const uint8_t *sv = in->dir == PG_DIR_S2C ? in->stream : in->other_stream;
-	size_t sn = in->dir == PG_DIR_S2C ? in->stream_len : in->other_len;
-	if (!c)
-		cn = 0;
-	if (!sv)
-		sn = 0;
+	struct pg_sides sides = pg_sides_of(in);
+	const uint8_t *c = sides.c2s, *sv = sides.s2c;
+	size_t cn = sides.c2s_len, sn = sides.s2c_len;
 
 	bool digits = false;
 	enum pg_detect_status cs = tor_client(c, cn, &digits);

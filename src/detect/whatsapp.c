@@ -14,8 +14,8 @@
  */
 #include <netinet/in.h>
 
-#include "modern_detectors.h"
-#include "modern_util.h"
+#include "bytes.h"
+#include "detectors.h"
 
 static uint32_t be24(const uint8_t *p)
 {
@@ -25,7 +25,7 @@ static uint32_t be24(const uint8_t *p)
 /* "WA" + major + minor + the first 24-bit frame length. */
 static enum pg_detect_status wa_prologue(const uint8_t *s, size_t n)
 {
-	if (!md_prefix_of(s, n, "WA"))
+	if (!pg_prefix_of(s, n, "WA"))
 		return PG_DETECT_NO;
 	if (n < 7)
 		return PG_DETECT_MAYBE;
@@ -66,15 +66,11 @@ static enum pg_detect_status wa_detect(const struct pg_detect_input *in,
 {
 	/* Only the client opens with a prologue; the server's replies are
 	 * bare frames and prove nothing on their own. */
-	size_t n;
-	const uint8_t *s = in->dir == PG_DIR_C2S ? in->stream : in->other_stream;
-	n = in->dir == PG_DIR_C2S ? in->stream_len : in->other_len;
-	if (!s)
-		n = 0;
+	struct pg_sides sides = pg_sides_of(in);
 	/* A server that talks first is not WhatsApp's. */
-	if (n == 0 && (in->dir == PG_DIR_S2C ? in->stream_len : in->other_len) > 0)
+	if (sides.c2s_len == 0 && sides.s2c_len > 0)
 		return PG_DETECT_NO;
-	enum pg_detect_status st = wa_dir(s, n);
+	enum pg_detect_status st = wa_dir(sides.c2s, sides.c2s_len);
 	if (st == PG_DETECT_MATCH)
 		return pg_match(out, PG_SYS_WHATSAPP, PG_FEAT_IM, PG_CONF_STRONG);
 	return st;

@@ -20,8 +20,9 @@
  */
 #include <netinet/in.h>
 
-#include "modern_detectors.h"
-#include "modern_util.h"
+#include "bytes.h"
+#include "detectors.h"
+#include "http_msg.h"
 
 enum { XMPP_MAX_TAG = 2048, XMPP_MAX_HTTP = 4096 };
 
@@ -34,7 +35,7 @@ static bool xml_space(uint8_t c)
 
 static bool xml_name_char(uint8_t c)
 {
-	return md_is_alpha(c) || md_is_digit(c) || c == ':' || c == '-' ||
+	return pg_is_alpha(c) || pg_is_digit(c) || c == ':' || c == '-' ||
 	       c == '_' || c == '.';
 }
 
@@ -73,9 +74,10 @@ static bool xml_attr(const uint8_t *tag, size_t tlen, const char *name,
 /* Namespaces only XMPP uses. */
 static bool xmpp_namespace(const uint8_t *p, size_t n)
 {
-	return md_find(p, n, "jabber:") >= 0 || md_find(p, n, "urn:xmpp:") >= 0 ||
-	       md_find(p, n, "jabber.org/protocol") >= 0 ||
-	       md_find(p, n, "urn:ietf:params:xml:ns:xmpp-") >= 0;
+	return pg_find(p, n, "jabber:", NULL) ||
+	       pg_find(p, n, "urn:xmpp:", NULL) ||
+	       pg_find(p, n, "jabber.org/protocol", NULL) ||
+	       pg_find(p, n, "urn:ietf:params:xml:ns:xmpp-", NULL);
 }
 
 /* File-transfer negotiations carried in the stream: in-band bytestreams
@@ -83,9 +85,10 @@ static bool xmpp_namespace(const uint8_t *p, size_t n)
  * transfer (XEP-0234). */
 static bool xmpp_file_transfer(const uint8_t *p, size_t n)
 {
-	return md_find(p, n, "http://jabber.org/protocol/ibb") >= 0 ||
-	       md_find(p, n, "http://jabber.org/protocol/si/profile/file-transfer") >= 0 ||
-	       md_find(p, n, "urn:xmpp:jingle:apps:file-transfer") >= 0;
+	return pg_find(p, n, "http://jabber.org/protocol/ibb", NULL) ||
+	       pg_find(p, n, "http://jabber.org/protocol/si/profile/file-transfer",
+		       NULL) ||
+	       pg_find(p, n, "urn:xmpp:jingle:apps:file-transfer", NULL);
 }
 
 struct xmpp_verdict {
@@ -107,52 +110,20 @@ static struct xmpp_verdict xv(enum pg_detect_status st, enum pg_feature f)
 static struct xmpp_verdict xmpp_http(const uint8_t *s, size_t n)
 {
 	size_t k = n < XMPP_MAX_HTTP ? n : XMPP_MAX_HTTP;
-	if (md_find(s, k, "http://jabber.org/protocol/httpbind") >= 0)
+	if (pg_find(s, k, "http://jabber.org/protocol/httpbind", NULL))
 		return xv(PG_DETECT_MATCH, PG_FEAT_HTTP_TUNNEL);
-	long hdr_end = md_find(s, k, "\r\n\r\n");
+	size_t hdr_end = pg_http_header_end(s, k);
 	if (n >= XMPP_MAX_HTTP)
 		return xv(PG_DETECT_NO, 0);
 	/* Headers done and some body seen without the wrapper: not BOSH. */
-	if (hdr_end >= 0 && n > (size_t)hdr_end + 4 + 64)
+	if (hdr_end && n > hdr_end + 64)
 		return xv(PG_DETECT_NO, 0);
 	return xv(PG_DETECT_MAYBE, 0);
 }
 
-static struct xmpp_verdict xmpp_dir(const uint8_t *s, size_t n)
+/* The first element of a stream, at tag[0] == '<'. */
+static struct xmpp_verdict xmpp_element(const uint8_t *tag, size_t avail)
 {
-	size_t i = 0;
-	while (i < n && xml_space(s[i]))
-		i++;
-	if (i == n)
-		return xv(PG_DETECT_MAYBE, 0);
-
-	if (md_prefix_of(s + i, n - i, "POST ") ||
-	    md_prefix_of(s + i, n - i, "HTTP/1.")) {
-		if (n - i < 7)
-			return xv(PG_DETECT_MAYBE, 0);
-		return xmpp_http(s + i, n - i);
-	}
-	if (s[i] != '<')
-		return xv(PG_DETECT_NO, 0);
-
-	/* Optional XML declaration. */
-	if (md_prefix_of(s + i, n - i, "<?xml")) {
-		if (n - i < 5)
-			return xv(PG_DETECT_MAYBE, 0);
-		long end = md_find(s + i, n - i < 256 ? n - i : 256, "?>");
-		if (end < 0)
-			return xv(n - i < 256 ? PG_DETECT_MAYBE : PG_DETECT_NO, 0);
-		i += (size_t)end + 2;
-		while (i < n && xml_space(s[i]))
-			i++;
-		if (i == n)
-			return xv(PG_DETECT_MAYBE, 0);
-		if (s[i] != '<')
-			return xv(PG_DETECT_NO, 0);
-	}
-
-	const uint8_t *tag = s + i;
-	size_t avail = n - i;
 	size_t name_end = 1;
 	if (avail > 1 && tag[1] == '/')
 		name_end = 2;
@@ -177,13 +148,13 @@ static struct xmpp_verdict xmpp_dir(const uint8_t *s, size_t n)
 	/* The stream header: the element is "stream" in some prefix and the
 	 * start tag binds that prefix to the etherx namespace. */
 	if (nlen >= 7 && memcmp(name + nlen - 7, ":stream", 7) == 0) {
-		if (md_find(tag, tlen, etherx_ns) < 0)
+		if (!pg_find(tag, tlen, etherx_ns, NULL))
 			return xv(PG_DETECT_NO, 0);
 		struct xmpp_verdict v = xv(PG_DETECT_MATCH, PG_FEAT_LOGIN);
 		/* Servers federating (jabber:server) or components exchange
 		 * the users' traffic, not a user's sign-on. */
-		if (md_find(tag, tlen, "jabber:server") >= 0 ||
-		    md_find(tag, tlen, "jabber:component") >= 0)
+		if (pg_find(tag, tlen, "jabber:server", NULL) ||
+		    pg_find(tag, tlen, "jabber:component", NULL))
 			v.feature = PG_FEAT_IM;
 		if (!xml_attr(tag, tlen, "to", &v.host, &v.host_len))
 			(void)xml_attr(tag, tlen, "from", &v.host, &v.host_len);
@@ -192,13 +163,13 @@ static struct xmpp_verdict xmpp_dir(const uint8_t *s, size_t n)
 	/* Stanzas and stream-level elements: an XMPP namespace in the first
 	 * element or two decides. */
 	size_t look = avail < XMPP_MAX_TAG ? avail : XMPP_MAX_TAG;
-	bool stanza = (nlen == 2 && memcmp(name, "iq", 2) == 0) ||
-		      (nlen == 8 && memcmp(name, "presence", 8) == 0) ||
-		      (nlen == 7 && memcmp(name, "message", 7) == 0);
+	bool stanza = pg_equals(name, nlen, "iq") ||
+		      pg_equals(name, nlen, "presence") ||
+		      pg_equals(name, nlen, "message");
 	if (xmpp_namespace(tag, tlen) || (stanza && xmpp_namespace(tag, look))) {
 		struct xmpp_verdict v = xv(PG_DETECT_MATCH, PG_FEAT_IM);
-		if (md_find(tag, tlen, "urn:ietf:params:xml:ns:xmpp-sasl") >= 0 ||
-		    md_find(tag, tlen, "urn:ietf:params:xml:ns:xmpp-tls") >= 0)
+		if (pg_find(tag, tlen, "urn:ietf:params:xml:ns:xmpp-sasl", NULL) ||
+		    pg_find(tag, tlen, "urn:ietf:params:xml:ns:xmpp-tls", NULL))
 			v.feature = PG_FEAT_LOGIN;
 		return v;
 	}
@@ -208,20 +179,56 @@ static struct xmpp_verdict xmpp_dir(const uint8_t *s, size_t n)
 		const uint8_t *t;
 		size_t tl;
 		if (xml_attr(tag, tlen, "type", &t, &tl) &&
-		    md_find(tag + tlen, look - tlen, "<body") >= 0)
+		    pg_find(tag + tlen, look - tlen, "<body", NULL))
 			return xv(PG_DETECT_MATCH, PG_FEAT_IM);
 	}
-	if (stanza && look < XMPP_MAX_TAG && md_find(tag, look, "</") < 0)
+	if (stanza && look < XMPP_MAX_TAG && !pg_find(tag, look, "</", NULL))
 		return xv(PG_DETECT_MAYBE, 0); /* the children are coming */
 	return xv(PG_DETECT_NO, 0);
+}
+
+static struct xmpp_verdict xmpp_dir(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && xml_space(s[i]))
+		i++;
+	if (i == n)
+		return xv(PG_DETECT_MAYBE, 0);
+
+	if (pg_prefix_of(s + i, n - i, "POST ") ||
+	    pg_prefix_of(s + i, n - i, "HTTP/1.")) {
+		if (n - i < 7)
+			return xv(PG_DETECT_MAYBE, 0);
+		return xmpp_http(s + i, n - i);
+	}
+	if (s[i] != '<')
+		return xv(PG_DETECT_NO, 0);
+
+	/* Optional XML declaration. */
+	if (pg_prefix_of(s + i, n - i, "<?xml")) {
+		if (n - i < 5)
+			return xv(PG_DETECT_MAYBE, 0);
+		size_t end;
+		if (!pg_find(s + i, n - i < 256 ? n - i : 256, "?>", &end))
+			return xv(n - i < 256 ? PG_DETECT_MAYBE : PG_DETECT_NO, 0);
+		i += end + 2;
+		while (i < n && xml_space(s[i]))
+			i++;
+		if (i == n)
+			return xv(PG_DETECT_MAYBE, 0);
+		if (s[i] != '<')
+			return xv(PG_DETECT_NO, 0);
+	}
+
+	return xmpp_element(s + i, n - i);
 }
 
 static enum pg_detect_status xmpp_detect(const struct pg_detect_input *in,
 					 struct pg_detect_result *out)
 {
-	size_t n, on;
-	const uint8_t *s = md_this(in, &n);
-	const uint8_t *o = md_other(in, &on);
+	const uint8_t *s = in->stream;
+	size_t n = in->stream_len, on;
+	const uint8_t *o = pg_other(in, &on);
 	struct xmpp_verdict a = xmpp_dir(s, n);
 	struct xmpp_verdict b = xmpp_dir(o, on);
 	const struct xmpp_verdict *m = a.status == PG_DETECT_MATCH ? &a
@@ -243,8 +250,8 @@ static enum pg_detect_status xmpp_detect(const struct pg_detect_input *in,
 	    (xmpp_file_transfer(in->payload, in->payload_len) ||
 	     xmpp_file_transfer(s, n)))
 		f = PG_FEAT_FILE_TRANSFER;
-	return md_match_host(out, PG_SYS_XMPP, f, m->confidence, h->host,
-			     h->host_len);
+	pg_set_host_as_sent(out, h->host, h->host_len);
+	return pg_match(out, PG_SYS_XMPP, f, m->confidence);
 }
 
 const struct pg_detector pg_detector_xmpp = {

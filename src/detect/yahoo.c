@@ -10,7 +10,9 @@
  * (libymsg.c, yahoo_filexfer.c, libymsg.h, yahoo_packet.h); see
  * ymsg_pdu_offer() below.
  */
-#include "paper_detectors.h"
+#include "bytes.h"
+#include "detectors.h"
+#include "http_msg.h"
 
 #include "peergate/packet.h"
 
@@ -237,7 +239,7 @@ static bool p2p_addr(const uint8_t *v, size_t n, uint8_t ip[4])
 	bool neg = txt[0] == '-';
 	size_t i = neg ? 1 : 0;
 	size_t nd = tl - i;
-	if (nd == 0 || nd > 10 || pg_paper_digits(txt + i, nd) != nd)
+	if (nd > 10 || !pg_all_digits(txt + i, nd))
 		return false;
 	uint64_t mag = 0;
 	for (; i < tl; i++)
@@ -261,17 +263,17 @@ static bool p2p_addr(const uint8_t *v, size_t n, uint8_t ip[4])
  */
 static bool url_addr(const uint8_t *v, size_t n, uint8_t ip[4], uint16_t *port)
 {
-	if (!pg_bytes_prefix_ci(v, n, "http://"))
+	if (!pg_prefix_ci(v, n, "http://"))
 		return false;
 	v += 7;
 	n -= 7;
-	size_t used = pg_paper_ipv4_text(v, n, ip);
+	size_t used = pg_parse_ipv4(v, n, ip);
 	if (used == 0)
 		return false;
-	uint32_t p = YAHOO_URL_DEFAULT_PORT;
+	uint64_t p = YAHOO_URL_DEFAULT_PORT;
 	if (used < n && v[used] == ':') {
-		size_t nd = pg_paper_uint(v + used + 1, n - used - 1, &p);
-		if (nd == 0 || nd > 5 || p == 0 || p > 65535)
+		size_t nd = pg_parse_uint(v + used + 1, n - used - 1, 5, &p);
+		if (nd == 0 || p == 0 || p > 65535)
 			return false;
 		used += 1 + nd;
 	}
@@ -288,8 +290,7 @@ static bool ymsg_value_is(const uint8_t *b, size_t n, const char *key,
 {
 	const uint8_t *v;
 	size_t vl;
-	return ymsg_value(b, n, key, &v, &vl) && vl == strlen(want) &&
-	       memcmp(v, want, vl) == 0;
+	return ymsg_value(b, n, key, &v, &vl) && pg_equals(v, vl, want);
 }
 
 /*
@@ -330,7 +331,7 @@ static bool ymsg_pdu_offer(uint16_t svc, const uint8_t *b, size_t n,
 		break;
 	case 0x004d:
 		if (ymsg_value(b, n, "49", &v, &vl) &&
-		    !(vl == 8 && memcmp(v, "FILEXFER", 8) == 0))
+		    !pg_equals(v, vl, "FILEXFER"))
 			return false;
 		/* fall through */
 	case 0x0046:
@@ -420,7 +421,7 @@ static enum pg_detect_status detect_ymsg(const struct pg_detect_input *in,
 	struct ymsg_scan me, other;
 	if (!ymsg_scan_dir(in->stream, in->stream_len, in->payload,
 			   in->payload_len, &me))
-		return pg_paper_early(in) ? PG_DETECT_MAYBE : PG_DETECT_NO;
+		return pg_in_grace(in) ? PG_DETECT_MAYBE : PG_DETECT_NO;
 	bool ok_other = in->other_len > 0 &&
 			ymsg_scan_dir(in->other_stream, in->other_len, NULL, 0,
 				      &other);
@@ -443,7 +444,7 @@ static enum pg_detect_status detect_ymsg(const struct pg_detect_input *in,
 				     : ok_other && other.offer.have ? &other.offer
 				     : NULL;
 	if (o)
-		pg_paper_expect4(out, o->ip, o->port, PG_SYS_YAHOO, o->feat);
+		pg_expect4(out, o->ip, o->port, PG_SYS_YAHOO, o->feat);
 	/* Four magic bytes and a length that lands exactly on the next PDU
 	 * (or the end of the data) are strong framing evidence. */
 	return pg_match(out, PG_SYS_YAHOO, feat,
@@ -469,8 +470,7 @@ static int webcam_tag(const uint8_t *p, size_t len)
 {
 	int maybe = 0;
 	for (size_t i = 0; i < 4; i++) {
-		size_t n = len < 8 ? len : 8;
-		if (memcmp(p, webcam_tags[i], n) == 0) {
+		if (pg_prefix_of(p, len, webcam_tags[i])) {
 			if (len >= 8)
 				return 1;
 			maybe = 1;
@@ -479,84 +479,60 @@ static int webcam_tag(const uint8_t *p, size_t len)
 	return maybe ? 0 : -1;
 }
 
-/* The path of a request target, skipping "http://host" when absolute;
- * *host gets the authority of an absolute target. */
-static void target_path(const uint8_t *t, size_t tl, const uint8_t **path,
-			size_t *pl, const uint8_t **host, size_t *hl)
-{
-	*host = NULL;
-	*hl = 0;
-	if (pg_bytes_prefix_ci(t, tl, "http://")) {
-		size_t i = 7;
-		while (i < tl && t[i] != '/')
-			i++;
-		*host = t + 7;
-		*hl = i - 7;
-		t += i;
-		tl -= i;
-	}
-	*path = t;
-	*pl = tl;
-}
-
 /* "…msg.yahoo.com" and the other messenger domains (section 5.1). */
 static bool yahoo_msg_host(const uint8_t *h, size_t hl)
 {
-	return pg_paper_find_ci(h, hl, ".msg.yahoo.com") ||
-	       pg_paper_find_ci(h, hl, ".msg.dcn.yahoo.com") ||
-	       pg_paper_find_ci(h, hl, ".msg.yahoo.co.jp");
+	return pg_find_ci(h, hl, ".msg.yahoo.com", NULL) ||
+	       pg_find_ci(h, hl, ".msg.dcn.yahoo.com", NULL) ||
+	       pg_find_ci(h, hl, ".msg.yahoo.co.jp", NULL);
 }
 
 /* One HTTP request at the start of p. */
 static enum pg_detect_status yahoo_http(const uint8_t *p, size_t len,
 					struct pg_detect_result *out)
 {
-	struct pg_paper_request rq;
-
-	if (!pg_paper_http_request(p, len, &rq)) {
-		if (pg_paper_http_pending(p, len))
-			return PG_DETECT_MAYBE;
-		return PG_DETECT_NO;
-	}
-	size_t hend = pg_paper_header_end(p, len);
-	size_t hlen = hend ? hend : len;
+	struct pg_http_msg m;
+	if (!pg_http_read(p, len, &m) || m.kind != PG_HTTP_REQUEST)
+		return pg_http_not_yet(&m);
+	size_t hlen = m.hdr_len;
 	const uint8_t *path, *ahost, *hv;
 	size_t pl, ahl, hvl;
-	target_path(rq.target, rq.target_len, &path, &pl, &ahost, &ahl);
+	pg_http_split_target(m.rq.target, m.rq.target_len, &ahost, &ahl, &path,
+			     &pl);
 
-	bool yhost = (ahost && yahoo_msg_host(ahost, ahl)) ||
+	bool yhost = yahoo_msg_host(ahost, ahl) ||
 		     (pg_http_header(p, hlen, "Host", &hv, &hvl) &&
 		      yahoo_msg_host(hv, hvl));
-	bool body_ymsg = hend && len >= hend + 4 && ymsg_magic(p + hend);
+	bool body_ymsg = m.hdr_done && len >= hlen + 4 && ymsg_magic(p + hlen);
 	bool cookie = pg_http_header(p, hlen, "Cookie", &hv, &hvl) &&
-		      pg_bytes_prefix(hv, hvl, "Y=") &&
-		      pg_bytes_find(hv, hvl, "T=", NULL);
+		      pg_prefix(hv, hvl, "Y=") &&
+		      pg_find(hv, hvl, "T=", NULL);
 
 	enum pg_feature feat;
 	bool evidence;
-	if (pg_bytes_prefix(path, pl, "/notifyft")) {
+	if (pg_prefix(path, pl, "/notifyft")) {
 		/* File (or buddy icon) upload through the server. */
 		feat = PG_FEAT_FILE_TRANSFER;
 		evidence = yhost || body_ymsg || cookie;
-	} else if (pg_bytes_prefix(path, pl, "/notify/") ||
-		   (pl == 7 && memcmp(path, "/notify", 7) == 0)) {
+	} else if (pg_prefix(path, pl, "/notify/") ||
+		   pg_equals(path, pl, "/notify")) {
 		/* The HTTP pager: YMSG PDUs in POST bodies. */
 		feat = PG_FEAT_HTTP_TUNNEL;
 		evidence = yhost || body_ymsg;
-	} else if (pg_bytes_prefix(path, pl, "/relay?token=")) {
+	} else if (pg_prefix(path, pl, "/relay?token=")) {
 		/* YMSG 15+ transfers relayed by relay.msg.yahoo.com. */
 		feat = PG_FEAT_FILE_TRANSFER;
-		evidence = yhost || pg_bytes_find(path, pl, "&sender=", NULL) ||
-			   pg_bytes_find(path, pl, "&recver=", NULL);
+		evidence = yhost || pg_find(path, pl, "&sender=", NULL) ||
+			   pg_find(path, pl, "&recver=", NULL);
 	} else {
 		return PG_DETECT_NO;
 	}
-	pg_paper_set_host(p, hlen, out);
+	pg_http_report_host(p, hlen, out);
 	if (evidence)
 		return pg_match(out, PG_SYS_YAHOO, feat, PG_CONF_STRONG);
 	/* The path alone: wait for the headers and body, then settle for a
 	 * weak guess. */
-	if (!hend && len < YAHOO_HTTP_MAX_HDR)
+	if (!m.hdr_done && len < YAHOO_HTTP_MAX_HDR)
 		return PG_DETECT_MAYBE;
 	return pg_match(out, PG_SYS_YAHOO, feat, PG_CONF_WEAK);
 }
@@ -567,11 +543,12 @@ static enum pg_detect_status detect_yahoo_side(const struct pg_detect_input *in,
 	/* Both signatures are the client's first bytes; a server packet only
 	 * re-reads them. */
 	bool c2s = in->dir == PG_DIR_C2S;
-	const uint8_t *p = c2s ? in->stream : in->other_stream;
-	size_t len = c2s ? in->stream_len : in->other_len;
+	struct pg_sides sides = pg_sides_of(in);
+	const uint8_t *p = sides.c2s;
+	size_t len = sides.c2s_len;
 
 	if (len == 0)
-		return pg_paper_early(in) ? PG_DETECT_MAYBE : PG_DETECT_NO;
+		return pg_in_grace(in) ? PG_DETECT_MAYBE : PG_DETECT_NO;
 	int tag = webcam_tag(p, len);
 	if (tag == 1) {
 		/* Eight ASCII bytes: trusted on the webcam port only. */
@@ -586,7 +563,7 @@ static enum pg_detect_status detect_yahoo_side(const struct pg_detect_input *in,
 		return r;
 	/* A keep-alive connection joined mid-way: this packet may start a
 	 * later request. */
-	if (c2s && in->payload != in->stream && in->payload_len > 0 &&
+	if (c2s && pg_packet_starts_later(in) &&
 	    yahoo_http(in->payload, in->payload_len, out) == PG_DETECT_MATCH)
 		return PG_DETECT_MATCH;
 	return PG_DETECT_NO;

@@ -6,7 +6,7 @@
  */
 #include <netinet/in.h>
 
-#include "detect_util.h"
+#include "detect_harness.h"
 
 static const struct pg_detector *find(const char *name)
 {

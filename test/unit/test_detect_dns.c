@@ -2,9 +2,7 @@
 /* DNS detector: UDP and TCP on 53, mDNS, and DNS-shaped bytes elsewhere. */
 #include <netinet/in.h>
 
-#include "detect_util.h"
-
-extern const struct pg_detector pg_detector_dns;
+#include "detect_harness.h"
 
 static struct pg_run run;
 

@@ -4,11 +4,9 @@
  * (a client-to-client session on TCP/7551), layouts derived from it, near
  * misses and negative bytes.
  */
-#include "modern_check.h"
+#include "detect_harness.h"
 
 static const struct pg_detector *const ed = &pg_detector_edonkey;
-#define TCP IPPROTO_TCP
-#define UDP IPPROTO_UDP
 
 /* ndpi_edonkey.pcap frame 4: OP_HELLO (hash size 16, hash, id, port,
  * 8 old-style tags, server address). */
@@ -35,16 +33,16 @@ static void test_tcp(void)
 {
 	struct pg_run r;
 	const struct pg_step h[] = {C2S_HEX(hello)};
-	mc_expect_match("hello", ed, TCP, 1754, 7551, h, 1, PG_SYS_EDONKEY,
-			PG_FEAT_DOWNLOAD, PG_CONF_STRONG, &r);
+	check_class("hello", ed, TCP, 1754, 7551, h, 1, PG_SYS_EDONKEY,
+		    PG_FEAT_DOWNLOAD, PG_CONF_STRONG, PG_CONF_CERTAIN, -1, &r);
 
 	const struct pg_step ha[] = {C2S_HEX(""), S2C_HEX(hello_answer)};
-	mc_expect_match("hello answer", ed, TCP, 1754, 7551, ha, 2,
-			PG_SYS_EDONKEY, PG_FEAT_DOWNLOAD, PG_CONF_STRONG, &r);
+	check_class("hello answer", ed, TCP, 1754, 7551, ha, 2, PG_SYS_EDONKEY,
+		    PG_FEAT_DOWNLOAD, PG_CONF_STRONG, PG_CONF_CERTAIN, -1, &r);
 
 	const struct pg_step lg[] = {C2S_HEX(login)};
-	mc_expect_match("login", ed, TCP, 50000, 4661, lg, 1, PG_SYS_EDONKEY,
-			PG_FEAT_NETWORK, PG_CONF_STRONG, &r);
+	check_class("login", ed, TCP, 50000, 4661, lg, 1, PG_SYS_EDONKEY,
+		    PG_FEAT_NETWORK, PG_CONF_STRONG, PG_CONF_CERTAIN, -1, &r);
 
 	/* The hello in two segments: MAYBE until the frame is complete. */
 	char first[2 * 60 + 1], rest[sizeof(hello)];
@@ -54,15 +52,17 @@ static void test_tcp(void)
 	const struct pg_step split[] = {C2S_HEX(first), C2S_HEX(rest)};
 	pg_run_detector(ed, TCP, 1754, 7551, split, 1, &r);
 	CHECK(r.status == PG_DETECT_MAYBE);
-	mc_expect_match("hello split", ed, TCP, 1754, 7551, split, 2,
-			PG_SYS_EDONKEY, PG_FEAT_DOWNLOAD, PG_CONF_STRONG, &r);
+	check_class("hello split", ed, TCP, 1754, 7551, split, 2,
+		    PG_SYS_EDONKEY, PG_FEAT_DOWNLOAD, PG_CONF_STRONG,
+		    PG_CONF_CERTAIN, -1, &r);
 
 	/* Two messages in one segment: the length lands on the next E3. */
 	char two[sizeof(hello) + 32];
 	snprintf(two, sizeof(two), "%s%s", hello, "e3010000004a");
 	const struct pg_step pair[] = {C2S_HEX(two)};
-	mc_expect_match("hello + ask shared files", ed, TCP, 1754, 7551, pair, 1,
-			PG_SYS_EDONKEY, PG_FEAT_DOWNLOAD, PG_CONF_STRONG, &r);
+	check_class("hello + ask shared files", ed, TCP, 1754, 7551, pair, 1,
+		    PG_SYS_EDONKEY, PG_FEAT_DOWNLOAD, PG_CONF_STRONG,
+		    PG_CONF_CERTAIN, -1, &r);
 
 	/* Near misses.  E3 with a length that ends inside the hello (the
 	 * byte there is not a protocol byte): */
@@ -70,26 +70,26 @@ static void test_tcp(void)
 	memcpy(shortlen, hello, sizeof(hello));
 	shortlen[2] = '6'; /* 0x77 -> 0x67 */
 	const struct pg_step sl[] = {C2S_HEX(shortlen)};
-	mc_expect_status("E3 with a wrong length", ed, TCP, 1754, 7551, sl, 1,
-			 PG_DETECT_NO);
+	check_status("E3 with a wrong length", ed, TCP, 1754, 7551, sl, 1,
+		     PG_DETECT_NO);
 	/* An opcode no client or server sends. */
 	char badop[sizeof(hello)];
 	memcpy(badop, hello, sizeof(hello));
 	badop[10] = '0';
 	badop[11] = '2';
 	const struct pg_step bo[] = {C2S_HEX(badop)};
-	mc_expect_status("E3 with an unknown opcode", ed, TCP, 1754, 7551, bo, 1,
-			 PG_DETECT_NO);
+	check_status("E3 with an unknown opcode", ed, TCP, 1754, 7551, bo, 1,
+		     PG_DETECT_NO);
 	/* A hello whose last tag runs past the frame is still a framed
 	 * client message (tags we cannot parse), but a zero length is not. */
 	const struct pg_step zero[] = {C2S_HEX("e30000000001")};
-	mc_expect_status("zero length", ed, TCP, 1754, 7551, zero, 1, PG_DETECT_NO);
+	check_status("zero length", ed, TCP, 1754, 7551, zero, 1, PG_DETECT_NO);
 	/* TLS and SSH (negative/arkime_tls13.pcap, arkime_ssh2.pcap). */
 	const struct pg_step tls[] = {C2S_HEX(
 		"1603010200010001fc03034355d402c132771a9386b6e9994ae37069e0621af5")};
-	mc_expect_status("tls", ed, TCP, 62510, 443, tls, 1, PG_DETECT_NO);
+	check_status("tls", ed, TCP, 62510, 443, tls, 1, PG_DETECT_NO);
 	const struct pg_step ssh[] = {S2C_TXT("SSH-1.99-OpenSSH_3.9p1\n")};
-	mc_expect_status("ssh", ed, TCP, 61672, 22, ssh, 1, PG_DETECT_NO);
+	check_status("ssh", ed, TCP, 61672, 22, ssh, 1, PG_DETECT_NO);
 }
 
 static void test_udp(void)
@@ -101,40 +101,42 @@ static void test_udp(void)
 	const struct pg_step kreq[] = {C2S_HEX(
 		"e4210b" "00112233445566778899aabbccddeeff"
 		"0f1e2d3c4b5a69788796a5b4c3d2e1f0")};
-	mc_expect_match("kad2 req", ed, UDP, 4672, 4672, kreq, 1, PG_SYS_EDONKEY,
-			PG_FEAT_NETWORK, PG_CONF_STRONG, &r);
+	check_class("kad2 req", ed, UDP, 4672, 4672, kreq, 1, PG_SYS_EDONKEY,
+		    PG_FEAT_NETWORK, PG_CONF_STRONG, PG_CONF_CERTAIN, -1, &r);
 	/* msn/ws_Sanaullah.pcap frame 1214: a real Kad 1 KADEMLIA_REQ (type
 	 * 2) sent to a campus host on a random port. */
 	const struct pg_step kad1[] = {C2S_HEX(
 		"e420023a47ca64e601142cc8620d692891589e5b237d6d06e5a85dd9c5a1b7e721d228")};
-	mc_expect_match("kad1 req (Sanaullah)", ed, UDP, 37497, 24293, kad1, 1,
-			PG_SYS_EDONKEY, PG_FEAT_NETWORK, PG_CONF_STRONG, &r);
+	check_class("kad1 req (Sanaullah)", ed, UDP, 37497, 24293, kad1, 1,
+		    PG_SYS_EDONKEY, PG_FEAT_NETWORK, PG_CONF_STRONG,
+		    PG_CONF_CERTAIN, -1, &r);
 	const struct pg_step kreq_short[] = {C2S_HEX(
 		"e4210b" "00112233445566778899aabbccddeeff"
 		"0f1e2d3c4b5a69788796a5b4c3d2e1")};
-	mc_expect_status("kad2 req one byte short", ed, UDP, 4672, 4672,
-			 kreq_short, 1, PG_DETECT_NO);
+	check_status("kad2 req one byte short", ed, UDP, 4672, 4672, kreq_short,
+		     1, PG_DETECT_NO);
 	/* Server UDP: get sources for two file hashes. */
 	const struct pg_step gs[] = {C2S_HEX(
 		"e39a" "00112233445566778899aabbccddeeff"
 		"ffeeddccbbaa99887766554433221100")};
-	mc_expect_match("get sources", ed, UDP, 4672, 4665, gs, 1, PG_SYS_EDONKEY,
-			PG_FEAT_NETWORK, PG_CONF_STRONG, &r);
+	check_class("get sources", ed, UDP, 4672, 4665, gs, 1, PG_SYS_EDONKEY,
+		    PG_FEAT_NETWORK, PG_CONF_STRONG, PG_CONF_CERTAIN, -1, &r);
 	/* Server status request with its challenge: short, so WEAK. */
 	const struct pg_step st[] = {C2S_HEX("e39655aa55aa")};
-	mc_expect_match("server status req", ed, UDP, 4672, 4665, st, 1,
-			PG_SYS_EDONKEY, PG_FEAT_NETWORK, PG_CONF_WEAK, &r);
+	check_class("server status req", ed, UDP, 4672, 4665, st, 1,
+		    PG_SYS_EDONKEY, PG_FEAT_NETWORK, PG_CONF_WEAK,
+		    PG_CONF_CERTAIN, -1, &r);
 	CHECK(r.result.confidence < PG_CONF_DECIDE);
 	/* Kad hello with a one-tag set that ends exactly at the end. */
 	const struct pg_step kh[] = {C2S_HEX(
 		"e411" "00112233445566778899aabbccddeeff" "1212" "08"
 		"01" "890101")};
-	mc_expect_match("kad2 hello", ed, UDP, 4672, 4672, kh, 1, PG_SYS_EDONKEY,
-			PG_FEAT_NETWORK, PG_CONF_STRONG, &r);
+	check_class("kad2 hello", ed, UDP, 4672, 4672, kh, 1, PG_SYS_EDONKEY,
+		    PG_FEAT_NETWORK, PG_CONF_STRONG, PG_CONF_CERTAIN, -1, &r);
 	/* negative/ndpi_dns.pcap */
 	const struct pg_step dns[] = {C2S_HEX(
 		"bc1f0100000100000000000003777777076578616d706c6503636f6d00001c0001")};
-	mc_expect_status("dns", ed, UDP, 32795, 53, dns, 1, PG_DETECT_NO);
+	check_status("dns", ed, UDP, 32795, 53, dns, 1, PG_DETECT_NO);
 }
 
 int main(void)

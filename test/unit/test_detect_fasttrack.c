@@ -4,12 +4,7 @@
  * (../shared/corpus/fasttrack/ws_SkypeIRC.cap), constructed HTTP transfers
  * (the corpus has none), and near misses.
  */
-#include "paper_test.h"
-
-#define C2S PG_DIR_C2S
-#define S2C PG_DIR_S2C
-#define TCP IPPROTO_TCP
-#define UDP IPPROTO_UDP
+#include "detect_harness.h"
 
 /* frame 987: 192.168.1.2:1214 -> 70.160.94.139:2362, node ping 0x27 with
  * the network name "KaZaA". */
@@ -75,14 +70,15 @@ static void test_handshake(void)
 	check_class("sizes", &pg_detector_fasttrack, TCP, 2367, 2133, sizes,
 		    NSTEPS(sizes), PG_SYS_FASTTRACK, PG_FEAT_NETWORK,
 		    PG_CONF_WEAK, PG_CONF_WEAK, 1, &run);
-	struct pg_detect_result r;
-	CHECK(run_all(&pg_detector_fasttrack, TCP, 2367, 2133, sizes,
-		      NSTEPS(sizes), &r) == PG_DETECT_MATCH);
-	CHECK(r.confidence == PG_CONF_DECIDE);
+	struct pg_run all;
+	const struct pg_detect_result *r = &all.result;
+	CHECK(pg_run_all(&pg_detector_fasttrack, TCP, 2367, 2133, sizes,
+			 NSTEPS(sizes), &all) == PG_DETECT_MATCH);
+	CHECK(r->confidence == PG_CONF_DECIDE);
 	/* The same sizes on port 1214. */
-	CHECK(run_all(&pg_detector_fasttrack, TCP, 2367, 1214, sizes,
-		      NSTEPS(sizes), &r) == PG_DETECT_MATCH);
-	CHECK(r.confidence == PG_CONF_CERTAIN);
+	CHECK(pg_run_all(&pg_detector_fasttrack, TCP, 2367, 1214, sizes,
+			 NSTEPS(sizes), &all) == PG_DETECT_MATCH);
+	CHECK(r->confidence == PG_CONF_CERTAIN);
 	/* A 12-byte first packet answered by 100 bytes is something else. */
 	const struct pg_step big[] = {
 		{C2S, "0102030405060708090a0b0c", NULL},

@@ -2,9 +2,7 @@
 /* FTP control connections (negative/ndpi_ftp.pcap). */
 #include <netinet/in.h>
 
-#include "detect_util.h"
-
-extern const struct pg_detector pg_detector_ftp;
+#include "detect_harness.h"
 
 static struct pg_run run;
 

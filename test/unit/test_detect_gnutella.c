@@ -4,12 +4,7 @@
  * (../shared/corpus/gnutella), constructed push replies (the corpus has
  * none), and near misses.
  */
-#include "paper_test.h"
-
-#define C2S PG_DIR_C2S
-#define S2C PG_DIR_S2C
-#define TCP IPPROTO_TCP
-#define UDP IPPROTO_UDP
+#include "detect_harness.h"
 
 /* gnutella/ndpi_gnutella.pcap frame 216: 10.0.2.15:50206 -> 175.181.156.244:8255,
  * gtk-gnutella's handshake (offering Gnutella2). */
@@ -219,7 +214,8 @@ static void test_near_misses(void)
 	};
 	EXPECT_STATUS("dns", &pg_detector_gnutella_udp, UDP, 32795, 53, dns,
 		      PG_DETECT_NO);
-	check_no_paper_match("dns", UDP, 32795, 53, dns, NSTEPS(dns));
+	check_list_clean("dns", pg_detectors_paper, UDP, 32795, 53, dns,
+			 NSTEPS(dns));
 }
 
 int main(void)

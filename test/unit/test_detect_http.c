@@ -2,21 +2,13 @@
 /* HTTP and HTTP CONNECT detector. */
 #include <netinet/in.h>
 
-#include "detect_util.h"
-
-extern const struct pg_detector pg_detector_http;
+#include "detect_harness.h"
 
 static struct pg_run run;
 
 static enum pg_detect_status go(const struct pg_step *s, size_t n)
 {
 	return pg_run_detector(&pg_detector_http, IPPROTO_TCP, 1606, 80, s, n, &run);
-}
-
-static bool host_is(const char *want)
-{
-	return run.result.host && run.result.host_len == strlen(want) &&
-	       memcmp(run.result.host, want, run.result.host_len) == 0;
 }
 
 /* negative/cs_http_google.pcapng, the GET (first header lines). */
@@ -34,7 +26,7 @@ static void test_requests(void)
 	CHECK(go(s1, 1) == PG_DETECT_MATCH);
 	CHECK(run.result.system == PG_SYS_HTTP);
 	CHECK(run.result.confidence == PG_CONF_DECIDE);
-	CHECK(host_is("www.google.com"));
+	CHECK(pg_run_host_is(&run, "www.google.com"));
 
 	/* negative/ndpi_http_on_sip_port.pcap: HTTP on 5060, Host is an
 	 * address with the header split over two segments. */
@@ -44,7 +36,7 @@ static void test_requests(void)
 		{PG_DIR_C2S, NULL, "st: 45.58.148.2\r\nConnection: Keep-Alive\r\n"}};
 	CHECK(go(s2, 2) == PG_DETECT_MATCH);
 	CHECK(run.matched_at == 1);
-	CHECK(host_is("45.58.148.2"));
+	CHECK(pg_run_host_is(&run, "45.58.148.2"));
 
 	/* Request line split mid-way. */
 	const struct pg_step s3[] = {{PG_DIR_C2S, NULL, "GE"},
@@ -62,12 +54,12 @@ static void test_requests(void)
 	const struct pg_step s5[] = {{PG_DIR_C2S, NULL,
 		"GET http://user@gateway.messenger.hotmail.com:80/gateway/gateway.dll?Action=open HTTP/1.1\r\n"}};
 	CHECK(go(s5, 1) == PG_DETECT_MATCH);
-	CHECK(host_is("gateway.messenger.hotmail.com"));
+	CHECK(pg_run_host_is(&run, "gateway.messenger.hotmail.com"));
 
 	/* Host with a port */
 	const struct pg_step s6[] = {{PG_DIR_C2S, NULL, "GET / HTTP/1.1\r\nhost: Example.ORG:8080\r\n"}};
 	CHECK(go(s6, 1) == PG_DETECT_MATCH);
-	CHECK(host_is("Example.ORG"));
+	CHECK(pg_run_host_is(&run, "Example.ORG"));
 
 	/* negative/arkime_http2-nghttp2.pcap: h2c prior knowledge */
 	const struct pg_step s7[] = {{PG_DIR_C2S, "505249202a20485454502f322e300d0a0d0a534d0d0a0d0a00000c04000000000000030000006400040000ffff", NULL}};
@@ -84,7 +76,7 @@ static void test_connect(void)
 	CHECK(run.result.system == PG_SYS_PROXY);
 	CHECK(run.result.feature == PG_FEAT_HTTP_CONNECT);
 	CHECK(run.result.confidence == PG_CONF_STRONG);
-	CHECK(host_is("login.oscar.aol.com"));
+	CHECK(pg_run_host_is(&run, "login.oscar.aol.com"));
 
 	const struct pg_step s2[] = {{PG_DIR_C2S, NULL,
 		"CONNECT [2001:db8::1]:443 HTTP/1.1\r\nHost: [2001:db8::1]:443\r\n\r\n"}};

@@ -2,9 +2,7 @@
 /* SMTP, POP3 and IMAP on the opening lines of the corpus sessions. */
 #include <netinet/in.h>
 
-#include "detect_util.h"
-
-extern const struct pg_detector pg_detector_mail;
+#include "detect_harness.h"
 
 static struct pg_run run;
 

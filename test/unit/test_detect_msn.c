@@ -6,11 +6,7 @@
  */
 #include <stdio.h>
 
-#include "paper_test.h"
-
-#define C2S PG_DIR_C2S
-#define S2C PG_DIR_S2C
-#define TCP IPPROTO_TCP
+#include "detect_harness.h"
 
 /* msn/ws_msnms.pcap, 192.168.1.14:1176 (capture starts mid-session):
  * typing notifications, "MSG trid U 89" and an 89-byte MIME body. */
@@ -99,10 +95,11 @@ static void test_switchboard(void)
 	check_class("sb typing", &pg_detector_msn, TCP, 1176, 1863, typing, 1,
 		    PG_SYS_MSN, PG_FEAT_IM, PG_CONF_DECIDE, PG_CONF_DECIDE, 0,
 		    &run);
-	struct pg_detect_result r;
-	CHECK(run_all(&pg_detector_msn, TCP, 1176, 1863, typing,
-		      NSTEPS(typing), &r) == PG_DETECT_MATCH);
-	CHECK(r.feature == PG_FEAT_IM && r.confidence == PG_CONF_STRONG);
+	struct pg_run all;
+	const struct pg_detect_result *r = &all.result;
+	CHECK(pg_run_all(&pg_detector_msn, TCP, 1176, 1863, typing,
+			 NSTEPS(typing), &all) == PG_DETECT_MATCH);
+	CHECK(r->feature == PG_FEAT_IM && r->confidence == PG_CONF_STRONG);
 	/* A display-picture invitation is IM. */
 	const struct pg_step dp[] = {{S2C, msn_p2p_dp, NULL}};
 	EXPECT_CLASS("sb p2p display picture", &pg_detector_msn, TCP, 1318,
@@ -184,13 +181,14 @@ static void test_invitations(void)
 				"Launch-Application: FALSE\r\n"
 				"Request-Data: IP-Address:\r\n\r\n")},
 	};
-	struct pg_detect_result r;
-	CHECK(run_all(&pg_detector_msn, TCP, 40000, 1863, ft, NSTEPS(ft), &r) ==
-	      PG_DETECT_MATCH);
-	CHECK(r.system == PG_SYS_MSN && r.feature == PG_FEAT_FILE_TRANSFER);
+	struct pg_run all;
+	const struct pg_detect_result *r = &all.result;
+	CHECK(pg_run_all(&pg_detector_msn, TCP, 40000, 1863, ft, NSTEPS(ft),
+			 &all) == PG_DETECT_MATCH);
+	CHECK(r->system == PG_SYS_MSN && r->feature == PG_FEAT_FILE_TRANSFER);
 	static const uint8_t ip[4] = {192, 0, 2, 55};
-	CHECK(r.expect.family == 4 && memcmp(r.expect.addr, ip, 4) == 0 &&
-	      r.expect.port == 6891 && r.expect.feature == PG_FEAT_FILE_TRANSFER);
+	CHECK(r->expect.family == 4 && memcmp(r->expect.addr, ip, 4) == 0 &&
+	      r->expect.port == 6891 && r->expect.feature == PG_FEAT_FILE_TRANSFER);
 
 	/* Whiteboard, remote assistance and NetMeeting invitations. */
 	static const struct {
@@ -217,8 +215,13 @@ static void test_invitations(void)
 			     1863, s, PG_SYS_MSN, apps[i].feat, PG_CONF_DECIDE, 0);
 	}
 
-	/* MSNSLP: a file transfer session request, then the transport
-	 * answer with the listening address (signatures.md 4.3). */
+}
+
+/* MSNSLP: a file transfer session request, then the transport answer with
+ * the listening address (signatures.md 4.3). */
+static void test_msnslp(void)
+{
+	char b1[1024], b2[1024];
 	const struct pg_step slp[] = {
 		{C2S, NULL, msg(b1, sizeof(b1), "MSG 10 D",
 				"MIME-Version: 1.0\r\n"
@@ -238,11 +241,13 @@ static void test_invitations(void)
 				"IPv4Internal-Addrs: 10.1.2.3\r\n"
 				"IPv4Internal-Port: 1901\r\n\r\n")},
 	};
-	CHECK(run_all(&pg_detector_msn, TCP, 40000, 1863, slp, NSTEPS(slp), &r) ==
-	      PG_DETECT_MATCH);
+	struct pg_run all;
+	const struct pg_detect_result *r = &all.result;
+	CHECK(pg_run_all(&pg_detector_msn, TCP, 40000, 1863, slp, NSTEPS(slp),
+			 &all) == PG_DETECT_MATCH);
 	static const uint8_t ip2[4] = {10, 1, 2, 3};
-	CHECK(r.feature == PG_FEAT_FILE_TRANSFER && r.expect.family == 4 &&
-	      memcmp(r.expect.addr, ip2, 4) == 0 && r.expect.port == 1901);
+	CHECK(r->feature == PG_FEAT_FILE_TRANSFER && r->expect.family == 4 &&
+	      memcmp(r->expect.addr, ip2, 4) == 0 && r->expect.port == 1901);
 }
 
 static void test_side_channels(void)
@@ -260,10 +265,11 @@ static void test_side_channels(void)
 		{C2S, "30000000" "000000000000000000000000000000000000000000000000"
 		      "000000000000000000000000000000000000000000000000", NULL},
 	};
-	struct pg_detect_result r;
-	CHECK(run_all(&pg_detector_msn, TCP, 40000, 5555, foo, NSTEPS(foo), &r) ==
-	      PG_DETECT_MATCH);
-	CHECK(r.feature == PG_FEAT_FILE_TRANSFER && r.confidence == PG_CONF_STRONG);
+	struct pg_run all;
+	const struct pg_detect_result *r = &all.result;
+	CHECK(pg_run_all(&pg_detector_msn, TCP, 40000, 5555, foo, NSTEPS(foo),
+			 &all) == PG_DETECT_MATCH);
+	CHECK(r->feature == PG_FEAT_FILE_TRANSFER && r->confidence == PG_CONF_STRONG);
 
 	/* The HTTP gateway (signatures.md 4.5). */
 	const struct pg_step gw[] = {
@@ -321,8 +327,8 @@ static void test_near_misses(void)
 		      PG_DETECT_NO);
 	/* "foo" with a wrong prefix. */
 	const struct pg_step foo[] = {{C2S, "05000000666f6f00", NULL}};
-	check_none("foo bad prefix", &pg_detector_msn, TCP, 1, 80, foo, 1,
-		   PG_DETECT_MAYBE);
+	check_status("foo bad prefix", &pg_detector_msn, TCP, 1, 80, foo, 1,
+		     PG_DETECT_MAYBE);
 }
 
 static void test_negatives(void)
@@ -331,12 +337,14 @@ static void test_negatives(void)
 		{S2C, ftp_220, NULL}, {C2S, ftp_user, NULL},
 		{S2C, ftp_331, NULL}, {C2S, ftp_pass, NULL},
 	};
-	check_no_paper_match("ftp", TCP, 50694, 21, ftp, NSTEPS(ftp));
+	check_list_clean("ftp", pg_detectors_paper, TCP, 50694, 21, ftp,
+			 NSTEPS(ftp));
 	const struct pg_step smtp[] = {
 		{S2C, smtp_220, NULL}, {C2S, smtp_ehlo, NULL},
 		{S2C, smtp_500, NULL},
 	};
-	check_no_paper_match("smtp", TCP, 2127, 25, smtp, NSTEPS(smtp));
+	check_list_clean("smtp", pg_detectors_paper, TCP, 2127, 25, smtp,
+			 NSTEPS(smtp));
 	/* negative/cs_http_google.pcapng: a browser's request. */
 	const struct pg_step http[] = {
 		{C2S, NULL, "GET / HTTP/1.1\r\nHost: www.google.com\r\n"
@@ -348,7 +356,8 @@ static void test_negatives(void)
 			    "GMT\r\nContent-Type: text/html; charset=UTF-8\r\n"
 			    "Server: gws\r\nContent-Length: 4633\r\n\r\n"},
 	};
-	check_no_paper_match("http", TCP, 1606, 80, http, NSTEPS(http));
+	check_list_clean("http", pg_detectors_paper, TCP, 1606, 80, http,
+			 NSTEPS(http));
 }
 
 int main(void)
@@ -356,6 +365,7 @@ int main(void)
 	test_switchboard();
 	test_notification();
 	test_invitations();
+	test_msnslp();
 	test_side_channels();
 	test_near_misses();
 	test_negatives();

@@ -3,12 +3,7 @@
  * AIM/ICQ detectors on bytes taken from the corpus captures
  * (../shared/corpus), plus near misses.  Frame numbers are tshark's.
  */
-#include "paper_test.h"
-
-#define C2S PG_DIR_C2S
-#define S2C PG_DIR_S2C
-#define TCP IPPROTO_TCP
-#define UDP IPPROTO_UDP
+#include "detect_harness.h"
 
 /* aim/fc_puzzle1_evidence01.pcap, 192.168.1.158:51128 -> 64.12.24.50:443:
  * the capture joins the BOS session mid-way (frame 23, a keep-alive), then
@@ -158,11 +153,12 @@ static void test_icq_bos(void)
 		{S2C, icq_hello, NULL},
 		{C2S, icq_meta, NULL},
 	};
-	struct pg_detect_result r;
-	CHECK(run_all(&pg_detector_oscar, TCP, 63357, 443, later,
-		      NSTEPS(later), &r) == PG_DETECT_MATCH);
-	CHECK(r.system == PG_SYS_ICQ && r.feature == PG_FEAT_IM &&
-	      r.confidence == PG_CONF_STRONG);
+	struct pg_run all;
+	const struct pg_detect_result *r = &all.result;
+	CHECK(pg_run_all(&pg_detector_oscar, TCP, 63357, 443, later,
+			 NSTEPS(later), &all) == PG_DETECT_MATCH);
+	CHECK(r->system == PG_SYS_ICQ && r->feature == PG_FEAT_IM &&
+	      r->confidence == PG_CONF_STRONG);
 
 	/* A capture that joins later: the ICQ frames decide by themselves. */
 	const struct pg_step mid[] = {
@@ -258,10 +254,11 @@ static void test_icq_udp(void)
 		{S2C, "0500 00 11223344 5a00 0100 0000 4e61bc00 00000000 00",
 		 NULL},
 	};
-	struct pg_detect_result r;
-	CHECK(run_all(&pg_detector_icq_udp, UDP, 1030, 5000, both,
-		      NSTEPS(both), &r) == PG_DETECT_MATCH);
-	CHECK(r.system == PG_SYS_ICQ && r.confidence == PG_CONF_CERTAIN);
+	struct pg_run all;
+	const struct pg_detect_result *r = &all.result;
+	CHECK(pg_run_all(&pg_detector_icq_udp, UDP, 1030, 5000, both,
+			 NSTEPS(both), &all) == PG_DETECT_MATCH);
+	CHECK(r->system == PG_SYS_ICQ && r->confidence == PG_CONF_CERTAIN);
 	/* Version 5 with a UIN below 10000, or a non-zero "zero" field. */
 	const struct pg_step bad1[] = {{C2S, "0500 00000000 0f000000 1122334455667788"
 					     "99aabbccddeeff00", NULL}};
@@ -345,13 +342,15 @@ static void test_negatives(void)
 		{S2C, "16030300660200006203038f72dd2e35dcf5ddf38ae75db855d1610b4db3"
 		      "2937cb20cd3187eec120", NULL},
 	};
-	check_no_paper_match("tls", TCP, 55523, 443, tls, NSTEPS(tls));
+	check_list_clean("tls", pg_detectors_paper, TCP, 55523, 443, tls,
+			 NSTEPS(tls));
 	/* ndpi_ssh.pcap frames 4, 6. */
 	const struct pg_step ssh[] = {
 		{S2C, NULL, "SSH-2.0-OpenSSH_5.3\r\n"},
 		{C2S, NULL, "SSH-2.0-OpenSSH_5.6\r\n"},
 	};
-	check_no_paper_match("ssh", TCP, 58395, 22, ssh, NSTEPS(ssh));
+	check_list_clean("ssh", pg_detectors_paper, TCP, 58395, 22, ssh,
+			 NSTEPS(ssh));
 	/* After the early window the OSCAR detector lets go of them. */
 	const struct pg_step many[] = {
 		{C2S, NULL, "SSH-2.0-OpenSSH_5.6\r\n"}, {S2C, NULL, "x"},
@@ -364,7 +363,8 @@ static void test_negatives(void)
 		{C2S, "bc1f0100000100000000000003777777076578616d706c6503636f6d00"
 		      "001c0001", NULL},
 	};
-	check_no_paper_match("dns", UDP, 32795, 53, dns, NSTEPS(dns));
+	check_list_clean("dns", pg_detectors_paper, UDP, 32795, 53, dns,
+			 NSTEPS(dns));
 }
 
 int main(void)

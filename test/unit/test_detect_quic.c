@@ -5,14 +5,9 @@
  * bytes), ClientHellos split over CRYPTO frames and over two datagrams, and
  * Google QUIC from negative/ndpi_quic.pcap.
  */
-#include <netinet/in.h>
-
-#include "check.h"
+#include "detect_harness.h"
 #include "peergate/crypto.h"
-#include "peergate/detect.h"
 #include "peergate/quic.h"
-
-extern const struct pg_detector pg_detector_quic;
 
 /* RFC 9001 A.2: 1200-byte client Initial, DCID 8394c8f03e515708, packet
  * number 2, ClientHello with SNI "example.com". */
@@ -146,27 +141,20 @@ static size_t crypto_frame(uint8_t *f, size_t at, size_t off, size_t len)
 	return at + len;
 }
 
-static enum pg_detect_status detect(const uint8_t *p, size_t n, enum pg_dir dir,
-				    unsigned index, unsigned c2s, unsigned s2c,
-				    struct pg_detect_result *r)
+/* The first datagram of a flow, from the client. */
+static enum pg_detect_status first(struct pg_run *run, const uint8_t *p,
+				   size_t n)
 {
-	static const uint8_t a[4] = {192, 0, 2, 1}, b[4] = {198, 51, 100, 7};
-	struct pg_detect_input in = {
-		.l4proto = IPPROTO_UDP, .family = 4, .dir = dir,
-		.client_port = 50000, .server_port = 443,
-		.client_addr = a, .server_addr = b, .index = index,
-		.payload = p, .payload_len = n, .stream = p, .stream_len = n,
-		.c2s_packets = c2s, .s2c_packets = s2c,
-	};
-	memset(r, 0, sizeof(*r));
-	return pg_detector_quic.fn(&in, r);
+	pg_run_start(run, &pg_detector_quic, UDP, 50000, 443, 0);
+	return pg_run_packet(run, C2S, p, n);
 }
 
 static void test_rfc9001(void)
 {
 	uint8_t pkt[1300], built[1300], frames[600];
 	struct pg_quic_info info;
-	struct pg_detect_result r;
+	struct pg_run run;
+	const struct pg_detect_result *r = &run.result;
 	size_t n = pg_hex(rfc9001_a2, pkt, sizeof(pkt));
 	CHECK(n == 1200);
 
@@ -175,11 +163,11 @@ static void test_rfc9001(void)
 	CHECK_STR(info.sni, "example.com");
 	CHECK(!info.hello_incomplete);
 
-	CHECK(detect(pkt, n, PG_DIR_C2S, 0, 1, 0, &r) == PG_DETECT_MATCH);
-	CHECK(r.system == PG_SYS_QUIC);
-	CHECK(r.confidence == PG_CONF_DECIDE);
+	CHECK(first(&run, pkt, n) == PG_DETECT_MATCH);
+	CHECK(r->system == PG_SYS_QUIC);
+	CHECK(r->confidence == PG_CONF_DECIDE);
 #ifdef PG_DETECT_HOST_BUF
-	CHECK(r.host && r.host_len == 11 && memcmp(r.host, "example.com", 11) == 0);
+	CHECK(r->host && r->host_len == 11 && memcmp(r->host, "example.com", 11) == 0);
 #endif
 
 	/* The test's own packet builder reproduces the RFC packet. */
@@ -190,8 +178,8 @@ static void test_rfc9001(void)
 	/* A damaged packet does not open: only a weak QUIC hint. */
 	pkt[600] ^= 0x01;
 	CHECK(pg_quic_inspect(pkt, n, &info) == PG_QUIC_LONG);
-	CHECK(detect(pkt, n, PG_DIR_C2S, 0, 1, 0, &r) == PG_DETECT_MATCH);
-	CHECK(r.confidence == PG_CONF_WEAK);
+	CHECK(first(&run, pkt, n) == PG_DETECT_MATCH);
+	CHECK(r->confidence == PG_CONF_WEAK);
 	pkt[600] ^= 0x01;
 
 	/* Below the 1200-byte minimum a client Initial is not opened. */
@@ -236,7 +224,8 @@ static void test_split_datagrams(void)
 	 * before the server_name extension. */
 	uint8_t p1[1300], p2[1300], frames[600];
 	struct pg_quic_info info;
-	struct pg_detect_result r;
+	struct pg_run run;
+	const struct pg_detect_result *r = &run.result;
 
 	size_t fl = crypto_frame(frames, 0, 0, 40);
 	build_initial(p1, false, 0, frames, fl, 1200);
@@ -245,17 +234,22 @@ static void test_split_datagrams(void)
 
 	CHECK(pg_quic_inspect(p1, 1200, &info) == PG_QUIC_INITIAL);
 	CHECK(info.hello_incomplete && info.sni_len == 0);
-	CHECK(detect(p1, 1200, PG_DIR_C2S, 0, 1, 0, &r) == PG_DETECT_MAYBE);
+	CHECK(first(&run, p1, 1200) == PG_DETECT_MAYBE);
 	/* A server packet in between keeps the question open. */
-	CHECK(detect(p1, 40, PG_DIR_S2C, 0, 1, 1, &r) == PG_DETECT_MAYBE);
+	CHECK(pg_run_packet(&run, S2C, p1, 40) == PG_DETECT_MAYBE);
 
 	CHECK(pg_quic_inspect(p2, 1200, &info) == PG_QUIC_INITIAL);
 	CHECK_STR(info.sni, "example.com");
-	CHECK(detect(p2, 1200, PG_DIR_C2S, 1, 2, 1, &r) == PG_DETECT_MATCH);
-	CHECK(r.system == PG_SYS_QUIC && r.confidence == PG_CONF_DECIDE);
+	CHECK(pg_run_packet(&run, C2S, p2, 1200) == PG_DETECT_MATCH);
+	CHECK(r->system == PG_SYS_QUIC && r->confidence == PG_CONF_DECIDE);
 
-	/* If the second half never shows, the flow is settled anyway. */
-	CHECK(detect(p1, 1200, PG_DIR_C2S, 3, 4, 1, &r) == PG_DETECT_MATCH);
+	/* If the second half never shows, the flow is settled anyway, on
+	 * the fourth client datagram. */
+	first(&run, p1, 1200);
+	pg_run_packet(&run, S2C, p1, 40);
+	CHECK(pg_run_packet(&run, C2S, p1, 1200) == PG_DETECT_MAYBE);
+	CHECK(pg_run_packet(&run, C2S, p1, 1200) == PG_DETECT_MAYBE);
+	CHECK(pg_run_packet(&run, C2S, p1, 1200) == PG_DETECT_MATCH);
 }
 
 static void test_gquic(void)
@@ -274,7 +268,8 @@ static void test_gquic(void)
 		"46435738030000";
 	uint8_t pkt[1400];
 	struct pg_quic_info info;
-	struct pg_detect_result r;
+	struct pg_run run;
+	const struct pg_detect_result *r = &run.result;
 	size_t n = pg_hex(head, pkt, sizeof(pkt));
 	CHECK(n == 231);
 	memset(pkt + n, '-', 391);
@@ -284,9 +279,9 @@ static void test_gquic(void)
 	CHECK(pg_quic_inspect(pkt, n, &info) == PG_QUIC_GQUIC);
 	CHECK(info.chlo);
 	CHECK_STR(info.sni, "mail.google.com");
-	CHECK(detect(pkt, n, PG_DIR_C2S, 0, 1, 0, &r) == PG_DETECT_MATCH);
-	CHECK(r.system == PG_SYS_QUIC);
-	CHECK(r.host_len == 15 && memcmp(r.host, "mail.google.com", 15) == 0);
+	CHECK(first(&run, pkt, n) == PG_DETECT_MATCH);
+	CHECK(r->system == PG_SYS_QUIC);
+	CHECK(r->host_len == 15 && memcmp(r->host, "mail.google.com", 15) == 0);
 
 	/* Cut before the SNI value: still gQUIC, no name. */
 	CHECK(pg_quic_inspect(pkt, 300, &info) == PG_QUIC_GQUIC);
@@ -310,21 +305,21 @@ static void test_near_misses(void)
 {
 	uint8_t pkt[200];
 	struct pg_quic_info info;
-	struct pg_detect_result r;
+	struct pg_run run;
 	/* negative/ndpi_dnscrypt_skype_false_positive.pcapng: DNSCrypt on
 	 * UDP/443 */
 	size_t n = pg_hex("d31b02042ac406f3497e6993424b0a16c06e75586651bb4a47b500e1d021af66"
 			  "1e16c5859f9d160f796107117ec517179b83ae7412ca145de55cdcc9453d67d6",
 			  pkt, sizeof(pkt));
 	CHECK(pg_quic_inspect(pkt, n, &info) == PG_QUIC_NONE);
-	CHECK(detect(pkt, n, PG_DIR_C2S, 0, 1, 0, &r) == PG_DETECT_NO);
+	CHECK(first(&run, pkt, n) == PG_DETECT_NO);
 	/* A greased (unknown) version */
 	n = pg_hex("c01a2a3a4a08000000000000000000", pkt, sizeof(pkt));
 	CHECK(pg_quic_inspect(pkt, n, &info) == PG_QUIC_NONE);
 	/* DNS query */
 	n = pg_hex("bc1f0100000100000000000003777777076578616d706c6503636f6d00001c0001",
 		   pkt, sizeof(pkt));
-	CHECK(detect(pkt, n, PG_DIR_C2S, 0, 1, 0, &r) == PG_DETECT_NO);
+	CHECK(first(&run, pkt, n) == PG_DETECT_NO);
 }
 
 int main(void)

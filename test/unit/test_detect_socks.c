@@ -2,21 +2,13 @@
 /* SOCKS4, SOCKS4a and SOCKS5 exchanges from socks/ in the corpus. */
 #include <netinet/in.h>
 
-#include "detect_util.h"
-
-extern const struct pg_detector pg_detector_socks;
+#include "detect_harness.h"
 
 static struct pg_run run;
 
 static enum pg_detect_status go(const struct pg_step *s, size_t n)
 {
 	return pg_run_detector(&pg_detector_socks, IPPROTO_TCP, 53554, 1080, s, n, &run);
-}
-
-static bool host_is(const char *want)
-{
-	return run.result.host && run.result.host_len == strlen(want) &&
-	       memcmp(run.result.host, want, run.result.host_len) == 0;
 }
 
 static void test_socks4(void)
@@ -38,14 +30,14 @@ static void test_socks4(void)
 		{PG_DIR_C2S, "040101bb00000001007777772e6578616d706c652e636f6d00", NULL},
 		{PG_DIR_S2C, "005a99b50ab49cf9", NULL}};
 	CHECK(go(b, 2) == PG_DETECT_MATCH);
-	CHECK(host_is("www.example.com"));
+	CHECK(pg_run_host_is(&run, "www.example.com"));
 
 	/* arkime_socks4-https.pcap: 4a with a user id */
 	const struct pg_step c[] = {
 		{PG_DIR_C2S, "040101bb000000016664376263663762356339653164006c6f67696e2e6c6976652e636f6d00", NULL},
 		{PG_DIR_S2C, "005a01bb83fd3d50", NULL}};
 	CHECK(go(c, 2) == PG_DETECT_MATCH);
-	CHECK(host_is("login.live.com"));
+	CHECK(pg_run_host_is(&run, "login.live.com"));
 
 	/* Reply that is not a SOCKS4 reply */
 	const struct pg_step d[] = {{PG_DIR_C2S, "040101bb5db8d87700", NULL},
@@ -67,7 +59,7 @@ static void test_socks5(void)
 	CHECK(go(a, 4) == PG_DETECT_MATCH);
 	CHECK(run.matched_at == 2);
 	CHECK(run.result.feature == PG_FEAT_SOCKS5);
-	CHECK(host_is("www.google.com"));
+	CHECK(pg_run_host_is(&run, "www.google.com"));
 
 	/* arkime_socks-https-example.pcap stream 4: IPv4 target, two
 	 * methods offered */
@@ -85,7 +77,7 @@ static void test_socks5(void)
 				    {PG_DIR_C2S, "0501000311"
 					     "7363732e6d73672e7961686f6f2e636f6d13ba", NULL}};
 	CHECK(go(c, 5) == PG_DETECT_MATCH);
-	CHECK(host_is("scs.msg.yahoo.com"));
+	CHECK(pg_run_host_is(&run, "scs.msg.yahoo.com"));
 
 	/* Server picks a method that was not offered */
 	const struct pg_step d[] = {{PG_DIR_C2S, "050100", NULL},

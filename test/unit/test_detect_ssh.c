@@ -3,9 +3,7 @@
  * negative/ndpi_ssh.pcap. */
 #include <netinet/in.h>
 
-#include "detect_util.h"
-
-extern const struct pg_detector pg_detector_ssh;
+#include "detect_harness.h"
 
 static struct pg_run run;
 

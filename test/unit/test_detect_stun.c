@@ -5,11 +5,9 @@
  * (teams/ndpi_teams.pcap), Skype (skype/ndpi_skype-conference-call.pcap),
  * REALM-based attribution, plain STUN, near misses and negative bytes.
  */
-#include "modern_check.h"
+#include "detect_harness.h"
 
 static const struct pg_detector *const st = &pg_detector_stun;
-#define TCP IPPROTO_TCP
-#define UDP IPPROTO_UDP
 
 /* ndpi_whatsapp_voice_and_message.pcap frame 26: Allocate with attribute
  * 0x4000 (unpadded, body length 0x6a). */
@@ -23,29 +21,33 @@ static void test_apps(void)
 {
 	struct pg_run r;
 	const struct pg_step wa[] = {C2S_HEX(WA_ALLOCATE)};
-	mc_expect_match("whatsapp allocate", st, UDP, 53620, 3478, wa, 1,
-			PG_SYS_WHATSAPP, PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG, &r);
+	check_class("whatsapp allocate", st, UDP, 53620, 3478, wa, 1,
+		    PG_SYS_WHATSAPP, PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG,
+		    PG_CONF_CERTAIN, -1, &r);
 	/* Frame 27: the relay's answer with 0x4002. */
 	const struct pg_step wa_resp[] = {S2C_HEX(
 		"010300182112a4420000d160e0ec785eac996a6c002000080001f3939eb0cf1e40020008"
 		"0000014d9ac2cebb")};
-	mc_expect_match("whatsapp answer", st, UDP, 53620, 3478, wa_resp, 1,
-			PG_SYS_WHATSAPP, PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG, &r);
+	check_class("whatsapp answer", st, UDP, 53620, 3478, wa_resp, 1,
+		    PG_SYS_WHATSAPP, PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG,
+		    PG_CONF_CERTAIN, -1, &r);
 	/* Frame 88: WhatsApp's own message type 0x0800. */
 	char wa800[sizeof(WA_ALLOCATE)];
 	memcpy(wa800, WA_ALLOCATE, sizeof(WA_ALLOCATE));
 	memcpy(wa800, "0800", 4);
 	const struct pg_step wa8[] = {C2S_HEX(wa800)};
-	mc_expect_match("whatsapp type 0x0800", st, UDP, 53620, 3478, wa8, 1,
-			PG_SYS_WHATSAPP, PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG, &r);
+	check_class("whatsapp type 0x0800", st, UDP, 53620, 3478, wa8, 1,
+		    PG_SYS_WHATSAPP, PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG,
+		    PG_CONF_CERTAIN, -1, &r);
 
 	/* ndpi_teams.pcap frame 1238: Allocate with the MS-TURN cookie
 	 * attribute, 0x8037, 0x8055. */
 	const struct pg_step teams[] = {C2S_HEX(
 		"000300302112a442b2343f6e67f41d58acba639f000f000472c64bc680370004000000"
 		"02800800040000000680060004000000010010000400002ee08055000400020002")};
-	mc_expect_match("teams allocate", st, UDP, 50016, 3478, teams, 1,
-			PG_SYS_TEAMS, PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG, &r);
+	check_class("teams allocate", st, UDP, 50016, 3478, teams, 1,
+		    PG_SYS_TEAMS, PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG,
+		    PG_CONF_CERTAIN, -1, &r);
 
 	/* ndpi_teams.pcap frame 1250: MS-TURN Allocate with REALM, NONCE and
 	 * USERNAME left unpadded (body length 0xc2). */
@@ -56,9 +58,9 @@ static void test_apps(void)
 		"0a227274636d6564696122000600380200002490a0dbdb01d6194de21537bfc992a00332"
 		"731af1bedc569ae83bd5ab00000000bf71b276c97813a8ddefeb5cbc793a277a4ce63c00"
 		"0800207e44e6521f4710a5540f6290a67d69f95fa8f2f071c7a858a17775c39fdb730d")};
-	mc_expect_match("teams unpadded allocate", st, UDP, 50016, 3478,
-			teams_unpadded, 1, PG_SYS_TEAMS, PG_FEAT_VOICE_VIDEO,
-			PG_CONF_STRONG, &r);
+	check_class("teams unpadded allocate", st, UDP, 50016, 3478,
+		    teams_unpadded, 1, PG_SYS_TEAMS, PG_FEAT_VOICE_VIDEO,
+		    PG_CONF_STRONG, PG_CONF_CERTAIN, -1, &r);
 
 	/* ndpi_skype-conference-call.pcap frame 1: ICE binding with the
 	 * MS-ICE2 attributes 0x8054 and 0x8070. */
@@ -66,8 +68,9 @@ static void test_apps(void)
 		"000100542112a442c55a4fdfde0c325e304c60c700060009677070653a7a57796b0000"
 		"00002400046efffeff802a00080000000000bf43178054000131000000807000040000"
 		"000300080014c3926666385c09a134e40a0c6c2ef3061a8b62ab802800041fb59b6b")};
-	mc_expect_match("skype binding", st, UDP, 49282, 60642, skype, 1,
-			PG_SYS_SKYPE, PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG, &r);
+	check_class("skype binding", st, UDP, 49282, 60642, skype, 1,
+		    PG_SYS_SKYPE, PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG,
+		    PG_CONF_CERTAIN, -1, &r);
 
 	/* A plain binding request waits for its answer; here the TURN 401
 	 * answer carries REALM "signal.org" (RFC 8656 layout). */
@@ -78,14 +81,16 @@ static void test_apps(void)
 	};
 	pg_run_detector(st, UDP, 40000, 3478, signal, 1, &r);
 	CHECK(r.status == PG_DETECT_MAYBE);
-	mc_expect_match("signal realm", st, UDP, 40000, 3478, signal, 2,
-			PG_SYS_SIGNAL, PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG, &r);
+	check_class("signal realm", st, UDP, 40000, 3478, signal, 2,
+		    PG_SYS_SIGNAL, PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG,
+		    PG_CONF_CERTAIN, -1, &r);
 	CHECK(r.matched_at == 1);
 	const struct pg_step tgr[] = {C2S_HEX(
 		"000300102112a442b7e7a701bc34d686fa87dfae"
 		"0014000c74656c656772616d2e6f7267")};
-	mc_expect_match("telegram realm", st, UDP, 40000, 3478, tgr, 1,
-			PG_SYS_TELEGRAM, PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG, &r);
+	check_class("telegram realm", st, UDP, 40000, 3478, tgr, 1,
+		    PG_SYS_TELEGRAM, PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG,
+		    PG_CONF_CERTAIN, -1, &r);
 }
 
 static void test_plain(void)
@@ -108,8 +113,9 @@ static void test_plain(void)
 	};
 	pg_run_detector(st, UDP, 40000, 3478, rfc5769, 1, &r);
 	CHECK(r.status == PG_DETECT_MAYBE);
-	mc_expect_match("rfc5769 exchange", st, UDP, 40000, 3478, rfc5769, 3,
-			PG_SYS_STUN, PG_FEAT_ANY, PG_CONF_WEAK, &r);
+	check_class("rfc5769 exchange", st, UDP, 40000, 3478, rfc5769, 3,
+		    PG_SYS_STUN, PG_FEAT_ANY, PG_CONF_WEAK, PG_CONF_CERTAIN, -1,
+		    &r);
 	CHECK(r.matched_at == 1 && r.result.confidence < PG_CONF_DECIDE);
 	/* A request repeated without an answer is plain STUN too. */
 	const struct pg_step unanswered[] = {
@@ -117,23 +123,25 @@ static void test_plain(void)
 		C2S_HEX("000100002112a442b7e7a701bc34d686fa87dfae"),
 		C2S_HEX("000100002112a442b7e7a701bc34d686fa87dfae"),
 	};
-	mc_expect_match("unanswered requests", st, UDP, 40000, 3478, unanswered,
-			3, PG_SYS_STUN, PG_FEAT_ANY, PG_CONF_WEAK, &r);
+	check_class("unanswered requests", st, UDP, 40000, 3478, unanswered, 3,
+		    PG_SYS_STUN, PG_FEAT_ANY, PG_CONF_WEAK, PG_CONF_CERTAIN, -1,
+		    &r);
 	CHECK(r.matched_at == 2);
 	/* TCP: TURN over TCP, the Teams allocate as the first bytes. */
 	const struct pg_step tcp[] = {C2S_HEX(
 		"000300302112a442b2343f6e67f41d58acba639f000f000472c64bc680370004000000"
 		"02800800040000000680060004000000010010000400002ee08055000400020002")};
-	mc_expect_match("teams over tcp", st, TCP, 50016, 443, tcp, 1,
-			PG_SYS_TEAMS, PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG, &r);
+	check_class("teams over tcp", st, TCP, 50016, 443, tcp, 1, PG_SYS_TEAMS,
+		    PG_FEAT_VOICE_VIDEO, PG_CONF_STRONG, PG_CONF_CERTAIN, -1,
+		    &r);
 	/* Classic RFC 3489 binding request with CHANGE-REQUEST, and the
 	 * answer with MAPPED-ADDRESS (no cookie). */
 	const struct pg_step classic[] = {
 		C2S_HEX("000100080123456789abcdef0123456789abcdef0003000400000000"),
 		S2C_HEX("0101000c0123456789abcdef0123456789abcdef000100080001a147c0000201"),
 	};
-	mc_expect_match("classic binding", st, UDP, 40000, 3478, classic, 2,
-			PG_SYS_STUN, PG_FEAT_ANY, 1, &r);
+	check_class("classic binding", st, UDP, 40000, 3478, classic, 2,
+		    PG_SYS_STUN, PG_FEAT_ANY, 1, PG_CONF_CERTAIN, -1, &r);
 }
 
 static void test_near_misses(void)
@@ -144,36 +152,36 @@ static void test_near_misses(void)
 		"636c69656e74002400046e0001ff80290008932ff9b151263b36000600096576746a"
 		"3a68367659202020000800149aeaa70cbfd8cb56781ef2b5b2d3f249c1b571a28028"
 		"0004e57a3bcf")};
-	mc_expect_status("stun bad length", st, UDP, 40000, 3478, badlen, 1,
-			 PG_DETECT_NO);
+	check_status("stun bad length", st, UDP, 40000, 3478, badlen, 1,
+		     PG_DETECT_NO);
 	/* An attribute running past the body. */
 	const struct pg_step overrun[] = {C2S_HEX(
 		"000100082112a442b7e7a701bc34d686fa87dfae0024000c6e0001ff")};
-	mc_expect_status("attribute overrun", st, UDP, 40000, 3478, overrun, 1,
-			 PG_DETECT_NO);
+	check_status("attribute overrun", st, UDP, 40000, 3478, overrun, 1,
+		     PG_DETECT_NO);
 	/* Top bits set (RTP/DTLS territory). */
 	const struct pg_step top[] = {C2S_HEX(
 		"800100002112a442b7e7a701bc34d686fa87dfae")};
-	mc_expect_status("top bits", st, UDP, 40000, 3478, top, 1, PG_DETECT_NO);
+	check_status("top bits", st, UDP, 40000, 3478, top, 1, PG_DETECT_NO);
 	/* No cookie and an odd type: not classic STUN. */
 	const struct pg_step nocookie[] = {C2S_HEX(
 		"0003000801234567890abcdef0123456789abcde0003000400000000")};
-	mc_expect_status("no cookie, allocate", st, UDP, 40000, 3478, nocookie, 1,
-			 PG_DETECT_NO);
+	check_status("no cookie, allocate", st, UDP, 40000, 3478, nocookie, 1,
+		     PG_DETECT_NO);
 	/* negative/ndpi_dns.pcap, negative/ndpi_quic.pcap (first 80 bytes) */
 	const struct pg_step dns[] = {C2S_HEX(
 		"bc1f0100000100000000000003777777076578616d706c6503636f6d00001c0001")};
-	mc_expect_status("dns", st, UDP, 32795, 53, dns, 1, PG_DETECT_NO);
+	check_status("dns", st, UDP, 32795, 53, dns, 1, PG_DETECT_NO);
 	const struct pg_step dnsr[] = {S2C_HEX(
 		"dca28180000100000000000003777777016c06676f6f676c6503636f6d00001c0001")};
-	mc_expect_status("dns response", st, UDP, 32795, 53, dnsr, 1, PG_DETECT_NO);
+	check_status("dns response", st, UDP, 32795, 53, dnsr, 1, PG_DETECT_NO);
 	const struct pg_step quic[] = {C2S_HEX(
 		"0db2de5df14f5545eb51303234013b6e8986f83cf3b7a6ab5d0501a001000443484c4f"
 		"180000005041440087010000534e49009601000053544b00d001000056455200d40100"
 		"0043435300e40100004e")};
-	mc_expect_status("gquic", st, UDP, 57833, 443, quic, 1, PG_DETECT_NO);
+	check_status("gquic", st, UDP, 57833, 443, quic, 1, PG_DETECT_NO);
 	const struct pg_step tls[] = {C2S_HEX("1603010200010001fc03034355d402c1")};
-	mc_expect_status("tls", st, TCP, 62510, 443, tls, 1, PG_DETECT_NO);
+	check_status("tls", st, TCP, 62510, 443, tls, 1, PG_DETECT_NO);
 }
 
 int main(void)

@@ -2,10 +2,8 @@
 /* TLS detector and ClientHello parser, on ClientHellos from the corpus. */
 #include <netinet/in.h>
 
-#include "detect_util.h"
+#include "detect_harness.h"
 #include "peergate/tls_hello.h"
-
-extern const struct pg_detector pg_detector_tls;
 
 /* socks/arkime_socks-https-example.pcap, tcp.stream 2 (inside a SOCKS4a
  * tunnel): 120-byte TLS 1.0 ClientHello, SNI www.example.com at the end. */
@@ -36,13 +34,6 @@ extern const struct pg_detector pg_detector_tls;
 
 static struct pg_run run;
 
-static bool host_is(const char *want)
-{
-	const struct pg_detect_result *r = &run.result;
-	return r->host && r->host_len == strlen(want) &&
-	       memcmp(r->host, want, r->host_len) == 0;
-}
-
 static enum pg_detect_status go(const struct pg_step *steps, size_t n)
 {
 	return pg_run_detector(&pg_detector_tls, IPPROTO_TCP, 53555, 443,
@@ -63,11 +54,11 @@ static void test_whole_hello(void)
 	CHECK(go(s1, 1) == PG_DETECT_MATCH);
 	CHECK(run.result.system == PG_SYS_TLS);
 	CHECK(run.result.confidence == PG_CONF_DECIDE);
-	CHECK(host_is("www.example.com"));
+	CHECK(pg_run_host_is(&run, "www.example.com"));
 
 	const struct pg_step s2[] = {{PG_DIR_C2S, CH_NTOP, NULL}};
 	CHECK(go(s2, 1) == PG_DETECT_MATCH);
-	CHECK(host_is("www.ntop.org"));
+	CHECK(pg_run_host_is(&run, "www.ntop.org"));
 }
 
 static void test_segments(void)
@@ -82,7 +73,7 @@ static void test_segments(void)
 	};
 	CHECK(go(s, 3) == PG_DETECT_MATCH);
 	CHECK(run.matched_at == 2);
-	CHECK(host_is("www.example.com"));
+	CHECK(pg_run_host_is(&run, "www.example.com"));
 
 	/* Only the first two segments: still waiting. */
 	CHECK(go(s, 2) == PG_DETECT_MAYBE);
@@ -105,7 +96,7 @@ static void test_records(void)
 		 hl - 50, slice(hs, 50, hl, p2));
 	const struct pg_step s[] = {{PG_DIR_C2S, rec, NULL}};
 	CHECK(go(s, 1) == PG_DETECT_MATCH);
-	CHECK(host_is("www.example.com"));
+	CHECK(pg_run_host_is(&run, "www.example.com"));
 
 	/* Split inside the host name: still TLS, but no name to point at. */
 	snprintf(rec, sizeof(rec), "16030100%02zx%s1603010%03zx%s", hl - 5,

@@ -3,10 +3,9 @@
  * Tor detector on shared/corpus/tor/ndpi_tor.pcap (client 192.168.1.252 to
  * relays on 443), near misses and negative bytes.
  */
-#include "modern_check.h"
+#include "detect_harness.h"
 
 static const struct pg_detector *const tor = &pg_detector_tor;
-#define TCP IPPROTO_TCP
 
 /* Frame 310: ClientHello with SNI www.t3i3ru.com. */
 #define TOR_HELLO \
@@ -35,8 +34,8 @@ static void test_tor(void)
 	const struct pg_step link[] = {C2S_HEX(TOR_HELLO), S2C_HEX(TOR_CERT)};
 	pg_run_detector(tor, TCP, 51174, 443, link, 1, &r);
 	CHECK(r.status == PG_DETECT_MAYBE);
-	mc_expect_match("tor link", tor, TCP, 51174, 443, link, 2, PG_SYS_TOR,
-			PG_FEAT_NETWORK, PG_CONF_STRONG, &r);
+	check_class("tor link", tor, TCP, 51174, 443, link, 2, PG_SYS_TOR,
+		    PG_FEAT_NETWORK, PG_CONF_STRONG, PG_CONF_CERTAIN, -1, &r);
 
 	/* Near misses: the same hello answered by an ordinary certificate
 	 * (the issuer CN rewritten); an ordinary SNI. */
@@ -47,8 +46,8 @@ static void test_tor(void)
 	if (cn) /* -> www.example-site.co.uk, also 22 bytes */
 		memcpy(cn, "7777772e6578616d706c652d736974652e636f2e756b", 44);
 	const struct pg_step plain_cert[] = {C2S_HEX(TOR_HELLO), S2C_HEX(other)};
-	mc_expect_status("ordinary certificate", tor, TCP, 51174, 443, plain_cert,
-			 2, PG_DETECT_NO);
+	check_status("ordinary certificate", tor, TCP, 51174, 443, plain_cert,
+		     2, PG_DETECT_NO);
 	/* negative/arkime_tls13.pcap: SNI blog.cloudflare.com (first 120
 	 * bytes of the ClientHello). */
 	const struct pg_step cf[] = {C2S_HEX(
@@ -56,10 +55,10 @@ static void test_tor(void)
 		"73b1343843c21d8d0000264a4a130113021303c02bc02fc02cc030cca9cca8cc14cc13"
 		"c013c014009c009d002f0035000a010001addada0000ff0100010000000018001600"
 		"0013626c6f672e636c6f7564666c6172652e636f6d")};
-	mc_expect_status("ordinary sni", tor, TCP, 62510, 443, cf, 1, PG_DETECT_NO);
+	check_status("ordinary sni", tor, TCP, 62510, 443, cf, 1, PG_DETECT_NO);
 	/* Not TLS at all. */
 	const struct pg_step ssh[] = {C2S_TXT("SSH-2.0-OpenSSH_5.3\r\n")};
-	mc_expect_status("ssh", tor, TCP, 61672, 22, ssh, 1, PG_DETECT_NO);
+	check_status("ssh", tor, TCP, 61672, 22, ssh, 1, PG_DETECT_NO);
 }
 
 int main(void)

@@ -5,11 +5,8 @@
  * side channels (the corpus has none), constructed peer-connection offers
  * (likewise), and near misses.
  */
-#include "paper_test.h"
-
-#define C2S PG_DIR_C2S
-#define S2C PG_DIR_S2C
-#define TCP IPPROTO_TCP
+#include "detect_harness.h"
+#include "ymsg_pdu.h"
 
 /* yahoo/ws_h.pcap frame 6: 192.168.1.4:3099 -> 68.180.217.19:5050, the
  * first packet seen of a session already logged in: service 0x8A (ping). */
@@ -189,7 +186,8 @@ static void test_near_misses(void)
 	};
 	EXPECT_STATUS("plain http", &pg_detector_yahoo_side, TCP, 1, 80, http,
 		      PG_DETECT_NO);
-	check_no_paper_match("plain http", TCP, 1606, 80, http, NSTEPS(http));
+	check_list_clean("plain http", pg_detectors_paper, TCP, 1606, 80, http,
+			 NSTEPS(http));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -206,86 +204,40 @@ static void test_near_misses(void)
  * yahoo_xfer_dns_connected_15, yahoo_process_filetransfer).
  */
 
-/* One PDU: version 16, the given service and status, session id
- * 0x0047e6ef (ws_h.pcap), pairs[] = key, value, key, value ..., NULL.
- * len_adj skews the header's length field for near misses. */
-static size_t ymsg_pdu(uint8_t *buf, size_t cap, uint16_t svc, uint32_t status,
-		       const char *const *pairs, int len_adj)
-{
-	size_t n = 20;
-	for (size_t i = 0; pairs[i]; i++) {
-		size_t l = strlen(pairs[i]);
-		if (n + l + 2 > cap)
-			return 0;
-		memcpy(buf + n, pairs[i], l);
-		buf[n + l] = 0xc0;
-		buf[n + l + 1] = 0x80;
-		n += l + 2;
-	}
-	size_t blen = (size_t)((long)(n - 20) + len_adj);
-	const uint8_t hdr[20] = {
-		'Y', 'M', 'S', 'G', 0x00, 0x10, 0x00, 0x00,
-		(uint8_t)(blen >> 8), (uint8_t)blen,
-		(uint8_t)(svc >> 8), (uint8_t)svc,
-		(uint8_t)(status >> 24), (uint8_t)(status >> 16),
-		(uint8_t)(status >> 8), (uint8_t)status,
-		0x00, 0x47, 0xe6, 0xef,
-	};
-	memcpy(buf, hdr, sizeof(hdr));
-	return n;
-}
-
 /*
- * Calls the YMSG detector on one packet p[0..n).  from_start: the first
+ * Runs the YMSG detector on one packet p[0..n).  from_start: the first
  * payload of a flow seen from its handshake (inspection); otherwise a
- * packet of a decided, watched flow (the engine passes stream = payload
- * and no other direction).
+ * packet of a decided flow that the engine watches for offers (read on its
+ * own, without the other direction).
  */
 static enum pg_detect_status ymsg_once(const uint8_t *p, size_t n,
 				       enum pg_dir dir, bool from_start,
-				       struct pg_detect_result *r)
+				       struct pg_run *run)
 {
-	static const uint8_t caddr[16] = {192, 0, 2, 1};
-	static const uint8_t saddr[16] = {198, 51, 100, 7};
-	struct pg_detect_input in = {
-		.l4proto = TCP,
-		.family = 4,
-		.dir = dir,
-		.client_port = 3099,
-		.server_port = 5050,
-		.client_addr = caddr,
-		.server_addr = saddr,
-		.index = from_start ? 0 : 40,
-		.payload = p,
-		.payload_len = n,
-		.stream = p,
-		.stream_len = n,
-		.c2s_packets = from_start ? (dir == C2S) : 40,
-		.s2c_packets = from_start ? (dir == S2C) : 40,
-		.from_start = from_start,
-	};
-	memset(r, 0, sizeof(*r));
-	return pg_detector_ymsg.fn(&in, r);
+	pg_run_start(run, &pg_detector_ymsg, TCP, 3099, 5050,
+		     from_start ? PG_RUN_FROM_START : PG_RUN_WATCHED);
+	return pg_run_packet(run, dir, p, n);
 }
 
 static void check_offer(const char *what, const uint8_t *p, size_t n,
 			enum pg_dir dir, bool from_start, enum pg_feature feat,
 			const uint8_t ip[4], uint16_t port, enum pg_feature xfeat)
 {
-	struct pg_detect_result r;
-	enum pg_detect_status st = ymsg_once(p, n, dir, from_start, &r);
-	bool ok = st == PG_DETECT_MATCH && r.system == PG_SYS_YAHOO &&
-		  r.feature == feat && r.expect.family == 4 &&
-		  memcmp(r.expect.addr, ip, 4) == 0 && r.expect.port == port &&
-		  r.expect.system == PG_SYS_YAHOO && r.expect.feature == xfeat;
+	struct pg_run run;
+	const struct pg_detect_result *r = &run.result;
+	enum pg_detect_status st = ymsg_once(p, n, dir, from_start, &run);
+	bool ok = st == PG_DETECT_MATCH && r->system == PG_SYS_YAHOO &&
+		  r->feature == feat && r->expect.family == 4 &&
+		  memcmp(r->expect.addr, ip, 4) == 0 && r->expect.port == port &&
+		  r->expect.system == PG_SYS_YAHOO && r->expect.feature == xfeat;
 	if (!ok)
 		fprintf(stderr,
 			"%s: status %d %s/%s expect family %u %u.%u.%u.%u:%u %s\n",
-			what, st, pg_system_name(r.system),
-			pg_feature_name(r.feature), r.expect.family,
-			r.expect.addr[0], r.expect.addr[1], r.expect.addr[2],
-			r.expect.addr[3], r.expect.port,
-			pg_feature_name(r.expect.feature));
+			what, st, pg_system_name(r->system),
+			pg_feature_name(r->feature), r->expect.family,
+			r->expect.addr[0], r->expect.addr[1], r->expect.addr[2],
+			r->expect.addr[3], r->expect.port,
+			pg_feature_name(r->expect.feature));
 	CHECK(ok);
 }
 
@@ -293,17 +245,18 @@ static void check_offer(const char *what, const uint8_t *p, size_t n,
 static void check_no_offer(const char *what, const uint8_t *p, size_t n,
 			   bool want_match, enum pg_feature feat)
 {
-	struct pg_detect_result r;
-	enum pg_detect_status st = ymsg_once(p, n, S2C, false, &r);
-	bool ok = r.expect.family == 0 &&
+	struct pg_run run;
+	const struct pg_detect_result *r = &run.result;
+	enum pg_detect_status st = ymsg_once(p, n, S2C, false, &run);
+	bool ok = r->expect.family == 0 &&
 		  (want_match ? st == PG_DETECT_MATCH &&
-					r.system == PG_SYS_YAHOO &&
-					r.feature == feat
+					r->system == PG_SYS_YAHOO &&
+					r->feature == feat
 			      : st != PG_DETECT_MATCH);
 	if (!ok)
 		fprintf(stderr, "%s: status %d %s/%s expect family %u\n", what,
-			st, pg_system_name(r.system),
-			pg_feature_name(r.feature), r.expect.family);
+			st, pg_system_name(r->system),
+			pg_feature_name(r->feature), r->expect.family);
 	CHECK(ok);
 }
 
@@ -358,6 +311,15 @@ static void test_offers(void)
 	check_offer("0x4f after a message", b, n, S2C, false, PG_FEAT_IM, ip_a,
 		    5101, PG_FEAT_IM);
 
+}
+
+/* File offers: direct transfers announce where to connect, relayed ones
+ * and the offer itself do not. */
+static void test_file_offers(void)
+{
+	uint8_t b[1024];
+	size_t n;
+
 	/* Y7 transfer, direct: yahoo_p2p_ft_server_listen_cb's pairs
 	 * (249 = 1: the sender listens; 2: the receiver listens). */
 	const char *const info1[] = {
@@ -408,10 +370,16 @@ static void test_offers(void)
 	n = pg_hex(y_p2p, b, sizeof(b));
 	check_no_offer("ws_h frame 53", b, n, true, PG_FEAT_IM);
 
-	/* During inspection: the offer split over two packets is taken once
-	 * the stream holds the whole PDU. */
+}
+
+/* During inspection: the offer split over two packets is taken once the
+ * stream holds the whole PDU. */
+static void test_offer_split(void)
+{
+	uint8_t b[1024];
 	char hex[2 * 256 + 1];
-	n = ymsg_pdu(b, sizeof(b), 0x004f, 11, p2p_a, 0);
+	const char *const p2p_a[] = P2P_PAIRS("MTI0ODQ2Mjgz");
+	size_t n = ymsg_pdu(b, sizeof(b), 0x004f, 11, p2p_a, 0);
 	CHECK(n < 256);
 	for (size_t i = 0; i < n; i++)
 		snprintf(hex + 2 * i, 3, "%02x", b[i]);
@@ -516,6 +484,8 @@ int main(void)
 	test_side();
 	test_near_misses();
 	test_offers();
+	test_file_offers();
+	test_offer_split();
 	test_offer_near_misses();
 	return pg_test_summary("test_detect_yahoo");
 }

@@ -7,73 +7,9 @@
  * (signatures.md 5.2) with the keys libpurple 2.10.9 writes (see
  * src/detect/yahoo.c ymsg_pdu_offer); the corpus holds no Yahoo P2P offer.
  */
-#include "check.h"
+#include "detect_harness.h"
 #include "peergate/engine.h"
-
-#include <netinet/in.h>
-
-struct pktbuf {
-	uint8_t b[2048];
-	size_t n;
-};
-
-/* An IPv4 TCP packet (no options, checksums left zero: the engine does
- * not verify them), as test_engine.c builds them. */
-static void tcp4(struct pktbuf *p, const uint8_t src[4], uint16_t sport,
-		 const uint8_t dst[4], uint16_t dport, uint8_t flags,
-		 uint32_t seq, const uint8_t *data, size_t len)
-{
-	size_t total = 40 + len;
-	memset(p->b, 0, 40);
-	p->b[0] = 0x45;
-	p->b[2] = (uint8_t)(total >> 8);
-	p->b[3] = (uint8_t)total;
-	p->b[8] = 64;
-	p->b[9] = IPPROTO_TCP;
-	memcpy(p->b + 12, src, 4);
-	memcpy(p->b + 16, dst, 4);
-	uint8_t *h = p->b + 20;
-	h[0] = (uint8_t)(sport >> 8);
-	h[1] = (uint8_t)sport;
-	h[2] = (uint8_t)(dport >> 8);
-	h[3] = (uint8_t)dport;
-	h[4] = (uint8_t)(seq >> 24);
-	h[5] = (uint8_t)(seq >> 16);
-	h[6] = (uint8_t)(seq >> 8);
-	h[7] = (uint8_t)seq;
-	h[12] = 0x50;
-	h[13] = flags;
-	if (len)
-		memcpy(p->b + 40, data, len);
-	p->n = total;
-}
-
-/* One YMSG v16 PDU with pairs[] = key, value, ..., NULL. */
-static size_t ymsg_pdu(uint8_t *buf, size_t cap, uint16_t svc, uint32_t status,
-		       const char *const *pairs)
-{
-	size_t n = 20;
-	for (size_t i = 0; pairs[i]; i++) {
-		size_t l = strlen(pairs[i]);
-		if (n + l + 2 > cap)
-			return 0;
-		memcpy(buf + n, pairs[i], l);
-		buf[n + l] = 0xc0;
-		buf[n + l + 1] = 0x80;
-		n += l + 2;
-	}
-	size_t blen = n - 20;
-	const uint8_t hdr[20] = {
-		'Y', 'M', 'S', 'G', 0x00, 0x10, 0x00, 0x00,
-		(uint8_t)(blen >> 8), (uint8_t)blen,
-		(uint8_t)(svc >> 8), (uint8_t)svc,
-		(uint8_t)(status >> 24), (uint8_t)(status >> 16),
-		(uint8_t)(status >> 8), (uint8_t)status,
-		0x00, 0x47, 0xe6, 0xef,
-	};
-	memcpy(buf, hdr, sizeof(hdr));
-	return n;
-}
+#include "ymsg_pdu.h"
 
 static const uint8_t C[4] = {10, 1, 0, 2};         /* the client */
 static const uint8_t S[4] = {192, 0, 2, 80};       /* the pager server */
@@ -95,12 +31,12 @@ static void send_payload(struct session *s, enum pg_dir dir,
 {
 	struct pktbuf p;
 	if (dir == PG_DIR_C2S) {
-		tcp4(&p, C, 40010, S, 5050, PG_TCP_ACK | PG_TCP_PSH, s->cseq,
-		     data, len);
+		ip4(&p, IPPROTO_TCP, C, 40010, S, 5050, PG_TCP_ACK | PG_TCP_PSH,
+		    s->cseq, data, len);
 		s->cseq += (uint32_t)len;
 	} else {
-		tcp4(&p, S, 5050, C, 40010, PG_TCP_ACK | PG_TCP_PSH, s->sseq,
-		     data, len);
+		ip4(&p, IPPROTO_TCP, S, 5050, C, 40010, PG_TCP_ACK | PG_TCP_PSH,
+		    s->sseq, data, len);
 		s->sseq += (uint32_t)len;
 	}
 	pg_engine_packet(s->e, p.b, p.n, s->now++, r);
@@ -112,7 +48,7 @@ static void syn(struct session *s, const uint8_t src[4], uint16_t sport,
 		struct pg_packet_result *r)
 {
 	struct pktbuf p;
-	tcp4(&p, src, sport, dst, dport, PG_TCP_SYN, 777, NULL, 0);
+	ip4(&p, IPPROTO_TCP, src, sport, dst, dport, PG_TCP_SYN, 777, NULL, 0);
 	pg_engine_packet(s->e, p.b, p.n, s->now++, r);
 }
 
@@ -134,14 +70,15 @@ static void test_watched_offers(void)
 
 	/* The pager session: handshake, then a ping (ws_h.pcap frame 6's
 	 * pairs) decides it yahoo/im; Yahoo control flows are watched. */
-	tcp4(&p, C, 40010, S, 5050, PG_TCP_SYN, 1000, NULL, 0);
+	ip4(&p, IPPROTO_TCP, C, 40010, S, 5050, PG_TCP_SYN, 1000, NULL, 0);
 	pg_engine_packet(s.e, p.b, p.n, s.now++, &r);
-	tcp4(&p, S, 5050, C, 40010, PG_TCP_SYN | PG_TCP_ACK, 5000, NULL, 0);
+	ip4(&p, IPPROTO_TCP, S, 5050, C, 40010, PG_TCP_SYN | PG_TCP_ACK, 5000,
+	    NULL, 0);
 	p.b[30] = 0x03; /* acknowledgement number 1001: the client's stream start */
 	p.b[31] = 0xe9;
 	pg_engine_packet(s.e, p.b, p.n, s.now++, &r);
 	const char *const ping[] = {"0", "681988", NULL};
-	n = ymsg_pdu(b, sizeof(b), 0x008a, 0, ping);
+	n = ymsg_pdu(b, sizeof(b), 0x008a, 0, ping, 0);
 	send_payload(&s, PG_DIR_C2S, b, n, &r);
 	CHECK(r.flow && r.flow->system == PG_SYS_YAHOO &&
 	      r.flow->feature == PG_FEAT_IM &&
@@ -151,12 +88,12 @@ static void test_watched_offers(void)
 	/* Mid-session, the server relays bob's P2P offer (status 11,
 	 * YAHOO_STATUS_P2P) after an ordinary message, in one packet. */
 	const char *const msg[] = {"4", "bob", "5", "alice", "14", "hi", NULL};
-	n = ymsg_pdu(b, sizeof(b), 0x0006, 1, msg);
+	n = ymsg_pdu(b, sizeof(b), 0x0006, 1, msg, 0);
 	const char *const offer[] = {"1", "bob", "4", "bob", "12",
 				     "MTI0ODQ2Mjgz", "61", "0", "2", "", "5",
 				     "alice", "13", "0", "49", "PEERTOPEER",
 				     NULL};
-	n += ymsg_pdu(b + n, sizeof(b) - n, 0x004f, 11, offer);
+	n += ymsg_pdu(b + n, sizeof(b) - n, 0x004f, 11, offer, 0);
 	send_payload(&s, PG_DIR_S2C, b, n, &r);
 	struct pg_engine_stats st;
 	pg_engine_get_stats(s.e, &st);
@@ -177,7 +114,7 @@ static void test_watched_offers(void)
 		"http://203.0.113.9:4443/Messenger.bob.1200000000000notes.txt"
 		"?AppID=Messenger&UserID=bob&K=lc9lu2u89gz1llmplwksajkjx",
 		NULL};
-	n = ymsg_pdu(b, sizeof(b), 0x00dd, 0, info);
+	n = ymsg_pdu(b, sizeof(b), 0x00dd, 0, info, 0);
 	send_payload(&s, PG_DIR_C2S, b, n, &r);
 	syn(&s, S, 33000, PEER_FT, 4443, &r);
 	CHECK(r.created && r.flow && r.flow->system == PG_SYS_YAHOO);
@@ -187,7 +124,7 @@ static void test_watched_offers(void)
 	/* A damaged offer (base64 one character short) announces nothing. */
 	const char *const bad[] = {"4", "carol", "12", "MTI0ODQ2Mjk", "49",
 				   "PEERTOPEER", NULL};
-	n = ymsg_pdu(b, sizeof(b), 0x004f, 11, bad);
+	n = ymsg_pdu(b, sizeof(b), 0x004f, 11, bad, 0);
 	send_payload(&s, PG_DIR_S2C, b, n, &r);
 	pg_engine_get_stats(s.e, &st);
 	CHECK(st.expectations == 2);
@@ -211,13 +148,14 @@ static void test_offer_while_inspecting(void)
 	struct pktbuf p;
 	struct pg_packet_result r;
 	uint8_t b[512];
-	tcp4(&p, C, 40020, S, 5050, PG_TCP_SYN, 1000, NULL, 0);
+	ip4(&p, IPPROTO_TCP, C, 40020, S, 5050, PG_TCP_SYN, 1000, NULL, 0);
 	pg_engine_packet(s.e, p.b, p.n, s.now++, &r);
 	const char *const offer[] = {"1", "alice", "4", "alice", "12",
 				     "MTI0ODQ2Mjgz", "5", "bob", "13", "0",
 				     "49", "PEERTOPEER", NULL};
-	size_t n = ymsg_pdu(b, sizeof(b), 0x004f, 0, offer);
-	tcp4(&p, C, 40020, S, 5050, PG_TCP_ACK | PG_TCP_PSH, 1001, b, n);
+	size_t n = ymsg_pdu(b, sizeof(b), 0x004f, 0, offer, 0);
+	ip4(&p, IPPROTO_TCP, C, 40020, S, 5050, PG_TCP_ACK | PG_TCP_PSH, 1001,
+	    b, n);
 	pg_engine_packet(s.e, p.b, p.n, s.now++, &r);
 	CHECK(r.flow && r.flow->system == PG_SYS_YAHOO &&
 	      r.flow->state == PG_FLOW_DECIDED);
