@@ -137,15 +137,19 @@ ha_configs() {
 		"$src/contrib/ha/conntrackd.conf" >"$dir/ctd-$r.conf"
 	local prio="" id=""
 	[ "$r" = b ] && prio='s/priority 150/priority 100/' id='s/peergate-a/peergate-b/'
-	# a shorter advertisement interval: the takeover within a second
-	sed -e "$addr" -e "$prio" -e "$id" -e 's/advert_int 1$/advert_int 0.2/' \
+	# a shorter advertisement interval: the takeover within two seconds
+	# (shorter ones make a loaded machine's backup take over at random)
+	sed -e "$addr" -e "$prio" -e "$id" -e 's/advert_int 1$/advert_int 0.5/' \
 		-e "s|\"/etc/keepalived/peergate-notify.sh\"|\"$work/notify.sh -C $dir/ctd-$r.conf -L $dir/notify-$r.log\"|" \
 		"$src/contrib/ha/keepalived.conf" >"$dir/ka-$r.conf"
 }
 
-# ct_line NS PROTO DPORT: the conntrack entry to the server port, or "".
+# ct_line NS PROTO PORT: the conntrack entry with the server's PORT at
+# either end of its original tuple (one picked up mid-stream may start
+# with the server's packet), or "".
 ct_line() {
-	pg_in "$1" conntrack -L -p "$2" --dport "$3" 2>/dev/null | grep "dst=$SERVER" | head -1
+	pg_in "$1" conntrack -L -p "$2" 2>/dev/null |
+		grep -E "(dst=$SERVER sport=[0-9]+ dport=$3|src=$SERVER dst=[0-9.]+ sport=$3) " | head -1
 }
 code_of_line() {
 	local m
@@ -166,12 +170,17 @@ wait_for() { # SECONDS CMD...: true once CMD succeeds, polled every 0.1 s
 	return 1
 }
 has_vip() { ip -n "$1" -4 addr show dev eth0 | grep -q "inet $LAN.1/"; }
-notify_done() { grep -q 'takeover complete' "$1" 2>/dev/null; }
+# notify_done LOG N: the notify script logged a completed takeover after
+# the first N lines of LOG.
+notify_done() { tail -n +$(($2 + 1)) "$1" 2>/dev/null | grep -q 'takeover complete'; }
 ctl() { local r=$1; shift; pg_in "$r" "$build/peergatectl" "$@"; }
 
-# flow_on NS PORT: peergated's flow (JSON) to the server port, or "".
+# flow_on NS a|b PORT: that router's peergated's flow (JSON) with the
+# server port at either end (a flow picked up mid-stream may have its ends
+# the other way round), or "".
 flow_on() {
-	ctl "$1" flows --json --socket "$dir/pg-$2.sock" 2>/dev/null | grep "\"server\":\"$SERVER:$3\"" | head -1
+	ctl "$1" flows --json --socket "$dir/pg-$2.sock" 2>/dev/null |
+		grep -E "\"(server|client)\":\"$SERVER:$3\"" | head -1
 }
 
 # run_once MODE: one failover; MODE conntrackd or none.
@@ -196,7 +205,7 @@ run_once() {
 	for r in a b; do
 		ns=$A
 		[ "$r" = b ] && ns=$B
-				wait_for 5 ctl "$ns" stats --json --socket "$dir/pg-$r.sock" >/dev/null 2>&1 ||
+		wait_for 5 ctl "$ns" stats --json --socket "$dir/pg-$r.sock" >/dev/null 2>&1 ||
 			{ fail "peergated on r${r^^} did not start: $(tail -3 "$dir/pg-$r.log")"; return; }
 	done
 	# rA starts first, so it wins the first election (and keeps the
@@ -277,7 +286,9 @@ run_once() {
 	fi
 
 	# ---- rA is cut off: both segments and the sync link
-	local t_cut t_take t_commit
+	local t_cut t_take t_commit seen
+	has_vip "$B" && fail "rB holds the gateway address before the failover"
+	seen=$(cat "$dir/notify-b.log" 2>/dev/null | wc -l)
 	t_cut=$(now)
 	ip -n "$X" link set a0 down
 	ip -n "$X" link set a1 down
@@ -290,12 +301,13 @@ run_once() {
 		ip -n "$S" neigh replace $WAN.1 dev eth0 lladdr "$(ip -n "$B" -br link show eth1 | awk '{print $3}')"
 		"$work/notify.sh" -C "$dir/ctd-b.conf" -L "$dir/notify-b.log" GROUP PEERGATE MASTER 0
 	fi
-	if ! wait_for 10 notify_done "$dir/notify-b.log"; then
+	if ! wait_for 10 notify_done "$dir/notify-b.log" "$seen"; then
 		fail "rB did not take over within 10 s: $(tail -5 "$dir/ka-b.out" 2>/dev/null)"
 		return
 	fi
 	t_take=$(now)
-	t_commit=$(sed -n 's/^[^ ]* \([0-9:.]*\) peergate-ha: commit.*/\1/p' "$dir/notify-b.log" | tail -1)
+	t_commit=$(tail -n +$((seen + 1)) "$dir/notify-b.log" |
+		sed -n 's/^[^ ]* \([0-9:.]*\) peergate-ha: commit.*/\1/p' | tail -1)
 	t_commit=$(date -d "$(date +%F) $t_commit" +%s.%N 2>/dev/null || echo "$t_take")
 	has_vip "$B" || fail "rB does not hold the gateway address after the takeover"
 	ok "rB took over $(awk -v a="$t_cut" -v b="$t_commit" 'BEGIN {printf "%.2f", b - a}') s after the cut (notify: $(grep -c ': done' "$dir/notify-b.log") conntrackd commands done, $(grep -c FAILED "$dir/notify-b.log") failed)"
@@ -316,7 +328,7 @@ run_once() {
 	local t_end t_sent t_echo t_gap
 	read -r t_end t_sent t_echo t_gap < <(json 'd["end"], d["sent"], d["echoed"], d["gap_ms"]' "$dir/transfer.json")
 	TRANSFER[$mode]="$t_end, $t_echo/$t_sent echoed, stalled ${t_gap} ms"
-	if [ "$t_end" = done ] && [ "$t_sent" = "$t_echo" ]; then
+	if [ "$t_end" = "done" ] && [ "$t_sent" = "$t_echo" ]; then
 		ok "after: the transfer went on through rB without a reset ($t_sent messages, longest stall $t_gap ms)"
 	else
 		fail "after: the transfer ended '$t_end' ($t_echo/$t_sent echoed)"
@@ -352,16 +364,17 @@ run_once() {
 	opaque=$(received_after "$dir/udp.log" 40002 "$t_commit")
 	UDP_DHT[$mode]=$dht
 	UDP_FIRST[$mode]=$opaque
-	[ "$dht" = 0 ] && ok "after: the DHT flow stays blocked (0 datagrams through rB)" ||
-		fail "after: $dht DHT datagrams reached the server through rB"
+	if [ "$dht" = 0 ]; then ok "after: the DHT flow stays blocked (0 datagrams through rB)"; else
+		fail "after: $dht DHT datagrams reached the server through rB"; fi
 	if [ "$mode" = conntrackd ]; then
-		[ "$opaque" = 0 ] && ok "after: the flow that opened with DHT stays blocked (0 datagrams through rB)" ||
-			fail "after: $opaque datagrams of the flow that opened with DHT got through rB"
-	else
+		if [ "$opaque" = 0 ]; then ok "after: the flow that opened with DHT stays blocked (0 datagrams through rB)"; else
+			fail "after: $opaque datagrams of the flow that opened with DHT got through rB"; fi
+	elif [ "$opaque" -gt 0 ]; then
 		# the control: the same traffic does get through when nothing
 		# tells rB what the flow is
-		[ "$opaque" -gt 0 ] && ok "after: without replication the flow that opened with DHT gets through rB ($opaque datagrams)" ||
-			fail "after: without replication the flow that opened with DHT still got no datagram through: the run with conntrackd proves nothing"
+		ok "after: without replication the flow that opened with DHT gets through rB ($opaque datagrams)"
+	else
+		fail "after: without replication the flow that opened with DHT still got no datagram through: the run with conntrackd proves nothing"
 	fi
 
 	# ---- new flows, decided by rB
@@ -373,7 +386,7 @@ run_once() {
 	b2=$(json 'd["end"]' "$dir/bt2.json")
 	p2=$(json 'd["end"]' "$dir/plain2.json")
 	NEWFLOWS[$mode]="BitTorrent $b2, plain $p2"
-	if [ "$b2" = reset ] && [ "$p2" = done ] &&
+	if [ "$b2" = reset ] && [ "$p2" = "done" ] &&
 		flow_on "$B" b 7002 | grep -q '"action":"block"' && flow_on "$B" b 7003 | grep -q '"state":"decided"'; then
 		ok "after: new flows are decided by rB (a new BitTorrent connection reset, a new plain one passed)"
 	else
