@@ -227,6 +227,8 @@ static void log_flow(const struct pg_flow *f, enum pg_action a)
 		pg_method_name(f->method));
 }
 
+static enum pg_mark_code settled_code(const struct pg_gateway *g, const struct pg_flow *f);
+
 /* A blocked flow whose conntrack entry may never be confirmed also goes
  * into the kernel's blocked-flow set: its REPEAT stamp lives in that entry
  * and dies with it when the packet is dropped, so every later packet of
@@ -240,8 +242,6 @@ static void log_flow(const struct pg_flow *f, enum pg_action a)
  * router, whose table then drops the flow by its ct mark after a failover
  * (its later packets alone may not show what it is).  EEXIST (the flow
  * has an entry already) is no failure. */
-static enum pg_mark_code settled_code(const struct pg_gateway *g, const struct pg_flow *f);
-
 static void dyn_block(struct pg_gateway *g, const struct pg_flow *f,
 		      const struct pg_packet_result *r, uint64_t now)
 {
