@@ -121,8 +121,10 @@ grep -q 'start-up: .* flows in ' "$work/d2.log" || fail "no start-up summary lin
 # 2. kill -9: no state file; the stale accept mark is cleared at start
 pg_kill "$daemon"
 start_daemon "$work/d3.log" "$work/allow.ini"
-pg_in "$PG_NS_CLIENT" "$PG_PY" "$src/test/tools/longflow.py" client "$PG_S4" 7003 bittorrent 5 \
-	>"$work/bt2.json" &
+# Not through the pg_in function: $! would be the subshell that runs it,
+# and stopping that subshell would leave the client sending.
+ip netns exec "$PG_NS_CLIENT" "$PG_PY" "$src/test/tools/longflow.py" client "$PG_S4" 7003 \
+	bittorrent 8 >"$work/bt2.json" &
 bt2=$!
 sleep 1.5
 mark=$(ct_mark 7003)

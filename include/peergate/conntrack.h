@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Conntrack netlink: reading and clearing peergate's ct-mark bits. */
+/* Conntrack netlink: reading and clearing peergate's ct-mark bits, and
+ * creating the entry of a flow blocked on its first packet. */
 #ifndef PEERGATE_CONNTRACK_H
 #define PEERGATE_CONNTRACK_H
 
@@ -20,6 +21,18 @@ int pg_ct_clear_mark(uint8_t family, uint8_t l4proto, const uint8_t *client,
 int pg_ct_get_mark(uint8_t family, uint8_t l4proto, const uint8_t *client,
 		   uint16_t client_port, const uint8_t *server, uint16_t server_port,
 		   uint32_t *mark);
+
+/* Creates a confirmed connection client -> server (original tuple; the
+ * reply tuple is its mirror, no NAT) whose ct mark is mark, for timeout_s
+ * seconds (the kernel's own timeouts take over at its next packet).  TCP
+ * entries start in SYN_SENT.  For a flow blocked on its first packet: the
+ * packet's own entry is never confirmed, so without this one the verdict
+ * lives nowhere in conntrack, and nothing that replicates conntrack (such
+ * as conntrackd) can carry it.  Returns 0, or -1 with errno (EEXIST: the
+ * connection exists already and was left as it is). */
+int pg_ct_create_marked(uint8_t family, uint8_t l4proto, const uint8_t *client,
+			uint16_t client_port, const uint8_t *server, uint16_t server_port,
+			uint32_t mark, uint32_t timeout_s);
 
 /* One connection of a dump.  Addresses are 4 or 16 bytes per family. */
 struct pg_ct_entry {

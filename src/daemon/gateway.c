@@ -39,6 +39,7 @@ struct engine_counters {
 	uint64_t reloads, reload_failures;
 	uint64_t ct_marks_cleared, ct_clear_failures;
 	uint64_t dyn_blocks, dyn_block_failures;   /* kernel blocked-flow sets */
+	uint64_t ct_blocks, ct_block_failures;     /* conntrack entries made for them */
 	uint64_t stamp_returned;     /* a stamped packet came back: final verdict */
 	uint64_t invalid_flow_verdict; /* ct INVALID, decided flow: its verdict */
 	uint64_t invalid_accepted, invalid_dropped; /* ct INVALID, no decided flow */
@@ -240,6 +241,8 @@ static void log_flow(const struct pg_flow *f, enum pg_action a)
 		pg_method_name(f->method));
 }
 
+static enum pg_mark_code settled_code(const struct pg_gateway *g, const struct pg_flow *f);
+
 /* A blocked flow whose conntrack entry may never be confirmed also goes
  * into the kernel's blocked-flow set: its REPEAT stamp lives in that entry
  * and dies with it when the packet is dropped, so every later packet of
@@ -247,17 +250,30 @@ static void log_flow(const struct pg_flow *f, enum pg_action a)
  * (the first of its flow, or proof that the stamp did not hold).  TCP:
  * only a flow blocked on the packet that created it (its SYN dropped or
  * reset before the entry was confirmed); later TCP packets carry a
- * confirmed entry, where the stamp holds. */
+ * confirmed entry, where the stamp holds.
+ * The set lives on this host only, so such a flow also gets a confirmed
+ * conntrack entry carrying its code: conntrackd replicates it to a standby
+ * router, whose table then drops the flow by its ct mark after a failover
+ * (its later packets alone may not show what it is).  EEXIST (the flow
+ * has an entry already) is no failure. */
 static void dyn_block(struct pg_gateway *g, const struct pg_flow *f,
 		      const struct pg_packet_result *r, uint64_t now)
 {
 	const struct pg_engine_settings *s = pg_policy_engine(g->policy);
 	bool udp = f->l4proto == IPPROTO_UDP;
-	uint64_t timeout_ms = (uint64_t)(udp ? s->udp_timeout_s : s->tcp_timeout_s) * 1000u;
+	uint32_t timeout_s = udp ? s->udp_timeout_s : s->tcp_timeout_s;
+	uint64_t timeout_ms = (uint64_t)timeout_s * 1000u;
 	char err[256];
 
-	if (!g->dyn || now < g->dyn_holdoff_until ||
-	    !(udp || (f->l4proto == IPPROTO_TCP && r->created && r->just_decided)))
+	if (!(udp || (f->l4proto == IPPROTO_TCP && r->created && r->just_decided)))
+		return;
+	if (pg_ct_create_marked(f->family, f->l4proto, f->client_addr, f->client_port,
+				f->server_addr, f->server_port,
+				pg_mark_value(g->mark_mask, settled_code(g, f)), timeout_s) == 0)
+		g->ec.ct_blocks++;
+	else if (errno != EEXIST)
+		g->ec.ct_block_failures++;
+	if (!g->dyn || now < g->dyn_holdoff_until)
 		return;
 	/* As long as the daemon would remember the idle flow. */
 	if (timeout_ms > UINT32_MAX)
@@ -605,6 +621,7 @@ void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 		"\"expectations\":%llu,\"reloads\":%llu,\"reload_failures\":%llu,"
 		"\"ct_marks_cleared\":%llu,\"ct_clear_failures\":%llu,"
 		"\"dyn_blocks\":%llu,\"dyn_block_failures\":%llu,"
+		"\"ct_blocks\":%llu,\"ct_block_failures\":%llu,"
 		"\"stamp_returned\":%llu,\"invalid_flow_verdict\":%llu,"
 		"\"invalid_accepted\":%llu,\"invalid_dropped\":%llu,\"too_deep\":%llu,"
 		"\"uninspectable_accepted\":%llu,\"uninspectable_dropped\":%llu,"
@@ -629,6 +646,8 @@ void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 		(unsigned long long)g->ec.ct_clear_failures,
 		(unsigned long long)g->ec.dyn_blocks,
 		(unsigned long long)g->ec.dyn_block_failures,
+		(unsigned long long)g->ec.ct_blocks,
+		(unsigned long long)g->ec.ct_block_failures,
 		(unsigned long long)g->ec.stamp_returned,
 		(unsigned long long)g->ec.invalid_flow_verdict,
 		(unsigned long long)g->ec.invalid_accepted,

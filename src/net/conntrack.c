@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <netinet/in.h>
@@ -100,6 +101,47 @@ int pg_ct_clear_mark(uint8_t family, uint8_t l4proto, const uint8_t *client,
 	if (ret < 0 && errno == ENOENT)
 		ret = send_update(nl, CTA_TUPLE_REPLY, family, l4proto, server,
 				  server_port, client, client_port, mask);
+out:
+	saved = errno;
+	mnl_socket_close(nl);
+	errno = saved;
+	return ret;
+}
+
+int pg_ct_create_marked(uint8_t family, uint8_t l4proto, const uint8_t *client,
+			uint16_t client_port, const uint8_t *server, uint16_t server_port,
+			uint32_t mark, uint32_t timeout_s)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int ret = -1, saved;
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+
+	if (!nl)
+		return -1;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto out;
+	/* NLM_F_EXCL: an entry that exists already (a confirmed flow) keeps
+	 * its own state; the stamp reaches it through the table. */
+	nlh = put_request(buf, IPCTNL_MSG_CT_NEW,
+			  NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+			  family == 4 ? AF_INET : AF_INET6, (uint32_t)time(NULL));
+	put_tuple(nlh, CTA_TUPLE_ORIG, family, l4proto, client, client_port, server,
+		  server_port);
+	put_tuple(nlh, CTA_TUPLE_REPLY, family, l4proto, server, server_port, client,
+		  client_port);
+	mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(timeout_s ? timeout_s : 1));
+	mnl_attr_put_u32(nlh, CTA_MARK, htonl(mark));
+	if (l4proto == IPPROTO_TCP) {
+		/* What the flow's SYN would have made of it: a retransmitted
+		 * SYN finds the entry and meets the mark. */
+		struct nlattr *pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
+		struct nlattr *tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
+		mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_STATE, TCP_CONNTRACK_SYN_SENT);
+		mnl_attr_nest_end(nlh, tcp);
+		mnl_attr_nest_end(nlh, pi);
+	}
+	ret = transact(nl, buf, sizeof(buf), nlh, NULL, NULL);
 out:
 	saved = errno;
 	mnl_socket_close(nl);

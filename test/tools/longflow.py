@@ -2,14 +2,15 @@
 """Long-lived TCP flows for the reload test.
 
 server PORT...          echo server on each port (run in the server namespace)
-client HOST PORT KIND SECONDS
+client HOST PORT KIND SECONDS [TIMEOUT]
                         one flow: KIND 'bittorrent' opens with a real
                         BitTorrent handshake (so peergate classifies it
                         bittorrent/download); 'plain' opens with bytes no
                         detector claims.  Then a 64-byte message every 20 ms,
                         each echoed back.  Prints one JSON line: messages
-                        sent, echoed, and how the flow ended (done / reset /
-                        timeout).
+                        sent, echoed, the longest wait for an echo (gap_ms),
+                        and how the flow ended (done / reset /
+                        timeout: no echo within TIMEOUT seconds, default 3).
 """
 import json
 import os
@@ -55,16 +56,17 @@ def recv_exact(c, n):
     return buf
 
 
-def client(host, port, kind, seconds):
-    res = {"kind": kind, "sent": 0, "echoed": 0, "end": "done"}
+def client(host, port, kind, seconds, timeout=3.0):
+    res = {"kind": kind, "sent": 0, "echoed": 0, "end": "done", "gap_ms": 0}
     try:
         c = socket.create_connection((host, port), timeout=3)
-        c.settimeout(3)
+        c.settimeout(timeout)
         first = HANDSHAKE if kind == "bittorrent" else b"\x00\x07plain-stream-hello\x01" + bytes(20)
         c.sendall(first)
         recv_exact(c, len(first))
         end = time.time() + seconds
         i = 0
+        last = time.time()
         while time.time() < end:
             msg = (b"%08d" % i) * 8
             c.sendall(msg)
@@ -73,6 +75,9 @@ def client(host, port, kind, seconds):
                 res["end"] = "mismatch"
                 break
             res["echoed"] += 1
+            now = time.time()
+            res["gap_ms"] = max(res["gap_ms"], int((now - last) * 1000))
+            last = now
             i += 1
             time.sleep(0.02)
         c.close()
@@ -89,4 +94,5 @@ if __name__ == "__main__":
             threading.Thread(target=serve, args=(int(p),), daemon=True).start()
         serve(int(sys.argv[2]))
     else:
-        client(sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
+        client(sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5]),
+               float(sys.argv[6]) if len(sys.argv) > 6 else 3.0)
