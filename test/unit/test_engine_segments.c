@@ -6,43 +6,17 @@
  * already received is refused; a gap holds the stream back; the budget counts bytes; and
  * flows that find no slot are reported as starved.
  */
-#include "check.h"
+#include "detect_harness.h"
 #include "peergate/engine.h"
 
 #include <netinet/in.h>
 
-struct pktbuf {
-	uint8_t b[2048];
-	size_t n;
-};
-
+/* A TCP packet, built by the harness's packet builder. */
 static void tcp4(struct pktbuf *p, const uint8_t src[4], uint16_t sport,
 		 const uint8_t dst[4], uint16_t dport, uint8_t flags, uint32_t seq,
 		 const uint8_t *data, size_t len)
 {
-	size_t total = 40 + len;
-	memset(p->b, 0, 40);
-	p->b[0] = 0x45;
-	p->b[2] = (uint8_t)(total >> 8);
-	p->b[3] = (uint8_t)total;
-	p->b[8] = 64;
-	p->b[9] = IPPROTO_TCP;
-	memcpy(p->b + 12, src, 4);
-	memcpy(p->b + 16, dst, 4);
-	uint8_t *h = p->b + 20;
-	h[0] = (uint8_t)(sport >> 8);
-	h[1] = (uint8_t)sport;
-	h[2] = (uint8_t)(dport >> 8);
-	h[3] = (uint8_t)dport;
-	h[4] = (uint8_t)(seq >> 24);
-	h[5] = (uint8_t)(seq >> 16);
-	h[6] = (uint8_t)(seq >> 8);
-	h[7] = (uint8_t)seq;
-	h[12] = 0x50;
-	h[13] = flags;
-	if (len)
-		memcpy(p->b + 40, data, len);
-	p->n = total;
+	ip4(p, IPPROTO_TCP, src, sport, dst, dport, flags, seq, data, len);
 }
 
 /* Sets the acknowledgement number of a packet built by tcp4. */
