@@ -31,17 +31,21 @@ flow() { pg_in "$PG_NS_CLIENT" "$PG_PY" "$src/test/tools/longflow.py" client "$P
 
 # inspect-packets = 255 keeps the flood's flows undecided, so that their
 # datagrams keep going through the queue (it cannot change on reload, so
-# every policy here has it).
+# every policy here has it).  fail = open: what is measured is what a
+# reload loses (packets waiting in the queue when a hook goes away are
+# dropped whatever the fail policy); a daemon starved of CPU by other jobs
+# on the machine fills its queue, and FAIL_OPEN lets those packets pass
+# instead of counting them as lost.
 cat >"$work/a.ini" <<'INI'
 [engine]
-fail = closed
+fail = open
 inspect-packets = 255
 [msn]
 im = allow
 INI
 cat >"$work/b.ini" <<'INI'
 [engine]
-fail = closed
+fail = open
 inspect-packets = 255
 [msn]
 im = block
@@ -50,7 +54,7 @@ network = block
 INI
 cat >"$work/block.ini" <<'INI'
 [engine]
-fail = closed
+fail = open
 inspect-packets = 255
 [bittorrent]
 download = block
@@ -151,7 +155,7 @@ for f in bt1 plain1; do
 done
 
 # 2. a broken policy is refused; the old one stays
-printf '[engine]\nfail = closed\n[bittorent]\nall = block\n' >"$work/policy.ini"
+printf '[engine]\nfail = open\n[bittorent]\nall = block\n' >"$work/policy.ini"
 if ctl reload >/dev/null 2>"$work/bad.err"; then
 	fail "a policy with an unknown section was accepted"
 elif ! grep -q 'policy.ini:3: unknown section \[bittorent\]' "$work/bad.err"; then
@@ -161,7 +165,7 @@ else
 fi
 
 # 2b. an [engine] key bound to the running daemon is refused by name
-printf '[engine]\nfail = closed\nmax-flows = 1000\n' >"$work/policy.ini"
+printf '[engine]\nfail = open\ninspect-packets = 255\nmax-flows = 1000\n' >"$work/policy.ini"
 if ctl reload >/dev/null 2>"$work/bad2.err"; then
 	fail "a reload changing max-flows was accepted"
 elif ! grep -q 'max-flows cannot change on reload' "$work/bad2.err"; then
