@@ -236,12 +236,21 @@ static bool in_chain(char chain[][PG_DNS_NAME_MAX], size_t n, const char *name)
 	return false;
 }
 
-int pg_dns_parse_response(const uint8_t *msg, size_t len, pg_dns_answer_cb cb,
-			  void *ctx)
-{
-	char chain[CHAIN_MAX][PG_DNS_NAME_MAX];
-	char owner[PG_DNS_NAME_MAX], target[PG_DNS_NAME_MAX];
+/* The answer section of a response: where it starts and how many records
+ * it holds. */
+struct answer_section {
+	const uint8_t *msg;
+	size_t len;
+	size_t start;
+	unsigned count;
+};
 
+/* The header and the one question: 1 with the question's name in qname
+ * and sec set, else what pg_dns_parse_response returns for the message
+ * (0: nothing to learn, -1: not a well-formed response). */
+static int read_question(const uint8_t *msg, size_t len, char *qname,
+			 struct answer_section *sec)
+{
 	if (!msg || len < HDR_LEN)
 		return -1;
 	uint16_t f = be16(msg + 2);
@@ -254,44 +263,56 @@ int pg_dns_parse_response(const uint8_t *msg, size_t len, pg_dns_answer_cb cb,
 		return qd == 0 && an == 0 ? 0 : -1;
 	if ((size_t)an * RR_MIN > len - HDR_LEN)
 		return -1;
-
-	size_t off = pg_dns_read_name(msg, len, HDR_LEN, chain[0],
-				      sizeof(chain[0]), false);
+	size_t off = pg_dns_read_name(msg, len, HDR_LEN, qname, PG_DNS_NAME_MAX, false);
 	if (!off || len - off < 4)
 		return -1;
-	off += 4;
-	if (chain[0][0] == '\0')
+	if (qname[0] == '\0')
 		return -1; /* the root has no addresses to learn */
-	size_t answers = off;
+	*sec = (struct answer_section){.msg = msg, .len = len, .start = off + 4, .count = an};
+	return 1;
+}
 
-	/* First pass: the whole answer section must parse before anything is
-	 * reported, so a damaged message teaches nothing. */
-	for (unsigned i = 0; i < an; i++) {
+/* The whole answer section must parse before anything is reported, so a
+ * damaged message teaches nothing. */
+static bool answers_well_formed(const struct answer_section *sec)
+{
+	size_t off = sec->start;
+
+	for (unsigned i = 0; i < sec->count; i++) {
 		uint16_t type, class;
 		size_t rdata, rdlen;
-		size_t next = skip_rr(msg, len, off, false, &type, &class,
+		size_t next = skip_rr(sec->msg, sec->len, off, false, &type, &class,
 				      &rdata, &rdlen);
-		if (!next || !rdata_ok(msg, len, type, rdata, rdlen))
-			return -1;
+		if (!next || !rdata_ok(sec->msg, sec->len, type, rdata, rdlen))
+			return false;
 		off = next;
 	}
+	return true;
+}
 
-	/* Grow the set of names that stand for the question: CNAME owners
-	 * already in it add their targets.  Answers may come in any order,
-	 * so repeat until nothing changes (at most CHAIN_MAX times). */
+/* Grows the set of names that stand for the question (chain[0]): CNAME
+ * owners already in it add their targets.  Answers may come in any order,
+ * so this repeats until nothing changes (at most CHAIN_MAX times).
+ * Returns the names in the set. */
+static size_t follow_cnames(const struct answer_section *sec,
+			    char chain[CHAIN_MAX][PG_DNS_NAME_MAX])
+{
+	const uint8_t *msg = sec->msg;
+	char owner[PG_DNS_NAME_MAX], target[PG_DNS_NAME_MAX];
 	size_t nchain = 1;
+
 	for (bool grew = true; grew && nchain < CHAIN_MAX;) {
+		size_t off = sec->start;
 		grew = false;
-		off = answers;
-		for (unsigned i = 0; i < an && nchain < CHAIN_MAX; i++) {
+		for (unsigned i = 0; i < sec->count && nchain < CHAIN_MAX; i++) {
 			uint16_t type, class;
 			size_t rdata, rdlen;
-			size_t next = skip_rr(msg, len, off, false, &type,
+			size_t next = skip_rr(msg, sec->len, off, false, &type,
 					      &class, &rdata, &rdlen);
 			if (type == TYPE_CNAME && (class & 0x7fff) == CLASS_IN &&
-			    pg_dns_read_name(msg, len, off, owner, sizeof(owner), false) &&
+			    pg_dns_read_name(msg, sec->len, off, owner, sizeof(owner), false) &&
 			    in_chain(chain, nchain, owner) &&
-			    pg_dns_read_name(msg, len, rdata, target, sizeof(target), false) &&
+			    pg_dns_read_name(msg, sec->len, rdata, target, sizeof(target), false) &&
 			    !in_chain(chain, nchain, target)) {
 				memcpy(chain[nchain++], target, sizeof(target));
 				grew = true;
@@ -299,17 +320,28 @@ int pg_dns_parse_response(const uint8_t *msg, size_t len, pg_dns_answer_cb cb,
 			off = next;
 		}
 	}
+	return nchain;
+}
 
+/* Reports every A and AAAA record whose owner stands for the question,
+ * under the question's name.  Returns how many. */
+static int report_addresses(const struct answer_section *sec,
+			    char chain[CHAIN_MAX][PG_DNS_NAME_MAX], size_t nchain,
+			    pg_dns_answer_cb cb, void *ctx)
+{
+	const uint8_t *msg = sec->msg;
+	char owner[PG_DNS_NAME_MAX];
+	size_t off = sec->start;
 	int reported = 0;
-	off = answers;
-	for (unsigned i = 0; i < an; i++) {
+
+	for (unsigned i = 0; i < sec->count; i++) {
 		uint16_t type, class;
 		size_t rdata, rdlen;
-		size_t next = skip_rr(msg, len, off, false, &type, &class,
+		size_t next = skip_rr(msg, sec->len, off, false, &type, &class,
 				      &rdata, &rdlen);
 		if ((type == TYPE_A || type == TYPE_AAAA) &&
 		    (class & 0x7fff) == CLASS_IN &&
-		    pg_dns_read_name(msg, len, off, owner, sizeof(owner), false) &&
+		    pg_dns_read_name(msg, sec->len, off, owner, sizeof(owner), false) &&
 		    in_chain(chain, nchain, owner)) {
 			uint32_t ttl = be32(msg + rdata - 6);
 			/* RFC 2181 §8: a TTL with the top bit set means 0. */
@@ -323,4 +355,19 @@ int pg_dns_parse_response(const uint8_t *msg, size_t len, pg_dns_answer_cb cb,
 		off = next;
 	}
 	return reported;
+}
+
+int pg_dns_parse_response(const uint8_t *msg, size_t len, pg_dns_answer_cb cb,
+			  void *ctx)
+{
+	char chain[CHAIN_MAX][PG_DNS_NAME_MAX];
+	struct answer_section sec;
+	int ret = read_question(msg, len, chain[0], &sec);
+
+	if (ret <= 0)
+		return ret;
+	if (!answers_well_formed(&sec))
+		return -1;
+	size_t nchain = follow_cnames(&sec, chain);
+	return report_addresses(&sec, chain, nchain, cb, ctx);
 }

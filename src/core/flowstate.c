@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "peergate/decimal.h"
 #include "peergate/taxonomy.h"
 
 enum {
@@ -156,23 +157,6 @@ struct pg_flowstate {
 	size_t skipped;
 };
 
-static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		unsigned d = (unsigned)(*s - '0');
-		if (v > (max - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return true;
-}
-
 static bool parse_hex(const char *s, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -255,10 +239,10 @@ static const char *parse_flow(char **v, struct pg_flowstate_entry *e)
 	if (!parse_addr(v[2], &f->family, f->client_addr) ||
 	    !parse_addr(v[4], &fam2, f->server_addr) || fam2 != f->family)
 		return "bad address";
-	if (!parse_uint(v[3], 65535, &n))
+	if (!pg_parse_decimal(v[3], 65535, &n))
 		return "bad port";
 	f->client_port = (uint16_t)n;
-	if (!parse_uint(v[5], 65535, &n))
+	if (!pg_parse_decimal(v[5], 65535, &n))
 		return "bad port";
 	f->server_port = (uint16_t)n;
 	if (!pg_system_from_name(v[6], &sys))
@@ -270,7 +254,7 @@ static const char *parse_flow(char **v, struct pg_flowstate_entry *e)
 	f->system = (uint8_t)sys;
 	f->feature = (uint8_t)feat;
 	f->method = (uint8_t)method;
-	if (!parse_uint(v[9], 255, &n))
+	if (!pg_parse_decimal(v[9], 255, &n))
 		return "bad confidence";
 	f->confidence = (uint8_t)n;
 	if (strcmp(v[10], "-")) {
@@ -282,10 +266,10 @@ static const char *parse_flow(char **v, struct pg_flowstate_entry *e)
 		return "bad flags";
 	f->flags = (uint8_t)(n & KEPT_FLAGS);
 	for (int d = 0; d < 2; d++) {
-		if (!parse_uint(v[12 + d], UINT32_MAX, &n))
+		if (!pg_parse_decimal(v[12 + d], UINT32_MAX, &n))
 			return "bad packet count";
 		f->packets[d] = (uint32_t)n;
-		if (!parse_uint(v[14 + d], UINT64_MAX, &n))
+		if (!pg_parse_decimal(v[14 + d], UINT64_MAX, &n))
 			return "bad byte count";
 		f->bytes[d] = n;
 	}
@@ -354,105 +338,164 @@ static int read_line(FILE *in, char *line, size_t size)
 	return 1;
 }
 
+/* Where reading a state file stands. */
+struct state_reader {
+	struct pg_flowstate *fs;
+	const struct pg_flowstate_limits *lim;
+	unsigned lineno;
+	size_t flows;           /* flow lines read, skipped ones included */
+	bool ended;             /* the end line was read */
+	char *err;
+	size_t errlen;
+};
+
+/* Line 1: the magic and the format version. */
+static bool read_magic(struct state_reader *r, char **v, int nf)
+{
+	uint64_t n;
+
+	if (nf != 2 || strcmp(v[0], MAGIC)) {
+		set_err(r->err, r->errlen, "not a peergate flow state file");
+		return false;
+	}
+	if (!pg_parse_decimal(v[1], UINT32_MAX, &n) || n != PG_FLOWSTATE_VERSION) {
+		set_err(r->err, r->errlen, "format version %s; this peergated reads version %d",
+			v[1], PG_FLOWSTATE_VERSION);
+		return false;
+	}
+	return true;
+}
+
+/* Line 2: when it was written, which must be recent. */
+static bool read_written(struct state_reader *r, char **v, int nf)
+{
+	const struct pg_flowstate_limits *lim = r->lim;
+	uint64_t n;
+
+	if (nf != 2 || strcmp(v[0], "written") || !pg_parse_decimal(v[1], INT64_MAX, &n)) {
+		set_err(r->err, r->errlen, "line 2: expected 'written SECONDS'");
+		return false;
+	}
+	/* A clock set back is no reason to trust the file. */
+	if ((int64_t)n > lim->now_s || lim->now_s - (int64_t)n > lim->max_age_s) {
+		set_err(r->err, r->errlen, "stale: written %lld s ago, the limit is %u s "
+			"(tcp-timeout)", (long long)(lim->now_s - (int64_t)n), lim->max_age_s);
+		return false;
+	}
+	return true;
+}
+
+/* Line 3: the mark mask the flows were stamped under, which must be ours
+ * (their codes would be read in the wrong bits otherwise). */
+static bool read_mark_mask(struct state_reader *r, char **v, int nf)
+{
+	uint64_t n;
+
+	if (nf != 2 || strcmp(v[0], "mark-mask") || !parse_hex(v[1], UINT32_MAX, &n)) {
+		set_err(r->err, r->errlen, "line 3: expected 'mark-mask 0xHEX'");
+		return false;
+	}
+	if (n != r->lim->mark_mask) {
+		set_err(r->err, r->errlen, "written under mark-mask 0x%08llx, now 0x%08x",
+			(unsigned long long)n, r->lim->mark_mask);
+		return false;
+	}
+	return true;
+}
+
+/* A flow line: kept while there is room under max-flows. */
+static bool read_flow(struct state_reader *r, char **v)
+{
+	struct pg_flowstate_entry e;
+	const char *why = parse_flow(v, &e);
+
+	if (why) {
+		set_err(r->err, r->errlen, "line %u: %s", r->lineno, why);
+		return false;
+	}
+	r->flows++;
+	if (r->fs->count >= r->lim->max_flows) {
+		r->fs->skipped++;
+	} else if (!append(r->fs, &e)) {
+		set_err(r->err, r->errlen, "out of memory");
+		return false;
+	}
+	return true;
+}
+
+/* The end line: its count proves that no flow line went missing. */
+static bool read_end(struct state_reader *r, char **v)
+{
+	uint64_t n;
+
+	if (!pg_parse_decimal(v[1], SIZE_MAX, &n) || n != r->flows) {
+		set_err(r->err, r->errlen, "line %u: the end line counts %s flows, the file "
+			"holds %zu", r->lineno, v[1], r->flows);
+		return false;
+	}
+	r->ended = true;
+	return true;
+}
+
+/* One line, by where it stands and what it starts with. */
+static bool read_state_line(struct state_reader *r, char *line)
+{
+	char *v[FLOW_FIELDS];
+
+	if (r->ended) {
+		set_err(r->err, r->errlen, "line %u: text after the end line", r->lineno);
+		return false;
+	}
+	int nf = split(line, v, FLOW_FIELDS);
+	if (r->lineno == 1)
+		return read_magic(r, v, nf);
+	if (r->lineno == 2)
+		return read_written(r, v, nf);
+	if (r->lineno == 3)
+		return read_mark_mask(r, v, nf);
+	if (nf == FLOW_FIELDS && !strcmp(v[0], "flow"))
+		return read_flow(r, v);
+	if (nf == 2 && !strcmp(v[0], "end"))
+		return read_end(r, v);
+	set_err(r->err, r->errlen, "line %u: not a flow line", r->lineno);
+	return false;
+}
+
 struct pg_flowstate *pg_flowstate_read(FILE *in, const struct pg_flowstate_limits *lim,
 				       char *err, size_t errlen)
 {
 	char line[LINE_MAX_LEN];
-	char *v[FLOW_FIELDS];
-	uint64_t n;
-	unsigned lineno = 0;
-	size_t flows = 0;
-	bool ended = false;
-	struct pg_flowstate_entry e;
-	struct pg_flowstate *fs = calloc(1, sizeof(*fs));
-	if (!fs) {
+	struct state_reader r = {.lim = lim, .err = err, .errlen = errlen};
+	int got;
+
+	r.fs = calloc(1, sizeof(*r.fs));
+	if (!r.fs) {
 		set_err(err, errlen, "out of memory");
-		return NULL;
+		goto fail;
 	}
-	for (;;) {
-		int r = read_line(in, line, sizeof(line));
-		if (r == 0)
-			break;
-		lineno++;
-		if (r < 0) {
-			set_err(err, errlen, "line %u: too long or cut off (truncated file?)", lineno);
+	while ((got = read_line(in, line, sizeof(line))) != 0) {
+		r.lineno++;
+		if (got < 0) {
+			set_err(err, errlen, "line %u: too long or cut off (truncated file?)",
+				r.lineno);
 			goto fail;
 		}
-		if (ended) {
-			set_err(err, errlen, "line %u: text after the end line", lineno);
+		if (!read_state_line(&r, line))
 			goto fail;
-		}
-		int nf = split(line, v, FLOW_FIELDS);
-		if (lineno == 1) {
-			if (nf != 2 || strcmp(v[0], MAGIC)) {
-				set_err(err, errlen, "not a peergate flow state file");
-				goto fail;
-			}
-			if (!parse_uint(v[1], UINT32_MAX, &n) || n != PG_FLOWSTATE_VERSION) {
-				set_err(err, errlen, "format version %s; this peergated reads "
-					"version %d", v[1], PG_FLOWSTATE_VERSION);
-				goto fail;
-			}
-		} else if (lineno == 2) {
-			if (nf != 2 || strcmp(v[0], "written") || !parse_uint(v[1], INT64_MAX, &n)) {
-				set_err(err, errlen, "line 2: expected 'written SECONDS'");
-				goto fail;
-			}
-			/* A clock set back is no reason to trust the file. */
-			if ((int64_t)n > lim->now_s || lim->now_s - (int64_t)n > lim->max_age_s) {
-				set_err(err, errlen, "stale: written %lld s ago, the limit is %u s "
-					"(tcp-timeout)", (long long)(lim->now_s - (int64_t)n),
-					lim->max_age_s);
-				goto fail;
-			}
-		} else if (lineno == 3) {
-			if (nf != 2 || strcmp(v[0], "mark-mask") || !parse_hex(v[1], UINT32_MAX, &n)) {
-				set_err(err, errlen, "line 3: expected 'mark-mask 0xHEX'");
-				goto fail;
-			}
-			if (n != lim->mark_mask) {
-				set_err(err, errlen, "written under mark-mask 0x%08llx, now 0x%08x",
-					(unsigned long long)n, lim->mark_mask);
-				goto fail;
-			}
-		} else if (nf == FLOW_FIELDS && !strcmp(v[0], "flow")) {
-			const char *why = parse_flow(v, &e);
-			if (why) {
-				set_err(err, errlen, "line %u: %s", lineno, why);
-				goto fail;
-			}
-			flows++;
-			if (fs->count >= lim->max_flows) {
-				fs->skipped++;
-			} else if (!append(fs, &e)) {
-				set_err(err, errlen, "out of memory");
-				goto fail;
-			}
-		} else if (nf == 2 && !strcmp(v[0], "end")) {
-			if (!parse_uint(v[1], SIZE_MAX, &n) || n != flows) {
-				set_err(err, errlen, "line %u: the end line counts %s flows, the file "
-					"holds %zu", lineno, v[1], flows);
-				goto fail;
-			}
-			ended = true;
-		} else {
-			set_err(err, errlen, "line %u: not a flow line", lineno);
-			goto fail;
-		}
 	}
 	if (ferror(in)) {
 		set_err(err, errlen, "read error: %s", strerror(errno));
 		goto fail;
 	}
-	if (!ended) {
-		set_err(err, errlen, lineno ? "no end line (truncated file?)" : "empty file");
+	if (!r.ended) {
+		set_err(err, errlen, r.lineno ? "no end line (truncated file?)" : "empty file");
 		goto fail;
 	}
-	if (fs->count)
-		qsort(fs->entries, fs->count, sizeof(*fs->entries), entry_cmp);
-	return fs;
+	if (r.fs->count)
+		qsort(r.fs->entries, r.fs->count, sizeof(*r.fs->entries), entry_cmp);
+	return r.fs;
 fail:
-	pg_flowstate_destroy(fs);
+	pg_flowstate_destroy(r.fs);
 	return NULL;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "policy_text.h"
+#include "peergate/decimal.h"
 
 /* ------------------------------------------------------------------ */
 /* Names and small helpers                                             */
@@ -140,17 +141,10 @@ bool pol_next_token(const char **pos, char *tok, size_t toklen)
 
 bool pol_parse_u32(const char *s, uint32_t *out)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	if (!*s)
+	if (!pg_parse_decimal(s, UINT32_MAX, &v))
 		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > UINT32_MAX)
-			return false;
-	}
 	*out = (uint32_t)v;
 	return true;
 }

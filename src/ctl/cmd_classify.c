@@ -11,10 +11,12 @@
 #include "peergate/capture.h"
 #include "commands.h"
 #include "peergate/engine.h"
+#include "peergate/engine_policy.h"
 #include "peergate/hosts.h"
 #include "peergate/json.h"
 #include "peergate/linklayer.h"
 #include "peergate/policy.h"
+#include "peergate/verdict.h"
 
 struct kept_flow {
 	struct pg_flow flow;
@@ -68,15 +70,13 @@ static const char *l4_name(uint8_t proto)
 	return proto == 6 ? "tcp" : "udp";
 }
 
-/* The verdict the gateway would give: a flow still under inspection when it
- * ended was never stamped, so every one of its packets was accepted. */
+/* The verdict the gateway would give, from the daemon's own logic: a
+ * blocked flow's packets are dropped (or answered by a reset); all others,
+ * those still under inspection when the flow ended included, accepted. */
 static const char *verdict_of(const struct classify_opts *o, const struct pg_flow *f)
 {
-	if (f->state != PG_FLOW_DECIDED)
-		return "accept";
-	return pg_policy_flow_action_via(o->policy, f->system, f->feature, f->via_proxy,
-					 f->family, f->client_addr, f->server_addr) ==
-			       PG_ACTION_BLOCK ? "drop" : "accept";
+	struct pg_flow_verdict v = pg_flow_verdict_of(o->policy, f);
+	return pg_flow_verdict_blocks(&v) ? "drop" : "accept";
 }
 
 static void print_flow(const struct classify_opts *o, const char *file,
@@ -122,6 +122,87 @@ static void print_flow(const struct classify_opts *o, const char *file,
 	       host[0] ? "  " : "", host);
 }
 
+/* An engine set up as the daemon's, that keeps every flow that ends. */
+static struct pg_engine *open_engine(const struct classify_opts *o,
+				     const struct pg_host_rules *hosts, struct flow_list *flows)
+{
+	struct pg_engine_config cfg;
+
+	pg_engine_config_from_policy(o->policy, &cfg);
+	cfg.record_hosts = true;
+	cfg.on_flow_end = keep_flow;
+	cfg.cb_ctx = flows;
+	struct pg_engine *e = pg_engine_create(&cfg, hosts);
+	flows->engine = e;
+	return e;
+}
+
+struct frame_counts {
+	uint64_t frames;
+	uint64_t skipped;       /* not IP under the link layer */
+};
+
+/* Every frame through the engine on the capture's clock, then every flow
+ * still open ended, so that each reaches the list.  Fails on a read error. */
+static int feed_capture(struct capture *cap, int dlt, struct pg_engine *engine,
+			const char *path, struct frame_counts *n)
+{
+	struct capture_frame fr;
+	char err[512];
+	int rc;
+
+	while ((rc = capture_next(cap, &fr, err, sizeof(err))) == 1) {
+		const uint8_t *ip;
+		size_t ip_len;
+		struct pg_packet_result r;
+
+		n->frames++;
+		if (!pg_link_to_ip(dlt, fr.data, fr.caplen, &ip, &ip_len)) {
+			n->skipped++;
+			continue;
+		}
+		pg_engine_packet(engine, ip, ip_len, fr.ts_ms, &r);
+		pg_engine_tick(engine, fr.ts_ms);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "peergatectl: %s: read error after %llu frames: %s\n",
+			path, (unsigned long long)n->frames, err);
+		return -1;
+	}
+	pg_engine_flush(engine);
+	return 0;
+}
+
+/* The file's flows in the order they began, each printed and added to the
+ * totals of its system. */
+static void report_flows(const struct classify_opts *o, const char *path,
+			 const struct pg_engine *engine, struct flow_list *flows,
+			 const struct frame_counts *n, struct totals sys_totals[PG_SYS_COUNT])
+{
+	struct pg_engine_stats st;
+
+	/* A capture without flows leaves items NULL, which qsort may not
+	 * be given even for zero elements. */
+	if (flows->count > 1)
+		qsort(flows->items, flows->count, sizeof(*flows->items), by_id);
+	pg_engine_get_stats(engine, &st);
+	if (!o->json && !o->quiet)
+		printf("%s: %llu frames, %zu flows, %llu malformed, %llu fragments, %llu not IP/TCP/UDP\n",
+		       path, (unsigned long long)n->frames, flows->count,
+		       (unsigned long long)st.malformed, (unsigned long long)st.fragments,
+		       (unsigned long long)(st.not_tracked + n->skipped));
+	for (size_t i = 0; i < flows->count; i++) {
+		const struct pg_flow *f = &flows->items[i].flow;
+		struct totals *t = &sys_totals[f->system < PG_SYS_COUNT ? f->system : 0];
+		print_flow(o, path, f, flows->items[i].host);
+		t->flows++;
+		t->packets += (uint64_t)f->packets[0] + f->packets[1];
+		t->bytes += f->bytes[0] + f->bytes[1];
+		if (o->verdicts && !strcmp(verdict_of(o, f), "drop"))
+			t->dropped_flows++;
+	}
+}
+
 static int classify_file(const struct classify_opts *o, const char *path,
 			 const struct pg_host_rules *hosts,
 			 struct totals sys_totals[PG_SYS_COUNT])
@@ -130,84 +211,30 @@ static int classify_file(const struct classify_opts *o, const char *path,
 	int ret = -1;
 	struct flow_list flows = {0};
 	struct pg_engine *engine = NULL;
+	struct frame_counts n = {0};
 	struct capture *cap = capture_open(path, err, sizeof(err));
 
 	if (!cap) {
 		fprintf(stderr, "peergatectl: %s: %s\n", path, err);
-		return -1;
+		goto out;
 	}
 	int dlt = capture_dlt(cap);
 	if (!pg_dlt_supported(dlt)) {
 		fprintf(stderr, "peergatectl: %s: unsupported link type %d\n", path, dlt);
 		goto out;
 	}
-
-	struct pg_engine_config cfg;
-	pg_engine_config_defaults(&cfg);
-	const struct pg_engine_settings *es = pg_policy_engine(o->policy);
-	cfg.inspect_packets = es->inspect_packets;
-	cfg.inspect_bytes = es->inspect_bytes;
-	cfg.inspect_idle_s = es->inspect_idle_s;
-	cfg.tcp_timeout_s = es->tcp_timeout_s;
-	cfg.udp_timeout_s = es->udp_timeout_s;
-	cfg.max_flows = es->max_flows;
-	cfg.record_hosts = true;
-	cfg.on_flow_end = keep_flow;
-	cfg.cb_ctx = &flows;
-	engine = pg_engine_create(&cfg, hosts);
-	flows.engine = engine;
+	engine = open_engine(o, hosts, &flows);
 	if (!engine) {
 		fprintf(stderr, "peergatectl: %s: out of memory\n", path);
 		goto out;
 	}
-
-	struct capture_frame fr;
-	int rc;
-	uint64_t frames = 0, skipped = 0;
-	while ((rc = capture_next(cap, &fr, err, sizeof(err))) == 1) {
-		const uint8_t *ip;
-		size_t ip_len;
-		frames++;
-		if (!pg_link_to_ip(dlt, fr.data, fr.caplen, &ip, &ip_len)) {
-			skipped++;
-			continue;
-		}
-		struct pg_packet_result r;
-		pg_engine_packet(engine, ip, ip_len, fr.ts_ms, &r);
-		pg_engine_tick(engine, fr.ts_ms);
-	}
-	if (rc < 0) {
-		fprintf(stderr, "peergatectl: %s: read error after %llu frames: %s\n",
-			path, (unsigned long long)frames, err);
+	if (feed_capture(cap, dlt, engine, path, &n) < 0)
 		goto out;
-	}
-	pg_engine_flush(engine);
 	if (flows.oom) {
 		fprintf(stderr, "peergatectl: %s: out of memory\n", path);
 		goto out;
 	}
-	/* A capture without flows leaves items NULL, which qsort may not
-	 * be given even for zero elements. */
-	if (flows.count > 1)
-		qsort(flows.items, flows.count, sizeof(*flows.items), by_id);
-
-	struct pg_engine_stats st;
-	pg_engine_get_stats(engine, &st);
-	if (!o->json && !o->quiet)
-		printf("%s: %llu frames, %zu flows, %llu malformed, %llu fragments, %llu not IP/TCP/UDP\n",
-		       path, (unsigned long long)frames, flows.count,
-		       (unsigned long long)st.malformed, (unsigned long long)st.fragments,
-		       (unsigned long long)(st.not_tracked + skipped));
-	for (size_t i = 0; i < flows.count; i++) {
-		const struct pg_flow *f = &flows.items[i].flow;
-		struct totals *t = &sys_totals[f->system < PG_SYS_COUNT ? f->system : 0];
-		print_flow(o, path, f, flows.items[i].host);
-		t->flows++;
-		t->packets += (uint64_t)f->packets[0] + f->packets[1];
-		t->bytes += f->bytes[0] + f->bytes[1];
-		if (o->verdicts && !strcmp(verdict_of(o, f), "drop"))
-			t->dropped_flows++;
-	}
+	report_flows(o, path, engine, &flows, &n, sys_totals);
 	ret = 0;
 out:
 	pg_engine_destroy(engine);

@@ -10,12 +10,14 @@
 
 #include "peergate/conntrack.h"
 #include "peergate/engine.h"
+#include "peergate/engine_policy.h"
 #include "peergate/flowstate.h"
 #include "peergate/hosts.h"
 #include "peergate/json.h"
 #include "peergate/mark.h"
 #include "peergate/nfq.h"
 #include "peergate/stats.h"
+#include "peergate/verdict.h"
 
 enum { MAX_QUEUES = 16, MAX_PORTSETS = 64 };
 
@@ -94,17 +96,8 @@ static uint64_t now_ms(void)
 static struct pg_engine *make_engine(const struct pg_policy *p,
 				     const struct pg_host_rules *hosts)
 {
-	const struct pg_engine_settings *s = pg_policy_engine(p);
 	struct pg_engine_config cfg;
-	pg_engine_config_defaults(&cfg);
-	cfg.max_flows = s->max_flows;
-	cfg.inspect_packets = s->inspect_packets;
-	cfg.inspect_bytes = s->inspect_bytes;
-	cfg.inspect_idle_s = s->inspect_idle_s;
-	/* fail = closed drops what cannot be inspected (see unread_verdict) */
-	cfg.starved_dropped = !s->fail_open;
-	cfg.tcp_timeout_s = s->tcp_timeout_s;
-	cfg.udp_timeout_s = s->udp_timeout_s;
+	pg_engine_config_from_policy(p, &cfg);
 	cfg.record_hosts = true; /* for `peergatectl flows` */
 	return pg_engine_create(&cfg, hosts);
 }
@@ -219,16 +212,6 @@ int pg_gateway_fds(const struct pg_gateway *g, int *fds, int max)
 	return n;
 }
 
-static enum pg_action flow_action(const struct pg_gateway *g, const struct pg_flow *f)
-{
-	/* A stream cut too finely to be read is not let through silently
-	 * under fail = closed. */
-	if ((f->flags & PG_FLOW_CUT) && !pg_policy_engine(g->policy)->fail_open)
-		return PG_ACTION_BLOCK;
-	return pg_policy_flow_action_via(g->policy, f->system, f->feature, f->via_proxy,
-					 f->family, f->client_addr, f->server_addr);
-}
-
 static void log_flow(const struct pg_flow *f, enum pg_action a)
 {
 	char c[64], s[64];
@@ -300,6 +283,24 @@ static bool fail_open(const struct pg_gateway *g)
 	return pg_policy_engine(g->policy)->fail_open;
 }
 
+/* The final verdict (no stamp) a verdict code stands for. */
+static enum pg_nfq_verdict_kind final_kind(enum pg_mark_code code)
+{
+	return code == PG_MARK_ACCEPT ? PG_NFQ_ACCEPT : PG_NFQ_DROP;
+}
+
+/* Counts one packet of a decided flow under its class. */
+static void count_packet(struct pg_class_counters *c, bool dropped, size_t len)
+{
+	if (dropped) {
+		c->packets_dropped++;
+		c->bytes_dropped += len;
+	} else {
+		c->packets_accepted++;
+		c->bytes_accepted += len;
+	}
+}
+
 /* A packet that already carries one of our verdict codes came back to the
  * queue: the table did not settle it (its rules were replaced or removed
  * by someone else).  Answering with the stamp again could loop for ever;
@@ -308,7 +309,7 @@ static bool settle_returned_stamp(struct pg_gateway *g, enum pg_mark_code code,
 				  struct pg_nfq_verdict *v)
 {
 	g->ec.stamp_returned++;
-	v->kind = code == PG_MARK_ACCEPT ? PG_NFQ_ACCEPT : PG_NFQ_DROP;
+	v->kind = final_kind(code);
 	return true;
 }
 
@@ -325,17 +326,11 @@ static bool settle_ct_invalid(struct pg_gateway *g, const struct pg_nfq_packet *
 	if (pg_engine_find(g->engine, pkt->data, pkt->len, &r) == PG_ENGINE_TRACKED &&
 	    r.flow && r.flow->state == PG_FLOW_DECIDED) {
 		struct pg_flow *f = r.flow;
-		struct pg_class_counters *c = &g->vstats.cls[f->system][f->feature];
-		bool block = flow_action(g, f) == PG_ACTION_BLOCK;
+		struct pg_flow_verdict fv = pg_flow_verdict_of(g->policy, f);
+		bool block = pg_flow_verdict_blocks(&fv);
 
 		g->ec.invalid_flow_verdict++;
-		if (block) {
-			c->packets_dropped++;
-			c->bytes_dropped += pkt->orig_len;
-		} else {
-			c->packets_accepted++;
-			c->bytes_accepted += pkt->orig_len;
-		}
+		count_packet(&g->vstats.cls[f->system][f->feature], block, pkt->orig_len);
 		v->kind = block ? PG_NFQ_DROP : PG_NFQ_ACCEPT;
 		return true;
 	}
@@ -347,19 +342,6 @@ static bool settle_ct_invalid(struct pg_gateway *g, const struct pg_nfq_packet *
 		v->kind = PG_NFQ_DROP;
 	}
 	return true;
-}
-
-/* The code the kernel holds in the ct mark of a decided flow under the
- * current policy, as the verdict path stamps it: none for an allowed flow
- * that stays in user space (watched), else accept, block (TCP reset) or
- * drop. */
-static enum pg_mark_code settled_code(const struct pg_gateway *g, const struct pg_flow *f)
-{
-	if (flow_action(g, f) != PG_ACTION_BLOCK)
-		return (f->flags & PG_FLOW_WATCH) ? PG_MARK_NONE : PG_MARK_ACCEPT;
-	return f->l4proto == IPPROTO_TCP &&
-	       pg_policy_engine(g->policy)->tcp_block == PG_TCP_BLOCK_RESET ?
-		PG_MARK_BLOCK : PG_MARK_DROP;
 }
 
 /* A payload packet of an undecided flow that the engine did not add to the
@@ -385,6 +367,84 @@ static void unread_verdict(struct pg_gateway *g, const struct pg_packet_result *
 	}
 }
 
+/* A packet the engine did not track: let through, unless it is of a kind
+ * peergate refuses to inspect and `fail` says closed. */
+static bool untracked_verdict(struct pg_gateway *g, enum pg_engine_status st,
+			      struct pg_nfq_verdict *v)
+{
+	if (st != PG_ENGINE_UNINSPECTABLE) {
+		/* Malformed (the receiver cannot read it either), a later
+		 * fragment, or not TCP/UDP: nothing here for the detectors. */
+		g->ec.not_tracked++;
+		return true;
+	}
+	/* Let through uninspected, it would pass every block. */
+	if (fail_open(g)) {
+		g->ec.uninspectable_accepted++;
+	} else {
+		g->ec.uninspectable_dropped++;
+		v->kind = PG_NFQ_DROP;
+	}
+	return true;
+}
+
+/* The verdict that stamps a decided flow's code, so that the kernel
+ * settles the rest of the flow. */
+static void stamp_verdict(const struct pg_gateway *g, const struct pg_nfq_packet *pkt,
+			  enum pg_mark_code code, struct pg_nfq_verdict *v)
+{
+	if (g->has_ct && !pkt->has_ct) {
+		/* The kernel reports conntrack with each packet and this one
+		 * has no entry (untracked, or INVALID where the table could
+		 * not mark it): no stamp can land, so the verdict is final. */
+		v->kind = final_kind(code);
+	} else if (g->has_ct && code == PG_MARK_ACCEPT) {
+		/* CTA_MARK replaces the whole ct mark: keep the bits of the
+		 * mark the packet reported that are not ours. */
+		v->kind = PG_NFQ_ACCEPT_CTMARK;
+		v->ct_mark = (pkt->ct_mark & ~g->mark_mask) | pg_mark_value(g->mark_mask, code);
+	} else {
+		/* The packet goes round the chain again; the head rule copies
+		 * the mark into the ct mark and the ct-mark rules settle this
+		 * packet and the rest of the flow in the kernel. */
+		v->kind = PG_NFQ_REPEAT_MARK;
+		v->mark = (pkt->mark & ~g->mark_mask) | pg_mark_value(g->mark_mask, code);
+	}
+}
+
+/* A packet of a decided flow: counted, logged when it decided the flow,
+ * and answered as the shared verdict logic says. */
+static void decided_verdict(struct pg_gateway *g, const struct pg_nfq_packet *pkt,
+			    const struct pg_packet_result *r, uint64_t now,
+			    struct pg_nfq_verdict *v)
+{
+	struct pg_flow *f = r->flow;
+	struct pg_flow_verdict fv = pg_flow_verdict_of(g->policy, f);
+	bool block = pg_flow_verdict_blocks(&fv);
+	struct pg_class_counters *c = &g->vstats.cls[f->system][f->feature];
+
+	g->ec.exception_accepted += fv.excepted;
+	if (r->just_decided) {
+		c->flows++;
+		c->flows_dropped += block;
+		if (fv.action != PG_ACTION_ALLOW || g->opt.verbose)
+			log_flow(f, fv.action);
+	}
+	count_packet(c, block, pkt->orig_len);
+	if (fv.code == PG_MARK_NONE) {
+		/* An allowed IM control flow stays in user space (unstamped)
+		 * while the engine reads it for announced peer connections;
+		 * such sessions carry few packets. */
+		g->ec.watch_accepted++;
+		return;
+	}
+	/* Before the verdict, so that the flow's next packet already meets
+	 * the set. */
+	if (block)
+		dyn_block(g, f, r, now);
+	stamp_verdict(g, pkt, fv.code, v);
+}
+
 /* The verdict for one queued packet.  Exactly one verdict leaves here; any
  * path that cannot classify accepts (or, for a flow that cannot be
  * inspected, does what `fail` says). */
@@ -401,84 +461,15 @@ static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_
 		return settle_returned_stamp(g, came_with, v);
 	if (came_with == PG_MARK_CT_INVALID)
 		return settle_ct_invalid(g, pkt, v);
-	switch (pg_engine_packet(g->engine, pkt->data, pkt->len, now, &r)) {
-	case PG_ENGINE_TRACKED:
-		break;
-	case PG_ENGINE_UNINSPECTABLE:
-		/* Let through uninspected, it would pass every block. */
-		if (fail_open(g)) {
-			g->ec.uninspectable_accepted++;
-		} else {
-			g->ec.uninspectable_dropped++;
-			v->kind = PG_NFQ_DROP;
-		}
-		return true;
-	default:
-		/* Malformed (the receiver cannot read it either), a later
-		 * fragment, or not TCP/UDP: nothing here for the detectors. */
-		g->ec.not_tracked++;
-		return true;
-	}
-	struct pg_flow *f = r.flow;
-	if (r.starved || r.conflict) {
+	enum pg_engine_status st = pg_engine_packet(g->engine, pkt->data, pkt->len, now, &r);
+	if (st != PG_ENGINE_TRACKED)
+		return untracked_verdict(g, st, v);
+	if (r.starved || r.conflict)
 		unread_verdict(g, &r, v);
-		return true;
-	}
-	if (f->state != PG_FLOW_DECIDED) {
+	else if (r.flow->state != PG_FLOW_DECIDED)
 		g->ec.inspect_accepted++;
-		return true;
-	}
-	enum pg_action a = flow_action(g, f);
-	struct pg_class_counters *c = &g->vstats.cls[f->system][f->feature];
-	/* packets an [exceptions] allow prefix let through that the
-	 * system's policy would have blocked */
-	if (a != PG_ACTION_BLOCK &&
-	    pg_policy_action(g->policy, f->system, f->feature) == PG_ACTION_BLOCK)
-		g->ec.exception_accepted++;
-	if (r.just_decided) {
-		c->flows++;
-		c->flows_dropped += a == PG_ACTION_BLOCK;
-		if (a != PG_ACTION_ALLOW || g->opt.verbose)
-			log_flow(f, a);
-	}
-	enum pg_mark_code code = settled_code(g, f);
-	if (code == PG_MARK_NONE) {
-		/* An allowed IM control flow stays in user space (unstamped)
-		 * while the engine reads it for announced peer connections;
-		 * such sessions carry few packets. */
-		c->packets_accepted++;
-		c->bytes_accepted += pkt->orig_len;
-		g->ec.watch_accepted++;
-		return true;
-	}
-	if (a == PG_ACTION_BLOCK) {
-		c->packets_dropped++;
-		c->bytes_dropped += pkt->orig_len;
-		/* Before the verdict, so that the flow's next packet already
-		 * meets the set. */
-		dyn_block(g, f, &r, now);
-	} else {
-		c->packets_accepted++;
-		c->bytes_accepted += pkt->orig_len;
-	}
-	uint32_t mark = (pkt->mark & ~g->mark_mask) | pg_mark_value(g->mark_mask, code);
-	if (g->has_ct && !pkt->has_ct) {
-		/* The kernel reports conntrack with each packet and this one
-		 * has no entry (untracked, or INVALID where the table could
-		 * not mark it): no stamp can land, so the verdict is final. */
-		v->kind = code == PG_MARK_ACCEPT ? PG_NFQ_ACCEPT : PG_NFQ_DROP;
-	} else if (g->has_ct && code == PG_MARK_ACCEPT) {
-		/* CTA_MARK replaces the whole ct mark: keep the bits of the
-		 * mark the packet reported that are not ours. */
-		v->kind = PG_NFQ_ACCEPT_CTMARK;
-		v->ct_mark = (pkt->ct_mark & ~g->mark_mask) | pg_mark_value(g->mark_mask, code);
-	} else {
-		/* The packet goes round the chain again; the head rule copies
-		 * the mark into the ct mark and the ct-mark rules settle this
-		 * packet and the rest of the flow in the kernel. */
-		v->kind = PG_NFQ_REPEAT_MARK;
-		v->mark = mark;
-	}
+	else
+		decided_verdict(g, pkt, &r, now, v);
 	return true;
 }
 
@@ -595,22 +586,31 @@ fail:
 	return -1;
 }
 
-void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
+/* The counters of all queues together: the stats speak of the gateway,
+ * not of how its work is spread. */
+static void sum_queue_stats(const struct pg_gateway *g, struct pg_nfq_stats *q)
 {
-	struct pg_engine_stats es;
-	struct pg_nfq_stats qs, q = {0};
-	pg_engine_get_stats(g->engine, &es);
+	struct pg_nfq_stats qs;
+
+	memset(q, 0, sizeof(*q));
 	for (unsigned i = 0; i < g->nqueues; i++) {
 		pg_nfq_get_stats(g->queues[i], &qs);
-		q.received += qs.received;
-		q.verdicts += qs.verdicts;
-		q.verdict_errors += qs.verdict_errors;
-		q.send_errors += qs.send_errors;
-		q.enobufs += qs.enobufs;
-		q.truncated += qs.truncated;
+		q->received += qs.received;
+		q->verdicts += qs.verdicts;
+		q->verdict_errors += qs.verdict_errors;
+		q->send_errors += qs.send_errors;
+		q->enobufs += qs.enobufs;
+		q->truncated += qs.truncated;
 	}
-	fprintf(out, "{\"verdicts\":");
-	pg_verdict_stats_json(&g->vstats, out);
+}
+
+static void engine_json(const struct pg_gateway *g, FILE *out)
+{
+	struct pg_engine_stats es;
+	struct pg_nfq_stats q;
+
+	pg_engine_get_stats(g->engine, &es);
+	sum_queue_stats(g, &q);
 	fprintf(out,
 		",\"engine\":{\"queued\":%llu,\"verdicts\":%llu,\"verdict_errors\":%llu,"
 		"\"send_errors\":%llu,\"enobufs\":%llu,\"truncated\":%llu,"
@@ -662,10 +662,16 @@ void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 		(unsigned long long)es.segments_held, (unsigned long long)es.segments_beyond,
 		(unsigned long long)es.overlap_conflicts,
 		(unsigned long long)g->ec.conflicts_dropped);
+}
 
+/* The table's own counters, read from the kernel (none when the table is
+ * not ours to manage). */
+static void kernel_json(const struct pg_gateway *g, FILE *out)
+{
 	struct pg_nft_counter kc[128];
 	char err[256];
 	int n = g->rules_applied ? pg_nft_counters(kc, 128, err, sizeof(err)) : -1;
+
 	fprintf(out, ",\"kernel\":{\"table\":\"inet %s\",\"queue\":\"%s\",\"stamping\":\"%s\","
 		"\"counters\":[", PG_NFT_TABLE,
 		g->rules_applied ? pg_nft_queue_kind_name(g->queue_kind) : "unmanaged",
@@ -677,6 +683,14 @@ void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 			(unsigned long long)kc[i].packets, (unsigned long long)kc[i].bytes);
 	}
 	fputs("]}", out);
+}
+
+void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
+{
+	fprintf(out, "{\"verdicts\":");
+	pg_verdict_stats_json(&g->vstats, out);
+	engine_json(g, out);
+	kernel_json(g, out);
 	restart_json(g, out);
 	fprintf(out, ",\"policy\":");
 	pg_json_string(out, g->opt.policy_path);
@@ -695,7 +709,7 @@ static void flow_json(struct pg_flow *f, void *ctx)
 	pg_format_endpoint(f->family, f->client_addr, f->client_port, cl, sizeof(cl));
 	pg_format_endpoint(f->family, f->server_addr, f->server_port, sv, sizeof(sv));
 	const char *action = f->state == PG_FLOW_DECIDED ?
-		pg_action_name(flow_action(c->g, f)) : "inspecting";
+		pg_action_name(pg_flow_verdict_of(c->g->policy, f).action) : "inspecting";
 	fprintf(c->out,
 		"{\"l4\":\"%s\",\"client\":\"%s\",\"server\":\"%s\",\"system\":\"%s\","
 		"\"feature\":\"%s\",\"method\":\"%s\",\"state\":\"%s\",\"action\":\"%s\","
@@ -756,7 +770,7 @@ static bool review_marked(const struct pg_ct_entry *ct, void *ctx)
 		return true;
 	}
 	g->rs.restored++;
-	if (settled_code(g, f) == pg_mark_code_of(g->mark_mask, ct->mark))
+	if (pg_flow_verdict_of(g->policy, f).code == pg_mark_code_of(g->mark_mask, ct->mark))
 		return false;
 	g->rs.redecided++;
 	return true;

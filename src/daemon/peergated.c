@@ -263,31 +263,32 @@ static int socket_group(const char *name, const struct pg_identity *self, gid_t 
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* What the command line asked for. */
+struct daemon_args {
+	struct pg_gateway_options o;
+	const char *socket_path;
+	const char *group_name, *user_name;
+	bool keep_rules, check;
+	char state_buf[4096];   /* the default state path, when built */
+};
+
+/* Fills a from the command line: -1 to go on, else the exit status for a
+ * run that ends here (help, version, usage error). */
+static int parse_args(int argc, char **argv, struct daemon_args *a)
 {
-	struct pg_gateway_options o = {.policy_path = DEFAULT_POLICY, .manage_rules = true};
-	const char *socket_path = PG_CTL_DEFAULT_SOCKET;
-	const char *group_name = NULL, *user_name = NULL;
-	bool keep_rules = false, check = false;
-	int c, ret = 1, sig_fd = -1;
-	struct pg_ctl_listener *ctl = NULL;
-	struct pg_gateway *g = NULL;
-	struct pg_sdnotify *notify = NULL;
-	struct pg_identity self;
-	gid_t sock_gid;
-	char err[512];
+	int c;
 
 	while ((c = getopt_long(argc, argv, "p:s:S:g:u:kncvhV", options, NULL)) != -1) {
 		switch (c) {
-		case 'p': o.policy_path = optarg; break;
-		case 's': socket_path = optarg; break;
-		case 'g': group_name = optarg; break;
-		case 'u': user_name = optarg; break;
-		case 'S': o.state_path = optarg; break;
-		case 'k': keep_rules = true; break;
-		case 'n': o.manage_rules = false; break;
-		case 'c': check = true; break;
-		case 'v': o.verbose = true; break;
+		case 'p': a->o.policy_path = optarg; break;
+		case 's': a->socket_path = optarg; break;
+		case 'g': a->group_name = optarg; break;
+		case 'u': a->user_name = optarg; break;
+		case 'S': a->o.state_path = optarg; break;
+		case 'k': a->keep_rules = true; break;
+		case 'n': a->o.manage_rules = false; break;
+		case 'c': a->check = true; break;
+		case 'v': a->o.verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("peergated %s\n", PEERGATE_VERSION); return 0;
 		default:
@@ -300,77 +301,126 @@ int main(int argc, char **argv)
 			argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (check)
-		return check_policy(o.policy_path);
-	/* The socket's directory is the runtime directory the daemon can
-	 * still write to at exit. */
-	char state_buf[4096];
-	if (!o.state_path) {
-		const char *slash = strrchr(socket_path, '/');
-		int dirlen = slash ? (int)(slash - socket_path) : 1;
-		snprintf(state_buf, sizeof(state_buf), "%.*s/flows.state", dirlen,
-			 slash ? socket_path : ".");
-		o.state_path = state_buf;
-	}
+	return -1;
+}
 
-	/* Who the daemon will be, settled before anything is created. */
-	if (user_name) {
-		if (pg_identity_of_user(user_name, &self, err, sizeof(err)) < 0) {
-			fprintf(stderr, "peergated: --user: %s\n", err);
-			return 1;
-		}
-	} else {
-		pg_identity_current(&self);
-	}
-	if (socket_group(group_name, &self, &sock_gid) < 0)
-		return 1;
-	notify = pg_sdnotify_open(err, sizeof(err));
-	if (!notify && err[0])
-		fprintf(stderr, "peergated: no service manager notifications: %s\n", err);
+/* Without --state, the flows are saved beside the socket: its directory
+ * is the runtime directory the daemon can still write to at exit. */
+static void default_state_path(struct daemon_args *a)
+{
+	const char *slash = strrchr(a->socket_path, '/');
+	int dirlen = slash ? (int)(slash - a->socket_path) : 1;
 
+	if (a->o.state_path)
+		return;
+	snprintf(a->state_buf, sizeof(a->state_buf), "%.*s/flows.state", dirlen,
+		 slash ? a->socket_path : ".");
+	a->o.state_path = a->state_buf;
+}
+
+/* Who the daemon will be and the group of its socket, settled before
+ * anything is created. */
+static int settle_identity(const struct daemon_args *a, struct pg_identity *self,
+			   gid_t *sock_gid)
+{
+	char err[512];
+
+	if (!a->user_name)
+		pg_identity_current(self);
+	else if (pg_identity_of_user(a->user_name, self, err, sizeof(err)) < 0) {
+		fprintf(stderr, "peergated: --user: %s\n", err);
+		return -1;
+	}
+	return socket_group(a->group_name, self, sock_gid);
+}
+
+/* The signals the loop serves, as a descriptor: blocked for delivery so
+ * that they only arrive there.  SIGPIPE is ignored, a client that goes
+ * away must not end the daemon. */
+static int open_signal_fd(void)
+{
 	sigset_t mask;
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sig_fd < 0) {
+	int fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (fd < 0)
 		perror("peergated: signalfd");
-		goto out;
-	}
-	ctl = pg_ctl_listener_open(socket_path, self.uid, sock_gid, err, sizeof(err));
-	if (!ctl) {
-		fprintf(stderr, "peergated: %s\n", err);
-		goto out;
-	}
-	g = pg_gateway_open(&o);
-	if (!g)
-		goto out;
-	/* Everything that needed more than CAP_NET_ADMIN is done: queues
-	 * bound, table applied, socket bound and given away, netlink sockets
-	 * open.  Reloads, verdicts, set updates and ct marks need only it. */
-	if (pg_privileges_drop(user_name ? &self : NULL, err, sizeof(err)) < 0) {
+	return fd;
+}
+
+/* Everything that needed more than CAP_NET_ADMIN is done: queues bound,
+ * table applied, socket bound and given away, netlink sockets open.
+ * Reloads, verdicts, set updates and ct marks need only it. */
+static int go_live(const struct daemon_args *a, const struct pg_identity *self,
+		   struct pg_sdnotify *notify)
+{
+	char err[512];
+
+	if (pg_privileges_drop(a->user_name ? self : NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "peergated: cannot drop privileges: %s\n", err);
-		goto out;
+		return -1;
 	}
 	pg_privileges_describe(err, sizeof(err));
 	fprintf(stderr, "peergated: running as %s\n", err);
-	fprintf(stderr, "peergated: ready; control socket %s\n", socket_path);
+	fprintf(stderr, "peergated: ready; control socket %s\n", a->socket_path);
 	/* Only now: the table is applied and the queues are bound, so a
 	 * unit ordered after this one finds the gateway in place. */
 	if (pg_sdnotify_send(notify, "READY=1\nSTATUS=gateway running") < 0)
 		fprintf(stderr, "peergated: cannot notify the service manager: %s\n",
 			strerror(errno));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon_args a = {
+		.o = {.policy_path = DEFAULT_POLICY, .manage_rules = true},
+		.socket_path = PG_CTL_DEFAULT_SOCKET,
+	};
+	int ret = parse_args(argc, argv, &a), sig_fd = -1;
+	struct pg_ctl_listener *ctl = NULL;
+	struct pg_gateway *g = NULL;
+	struct pg_sdnotify *notify = NULL;
+	struct pg_identity self;
+	gid_t sock_gid;
+	char err[512];
+
+	if (ret >= 0)
+		return ret;
+	if (a.check)
+		return check_policy(a.o.policy_path);
+	ret = 1;
+	default_state_path(&a);
+	if (settle_identity(&a, &self, &sock_gid) < 0)
+		goto out;
+	notify = pg_sdnotify_open(err, sizeof(err));
+	if (!notify && err[0])
+		fprintf(stderr, "peergated: no service manager notifications: %s\n", err);
+	sig_fd = open_signal_fd();
+	if (sig_fd < 0)
+		goto out;
+	ctl = pg_ctl_listener_open(a.socket_path, self.uid, sock_gid, err, sizeof(err));
+	if (!ctl) {
+		fprintf(stderr, "peergated: %s\n", err);
+		goto out;
+	}
+	g = pg_gateway_open(&a.o);
+	if (!g || go_live(&a, &self, notify) < 0)
+		goto out;
 	struct ctl_server cs = {.g = g, .daemon_uid = geteuid(), .notify = notify};
 	ret = run(&cs, pg_ctl_listener_fd(ctl), sig_fd);
 	pg_sdnotify_send(notify, "STOPPING=1");
-	fprintf(stderr, "peergated: stopping%s\n", keep_rules ? " (table kept)" : "");
+	fprintf(stderr, "peergated: stopping%s\n", a.keep_rules ? " (table kept)" : "");
 out:
-	pg_gateway_close(g, keep_rules);
+	pg_gateway_close(g, a.keep_rules);
 	if (pg_ctl_listener_close(ctl) < 0)
-		fprintf(stderr, "peergated: cannot remove %s: %s\n", socket_path, strerror(errno));
+		fprintf(stderr, "peergated: cannot remove %s: %s\n", a.socket_path,
+			strerror(errno));
 	if (sig_fd >= 0)
 		close(sig_fd);
 	pg_sdnotify_close(notify);

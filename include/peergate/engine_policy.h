@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The bridge from a policy's [engine] settings to the engine's
+ * configuration, so that the daemon and offline classification run the
+ * engine alike.
+ */
+#ifndef PEERGATE_ENGINE_POLICY_H
+#define PEERGATE_ENGINE_POLICY_H
+
+#include "peergate/engine.h"
+#include "peergate/policy.h"
+
+/* Sets cfg to the engine defaults with every setting the policy holds
+ * (a NULL policy gives the default policy's).  What only a caller knows
+ * (record_hosts, on_flow_end, cb_ctx) stays at its default. */
+void pg_engine_config_from_policy(const struct pg_policy *p, struct pg_engine_config *cfg);
+
+#endif

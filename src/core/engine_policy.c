@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "peergate/engine_policy.h"
+
+void pg_engine_config_from_policy(const struct pg_policy *p, struct pg_engine_config *cfg)
+{
+	const struct pg_engine_settings *s = pg_policy_engine(p);
+
+	pg_engine_config_defaults(cfg);
+	cfg->max_flows = s->max_flows;
+	cfg->inspect_packets = s->inspect_packets;
+	cfg->inspect_bytes = s->inspect_bytes;
+	cfg->inspect_idle_s = s->inspect_idle_s;
+	/* fail = closed drops what cannot be inspected, so the engine must
+	 * not read it either (see pg_engine_config.starved_dropped). */
+	cfg->starved_dropped = !s->fail_open;
+	cfg->tcp_timeout_s = s->tcp_timeout_s;
+	cfg->udp_timeout_s = s->udp_timeout_s;
+}
