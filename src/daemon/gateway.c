@@ -224,8 +224,6 @@ static void log_flow(const struct pg_flow *f, enum pg_action a)
 		pg_method_name(f->method));
 }
 
-static enum pg_mark_code settled_code(const struct pg_gateway *g, const struct pg_flow *f);
-
 /* A blocked flow whose conntrack entry may never be confirmed also goes
  * into the kernel's blocked-flow set: its REPEAT stamp lives in that entry
  * and dies with it when the packet is dropped, so every later packet of
@@ -252,7 +250,8 @@ static void dyn_block(struct pg_gateway *g, const struct pg_flow *f,
 		return;
 	if (pg_ct_create_marked(f->family, f->l4proto, f->client_addr, f->client_port,
 				f->server_addr, f->server_port,
-				pg_mark_value(g->mark_mask, settled_code(g, f)), timeout_s) == 0)
+				pg_mark_value(g->mark_mask, pg_flow_verdict_of(g->policy, f).code),
+				timeout_s) == 0)
 		g->ec.ct_blocks++;
 	else if (errno != EEXIST)
 		g->ec.ct_block_failures++;
