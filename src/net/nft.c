@@ -45,6 +45,7 @@
 #include <linux/netlink.h>
 
 #include "peergate/mark.h"
+#include "seterr.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -90,18 +91,6 @@ static const struct {
 };
 #define PG_NFT_NHOOKS (sizeof(pg_nft_hooks) / sizeof(pg_nft_hooks[0]))
 #define PG_NFT_HOOK_MASK (PG_HOOK_FORWARD | PG_HOOK_INPUT | PG_HOOK_OUTPUT)
-
-__attribute__((format(printf, 3, 4)))
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 const char *pg_nft_queue_kind_name(enum pg_nft_queue_kind k)
 {
@@ -206,7 +195,7 @@ static int validate_prefixes(const struct pg_prefix *v, size_t n,
 	int ret = -1;
 
 	if (n && !v) {
-		seterr(err, errlen, "%zu %s prefixes announced but none given", n, what);
+		pg_seterr(err, errlen, "%zu %s prefixes announced but none given", n, what);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -214,9 +203,9 @@ static int validate_prefixes(const struct pg_prefix *v, size_t n,
 
 		if ((p->family != 4 && p->family != 6) ||
 		    p->len > (p->family == 4 ? 32 : 128)) {
-			seterr(err, errlen,
-			       "%s prefix %zu: family %u / length %u is not an IPv4 or IPv6 prefix",
-			       what, i, p->family, p->len);
+			pg_seterr(err, errlen,
+				  "%s prefix %zu: family %u / length %u is not an IPv4 or IPv6 prefix",
+				  what, i, p->family, p->len);
 			goto out;
 		}
 	}
@@ -231,25 +220,25 @@ static int validate(const struct pg_nft_config *cfg, char *err, size_t errlen)
 	int ret = -1;
 
 	if (!cfg->hooks || (cfg->hooks & ~(unsigned)PG_NFT_HOOK_MASK)) {
-		seterr(err, errlen,
-		       "hook mask 0x%x is not usable: choose one or more of forward (0x1), input (0x2), output (0x4)",
-		       cfg->hooks);
+		pg_seterr(err, errlen,
+			  "hook mask 0x%x is not usable: choose one or more of forward (0x1), input (0x2), output (0x4)",
+			  cfg->hooks);
 		goto out;
 	}
 	if (!pg_mark_mask_valid(cfg->mark_mask)) {
-		seterr(err, errlen,
-		       "mark mask 0x%08" PRIx32 " is not usable: it must be one contiguous group of at least 3 bits",
-		       cfg->mark_mask);
+		pg_seterr(err, errlen,
+			  "mark mask 0x%08" PRIx32 " is not usable: it must be one contiguous group of at least 3 bits",
+			  cfg->mark_mask);
 		goto out;
 	}
 	if ((uint32_t)cfg->queue_first + count - 1 > UINT16_MAX) {
-		seterr(err, errlen, "queue range %u-%u is beyond queue 65535",
-		       cfg->queue_first, cfg->queue_first + count - 1);
+		pg_seterr(err, errlen, "queue range %u-%u is beyond queue 65535",
+			  cfg->queue_first, cfg->queue_first + count - 1);
 		goto out;
 	}
 	if (cfg->nsets && !cfg->sets) {
-		seterr(err, errlen, "%zu port sets announced but none given",
-		       cfg->nsets);
+		pg_seterr(err, errlen, "%zu port sets announced but none given",
+			  cfg->nsets);
 		goto out;
 	}
 	for (size_t i = 0; i < cfg->nsets; i++) {
@@ -258,38 +247,38 @@ static int validate(const struct pg_nft_config *cfg, char *err, size_t errlen)
 
 		if (!pg_system_is_policed(s->system) ||
 		    (unsigned)s->feature >= PG_FEAT_COUNT) {
-			seterr(err, errlen,
-			       "port set %zu: system %d / feature %d is not a policed class",
-			       i, (int)s->system, (int)s->feature);
+			pg_seterr(err, errlen,
+				  "port set %zu: system %d / feature %d is not a policed class",
+				  i, (int)s->system, (int)s->feature);
 			goto out;
 		}
 		if (s->l4proto != IPPROTO_TCP && s->l4proto != IPPROTO_UDP) {
-			seterr(err, errlen,
-			       "port set %zu: protocol %u is neither tcp nor udp",
-			       i, s->l4proto);
+			pg_seterr(err, errlen,
+				  "port set %zu: protocol %u is neither tcp nor udp",
+				  i, s->l4proto);
 			goto out;
 		}
 		if (portset_name(s, name, sizeof(name)) < 0) {
-			seterr(err, errlen, "port set %zu: name too long", i);
+			pg_seterr(err, errlen, "port set %zu: name too long", i);
 			goto out;
 		}
 		if (s->count > sizeof(s->ranges) / sizeof(s->ranges[0])) {
-			seterr(err, errlen, "port set %s: %zu ranges, at most 16",
-			       name, s->count);
+			pg_seterr(err, errlen, "port set %s: %zu ranges, at most 16",
+				  name, s->count);
 			goto out;
 		}
 		for (size_t r = 0; r < s->count; r++) {
 			if (s->ranges[r].lo > s->ranges[r].hi) {
-				seterr(err, errlen,
-				       "port set %s: range %u-%u is reversed",
-				       name, s->ranges[r].lo, s->ranges[r].hi);
+				pg_seterr(err, errlen,
+					  "port set %s: range %u-%u is reversed",
+					  name, s->ranges[r].lo, s->ranges[r].hi);
 				goto out;
 			}
 		}
 		for (size_t j = 0; j < i; j++) {
 			if (portset_name(&cfg->sets[j], other, sizeof(other)) == 0 &&
 			    strcmp(name, other) == 0) {
-				seterr(err, errlen, "port set %s is given twice", name);
+				pg_seterr(err, errlen, "port set %s is given twice", name);
 				goto out;
 			}
 		}
@@ -432,13 +421,13 @@ static struct mnl_socket *nl_open(char *err, size_t errlen)
 	int one = 1;
 
 	if (!nl) {
-		seterr(err, errlen, "cannot open a netfilter netlink socket: %s",
-		       strerror(errno));
+		pg_seterr(err, errlen, "cannot open a netfilter netlink socket: %s",
+			  strerror(errno));
 		return NULL;
 	}
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		seterr(err, errlen, "cannot bind the netfilter netlink socket: %s",
-		       strerror(errno));
+		pg_seterr(err, errlen, "cannot bind the netfilter netlink socket: %s",
+			  strerror(errno));
 		mnl_socket_close(nl);
 		return NULL;
 	}
@@ -539,13 +528,13 @@ static int batch_talk(struct mnl_socket *nl, struct batch *b, char *err,
 
 	rbuf = malloc(PG_NFT_RECV_SIZE);
 	if (!rbuf) {
-		seterr(err, errlen, "out of memory");
+		pg_seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	nl_size_buffers(nl, b->len, b->nobjs);
 	if (mnl_socket_sendto(nl, b->buf, b->len) < 0) {
-		seterr(err, errlen, "cannot send the nftables batch (%zu bytes, %zu messages): %s",
-		       b->len, b->nobjs, strerror(errno));
+		pg_seterr(err, errlen, "cannot send the nftables batch (%zu bytes, %zu messages): %s",
+			  b->len, b->nobjs, strerror(errno));
 		goto out;
 	}
 	while (pending) {
@@ -558,14 +547,14 @@ static int batch_talk(struct mnl_socket *nl, struct batch *b, char *err,
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr < 0) {
-			seterr(err, errlen, "poll on the netlink socket: %s", strerror(errno));
+			pg_seterr(err, errlen, "poll on the netlink socket: %s", strerror(errno));
 			goto out;
 		}
 		if (pr == 0) {
 			if (b->head_err)
 				break;     /* the kernel refused the whole batch */
-			seterr(err, errlen, "no answer from the kernel for %zu of %zu nftables messages",
-			       pending, b->nobjs);
+			pg_seterr(err, errlen, "no answer from the kernel for %zu of %zu nftables messages",
+				  pending, b->nobjs);
 			goto out;
 		}
 		n = mnl_socket_recvfrom(nl, rbuf, PG_NFT_RECV_SIZE);
@@ -574,8 +563,8 @@ static int batch_talk(struct mnl_socket *nl, struct batch *b, char *err,
 		if (n < 0) {
 			/* ENOBUFS: ACKs were dropped, so the outcome of some
 			 * messages is unknown; say so rather than guess. */
-			seterr(err, errlen, "reading nftables ACKs: %s%s", strerror(errno),
-			       errno == ENOBUFS ? " (ACKs lost: receive buffer too small)" : "");
+			pg_seterr(err, errlen, "reading nftables ACKs: %s%s", strerror(errno),
+				  errno == ENOBUFS ? " (ACKs lost: receive buffer too small)" : "");
 			goto out;
 		}
 		rem = (int)n;
@@ -1837,7 +1826,7 @@ int pg_nft_apply(const struct pg_nft_config *cfg,
 	int ret = -1;
 
 	if (!cfg) {
-		seterr(err, errlen, "no configuration");
+		pg_seterr(err, errlen, "no configuration");
 		goto out;
 	}
 	if (validate(cfg, err, errlen) < 0)
@@ -1854,7 +1843,7 @@ int pg_nft_apply(const struct pg_nft_config *cfg,
 
 		batch_reset(&b, (uint32_t)time(NULL) + (uint32_t)k * 0x100000u);
 		if (build_apply(&b, cfg, &ex, kinds[k]) < 0) {
-			seterr(err, errlen, "out of memory while building the nftables batch");
+			pg_seterr(err, errlen, "out of memory while building the nftables batch");
 			goto out;
 		}
 		rc = batch_talk(nl, &b, err, errlen);
@@ -1866,11 +1855,11 @@ int pg_nft_apply(const struct pg_nft_config *cfg,
 			/* Success leaves err empty, or says why the fallback was
 			 * taken, for the caller's log. */
 			if (native_err[0])
-				seterr(err, errlen,
-				       "native queue expression refused (%s); using the xt NFQUEUE target",
-				       native_err);
+				pg_seterr(err, errlen,
+					  "native queue expression refused (%s); using the xt NFQUEUE target",
+					  native_err);
 			else
-				seterr(err, errlen, "%s", "");
+				pg_seterr(err, errlen, "%s", "");
 			ret = 0;
 			goto out;
 		}
@@ -1912,7 +1901,7 @@ int pg_nft_flush(char *err, size_t errlen)
 	    add_table_msg(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE, "table inet " PG_NFT_TABLE) < 0 ||
 	    add_table_msg(&b, NFT_MSG_DELTABLE, 0, "delete of table inet " PG_NFT_TABLE) < 0 ||
 	    batch_end(&b) < 0) {
-		seterr(err, errlen, "out of memory while building the nftables batch");
+		pg_seterr(err, errlen, "out of memory while building the nftables batch");
 		goto out;
 	}
 	rc = batch_talk(nl, &b, err, errlen);
@@ -1963,7 +1952,7 @@ struct pg_nft_dyn *pg_nft_dyn_open(char *err, size_t errlen)
 	struct pg_nft_dyn *d = calloc(1, sizeof(*d)), *ret = NULL;
 
 	if (!d) {
-		seterr(err, errlen, "out of memory");
+		pg_seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	d->nl = nl_open(err, errlen);
@@ -2067,8 +2056,8 @@ int pg_nft_dyn_block(struct pg_nft_dyn *d, uint8_t family, uint8_t l4proto,
 
 	if (!d || !src || !dst || (family != 4 && family != 6) ||
 	    (l4proto != IPPROTO_TCP && l4proto != IPPROTO_UDP) || !timeout_ms) {
-		seterr(err, errlen, "pg_nft_dyn_block: bad arguments (family %u, protocol %u, timeout %" PRIu32 " ms)",
-		       family, l4proto, timeout_ms);
+		pg_seterr(err, errlen, "pg_nft_dyn_block: bad arguments (family %u, protocol %u, timeout %" PRIu32 " ms)",
+			  family, l4proto, timeout_ms);
 		goto out;
 	}
 	/* Both directions: a reply (or a peer's unsolicited datagram) is the
@@ -2095,12 +2084,12 @@ int pg_nft_dyn_block(struct pg_nft_dyn *d, uint8_t family, uint8_t l4proto,
 
 	if (mnl_socket_sendto(d->nl, buf, len) < 0) {
 		kerr = errno;
-		seterr(err, errlen, "cannot send to the kernel: %s", strerror(kerr));
+		pg_seterr(err, errlen, "cannot send to the kernel: %s", strerror(kerr));
 		goto out;
 	}
 	if (dyn_wait_ack(d, seq0, &kerr, &head) < 0) {
-		seterr(err, errlen, "no answer from the kernel for set %s: %s", set,
-		       strerror(kerr));
+		pg_seterr(err, errlen, "no answer from the kernel for set %s: %s", set,
+			  strerror(kerr));
 		goto out;
 	}
 	switch (kerr) {
@@ -2108,14 +2097,14 @@ int pg_nft_dyn_block(struct pg_nft_dyn *d, uint8_t family, uint8_t l4proto,
 		ret = 0;
 		break;
 	case ENFILE:
-		seterr(err, errlen, "set %s is full", set);
+		pg_seterr(err, errlen, "set %s is full", set);
 		break;
 	case ENOENT:
-		seterr(err, errlen, "set %s of table inet " PG_NFT_TABLE " does not exist", set);
+		pg_seterr(err, errlen, "set %s of table inet " PG_NFT_TABLE " does not exist", set);
 		break;
 	default:
-		seterr(err, errlen, "cannot add to set %s: %s%s", set, strerror(kerr),
-		       errno_hint(kerr, head));
+		pg_seterr(err, errlen, "cannot add to set %s: %s%s", set, strerror(kerr),
+			  errno_hint(kerr, head));
 		break;
 	}
 out:
@@ -2247,7 +2236,7 @@ static int table_lookup(struct mnl_socket *nl, bool *exists, char *err,
 
 	*exists = false;
 	if (!t || nftnl_table_set_str(t, NFTNL_TABLE_NAME, PG_NFT_TABLE) < 0) {
-		seterr(err, errlen, "out of memory");
+		pg_seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK,
@@ -2255,8 +2244,8 @@ static int table_lookup(struct mnl_socket *nl, bool *exists, char *err,
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	rc = nl_request(nl, nlh, &r, &kerr);
 	if (rc < 0 && kerr != ENOENT) {
-		seterr(err, errlen, "cannot read table inet " PG_NFT_TABLE ": %s%s",
-		       strerror(kerr), errno_hint(kerr, true));
+		pg_seterr(err, errlen, "cannot read table inet " PG_NFT_TABLE ": %s%s",
+			  strerror(kerr), errno_hint(kerr, true));
 		goto out;
 	}
 	*exists = rc == 0;
@@ -2276,7 +2265,7 @@ static int table_exists(struct mnl_socket *nl, char *err, size_t errlen)
 	if (table_lookup(nl, &exists, err, errlen) < 0)
 		return -1;
 	if (!exists) {
-		seterr(err, errlen, "table inet " PG_NFT_TABLE " does not exist");
+		pg_seterr(err, errlen, "table inet " PG_NFT_TABLE " does not exist");
 		return -1;
 	}
 	return 0;
@@ -2293,7 +2282,7 @@ static int dump_objs(struct mnl_socket *nl, uint32_t type, struct replies *r,
 	int kerr, ret = -1;
 
 	if (!o) {
-		seterr(err, errlen, "out of memory");
+		pg_seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, PG_NFT_TABLE);
@@ -2303,8 +2292,8 @@ static int dump_objs(struct mnl_socket *nl, uint32_t type, struct replies *r,
 				    (uint32_t)time(NULL));
 	nftnl_obj_nlmsg_build_payload(nlh, o);
 	if (nl_request(nl, nlh, r, &kerr) < 0) {
-		seterr(err, errlen, "cannot read the %s of table inet " PG_NFT_TABLE ": %s",
-		       type == NFT_OBJECT_COUNTER ? "counters" : "objects", strerror(kerr));
+		pg_seterr(err, errlen, "cannot read the %s of table inet " PG_NFT_TABLE ": %s",
+			  type == NFT_OBJECT_COUNTER ? "counters" : "objects", strerror(kerr));
 		goto out;
 	}
 	ret = 0;
@@ -2834,8 +2823,8 @@ static int dump_simple(struct mnl_socket *nl, uint16_t type, struct replies *r,
 	 * set requests, and the kernel filters the dump by it. */
 	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, PG_NFT_TABLE);
 	if (nl_request(nl, nlh, r, &kerr) < 0) {
-		seterr(err, errlen, "cannot read the %s of table inet " PG_NFT_TABLE ": %s",
-		       what, strerror(kerr));
+		pg_seterr(err, errlen, "cannot read the %s of table inet " PG_NFT_TABLE ": %s",
+			  what, strerror(kerr));
 		return -1;
 	}
 	return 0;
@@ -2851,15 +2840,15 @@ static int dump_elems(struct mnl_socket *nl, const char *set, struct replies *r,
 
 	if (!s || nftnl_set_set_str(s, NFTNL_SET_TABLE, PG_NFT_TABLE) < 0 ||
 	    nftnl_set_set_str(s, NFTNL_SET_NAME, set) < 0) {
-		seterr(err, errlen, "out of memory");
+		pg_seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP,
 				    (uint32_t)time(NULL));
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	if (nl_request(nl, nlh, r, &kerr) < 0) {
-		seterr(err, errlen, "cannot read the elements of set %s: %s", set,
-		       strerror(kerr));
+		pg_seterr(err, errlen, "cannot read the elements of set %s: %s", set,
+			  strerror(kerr));
 		goto out;
 	}
 	ret = 0;
@@ -2892,7 +2881,7 @@ static int snapshot_read(struct mnl_socket *nl, struct snapshot *s, char *err,
 		nsets++;
 	s->elems = calloc(nsets ? nsets : 1, sizeof(*s->elems));
 	if (!s->elems) {
-		seterr(err, errlen, "out of memory");
+		pg_seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	for_each_reply(nlh, &s->sets, rem) {
@@ -2905,7 +2894,7 @@ static int snapshot_read(struct mnl_socket *nl, struct snapshot *s, char *err,
 			rc = ours(nftnl_set_get_str(set, NFTNL_SET_TABLE)) ?
 			     dump_elems(nl, name, &s->elems[s->nelems], err, errlen) : 0;
 		else
-			seterr(err, errlen, "cannot parse a set of table inet " PG_NFT_TABLE);
+			pg_seterr(err, errlen, "cannot parse a set of table inet " PG_NFT_TABLE);
 		s->nelems++;
 		if (set)
 			nftnl_set_free(set);
@@ -3044,7 +3033,7 @@ static int existing_read(struct mnl_socket *nl, struct existing *ex, char *err,
 		goto out;
 	if (existing_chains(&chains, ex) < 0 || existing_sets(&sets, ex) < 0 ||
 	    existing_objs(&objs, ex) < 0) {
-		seterr(err, errlen, "out of memory while reading table inet " PG_NFT_TABLE);
+		pg_seterr(err, errlen, "out of memory while reading table inet " PG_NFT_TABLE);
 		goto out;
 	}
 	ret = 0;
