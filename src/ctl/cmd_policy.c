@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "commands.h"
-#include "peergate/nft.h"
+#include "peergate/nft_policy.h"
+#include "peergate/nft_show.h"
+#include "peergate/nft_table.h"
 #include "peergate/policy.h"
 
 #define DEFAULT_POLICY "/etc/peergate/policy.ini"

@@ -15,6 +15,10 @@
 #include "peergate/json.h"
 #include "peergate/mark.h"
 #include "peergate/nfq.h"
+#include "peergate/nft_dyn.h"
+#include "peergate/nft_policy.h"
+#include "peergate/nft_show.h"
+#include "peergate/nft_table.h"
 #include "peergate/stats.h"
 
 enum { MAX_QUEUES = 16, MAX_PORTSETS = 64 };

@@ -34,7 +34,10 @@
 
 #include "check.h"
 #include "peergate/mark.h"
-#include "peergate/nft.h"
+#include "peergate/nft_dyn.h"
+#include "peergate/nft_policy.h"
+#include "peergate/nft_show.h"
+#include "peergate/nft_table.h"
 #include "peergate/policy.h"
 
 #define M PG_MARK_DEFAULT_MASK
@@ -1042,7 +1045,8 @@ static void test_dyn_block(void)
 	/* The v6 set has its own room. */
 	CHECK(pg_nft_dyn_block(d, 6, IPPROTO_UDP, lo6, 5, lo6, 6, 60000, err, sizeof(err)) == 0);
 	/* An apply over the table starts both blocked-flow sets empty (the
-	 * daemon re-decides flows after a reload; see clear_old in nft.c). */
+	 * daemon re-decides flows after a reload; see pgnft_clear_old in
+	 * src/net/nft/existing.c). */
 	CHECK(pg_nft_apply(&c, &k, err, sizeof(err)) == 0);
 	text = run("nft list table inet peergate", NULL);
 	CHECK(!strstr(text, "127.0.0.1 .") && !strstr(text, "::1 ."));
