@@ -22,8 +22,13 @@ struct pg_nft_counter {
 int pg_nft_counters(struct pg_nft_counter *out, size_t max, char *err,
 		    size_t errlen);
 
-/* Prints the table (chains, rules in nft-like syntax, sets, counters, and
- * which queue kind is in use) to out, or as one JSON object. */
+/* Prints the table as nft does (libnftables: `nft list table inet
+ * peergate`, or with json `nft -j ...`), without handles, and in text with
+ * a comment line saying which queue kind is in use.  Queue rules that hold
+ * the xt NFQUEUE target, which nft cannot print, show the statement nft
+ * prints for the same native queue, marked "xt NFQUEUE target (nft_compat)"
+ * (an nft comment in text, the rule's "comment" in JSON).  -1 with a
+ * message when the table does not exist or cannot be read. */
 int pg_nft_show(FILE *out, bool json, char *err, size_t errlen);
 
 #endif

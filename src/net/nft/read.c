@@ -14,6 +14,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "peergate/nft_show.h"
 #include "peergate/nft_table.h"
 #include "seterr.h"
 
@@ -117,7 +118,8 @@ bool pgnft_table_is_ours(const char *table)
 	return table && strcmp(table, PG_NFT_TABLE) == 0;
 }
 
-bool pgnft_parse_counter(const struct nlmsghdr *nlh, struct pg_nft_counter *c)
+/* Parses one counter object of our table into c; false for others. */
+static bool parse_counter(const struct nlmsghdr *nlh, struct pg_nft_counter *c)
 {
 	struct nftnl_obj *o = nftnl_obj_alloc();
 	const char *table, *name;
@@ -154,7 +156,7 @@ int pg_nft_counters(struct pg_nft_counter *out, size_t max, char *err,
 	for_each_reply(nlh, &r, rem) {
 		struct pg_nft_counter c;
 
-		if ((size_t)n < max && n < INT_MAX && pgnft_parse_counter(nlh, &c))
+		if ((size_t)n < max && n < INT_MAX && parse_counter(nlh, &c))
 			out[n++] = c;
 	}
 	ret = n;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Reading table inet peergate back (private to src/net/nft): whether it
- * exists, dumps of its chains, rules, sets and stateful objects, and its
- * named counters.
+ * Reading table inet peergate back over netlink (private to src/net/nft):
+ * whether it exists, and dumps of its chains, rules, sets and stateful
+ * objects.  read.c also reads the named counters for stats
+ * (pg_nft_counters, nft_show.h), which need no rendering.
  */
 #ifndef PEERGATE_NET_NFT_READ_H
 #define PEERGATE_NET_NFT_READ_H
@@ -12,7 +13,6 @@
 #include <stdint.h>
 
 #include "netlink.h"
-#include "peergate/nft_show.h"
 
 /* Sets *exists; returns -1 with a message only when the kernel could not
  * be asked (no permission, no nf_tables). */
@@ -35,8 +35,5 @@ int pgnft_dump_objs(struct mnl_socket *nl, uint32_t type, struct replies *r,
 /* Dumps are filtered by table in the request; this guards against a
  * kernel that ignores the filter. */
 bool pgnft_table_is_ours(const char *table);
-
-/* Parses one counter object of our table into c; false for others. */
-bool pgnft_parse_counter(const struct nlmsghdr *nlh, struct pg_nft_counter *c);
 
 #endif
