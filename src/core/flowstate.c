@@ -5,13 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "peergate/seterr.h"
 #include "peergate/taxonomy.h"
 
 enum {
@@ -22,16 +22,6 @@ enum {
 };
 
 #define MAGIC "peergate-flows"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Host names come from the wire: the format has no room for spaces or
  * control bytes, so the same characters the engine keeps are kept here. */
@@ -68,7 +58,7 @@ struct pg_flowstate_writer *pg_flowstate_writer_open(const char *path, int64_t w
 	size_t plen = strlen(path);
 	int fd = -1;
 	if (!w || !(w->path = strdup(path)) || !(w->tmp = malloc(plen + 5))) {
-		set_err(err, errlen, "out of memory");
+		pg_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
 	memcpy(w->tmp, path, plen);
@@ -78,7 +68,7 @@ struct pg_flowstate_writer *pg_flowstate_writer_open(const char *path, int64_t w
 	unlink(w->tmp);
 	fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || !(w->out = fdopen(fd, "w"))) {
-		set_err(err, errlen, "cannot create %s: %s", w->tmp, strerror(errno));
+		pg_seterr(err, errlen, "cannot create %s: %s", w->tmp, strerror(errno));
 		if (fd >= 0) {
 			close(fd);
 			unlink(w->tmp);
@@ -131,12 +121,12 @@ int pg_flowstate_writer_commit(struct pg_flowstate_writer *w, char *err, size_t 
 		saved = errno;
 	}
 	if (!ok) {
-		set_err(err, errlen, "cannot write %s: %s", w->tmp, strerror(saved));
+		pg_seterr(err, errlen, "cannot write %s: %s", w->tmp, strerror(saved));
 		goto out;
 	}
 	if (rename(w->tmp, w->path) < 0) {
-		set_err(err, errlen, "cannot rename %s to %s: %s", w->tmp, w->path,
-			strerror(errno));
+		pg_seterr(err, errlen, "cannot rename %s to %s: %s", w->tmp, w->path,
+			  strerror(errno));
 		goto out;
 	}
 	ret = 0;
@@ -365,7 +355,7 @@ struct pg_flowstate *pg_flowstate_read(FILE *in, const struct pg_flowstate_limit
 	struct pg_flowstate_entry e;
 	struct pg_flowstate *fs = calloc(1, sizeof(*fs));
 	if (!fs) {
-		set_err(err, errlen, "out of memory");
+		pg_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
 	for (;;) {
@@ -374,77 +364,77 @@ struct pg_flowstate *pg_flowstate_read(FILE *in, const struct pg_flowstate_limit
 			break;
 		lineno++;
 		if (r < 0) {
-			set_err(err, errlen, "line %u: too long or cut off (truncated file?)", lineno);
+			pg_seterr(err, errlen, "line %u: too long or cut off (truncated file?)", lineno);
 			goto fail;
 		}
 		if (ended) {
-			set_err(err, errlen, "line %u: text after the end line", lineno);
+			pg_seterr(err, errlen, "line %u: text after the end line", lineno);
 			goto fail;
 		}
 		int nf = split(line, v, FLOW_FIELDS);
 		if (lineno == 1) {
 			if (nf != 2 || strcmp(v[0], MAGIC)) {
-				set_err(err, errlen, "not a peergate flow state file");
+				pg_seterr(err, errlen, "not a peergate flow state file");
 				goto fail;
 			}
 			if (!parse_uint(v[1], UINT32_MAX, &n) || n != PG_FLOWSTATE_VERSION) {
-				set_err(err, errlen, "format version %s; this peergated reads "
-					"version %d", v[1], PG_FLOWSTATE_VERSION);
+				pg_seterr(err, errlen, "format version %s; this peergated reads "
+					  "version %d", v[1], PG_FLOWSTATE_VERSION);
 				goto fail;
 			}
 		} else if (lineno == 2) {
 			if (nf != 2 || strcmp(v[0], "written") || !parse_uint(v[1], INT64_MAX, &n)) {
-				set_err(err, errlen, "line 2: expected 'written SECONDS'");
+				pg_seterr(err, errlen, "line 2: expected 'written SECONDS'");
 				goto fail;
 			}
 			/* A clock set back is no reason to trust the file. */
 			if ((int64_t)n > lim->now_s || lim->now_s - (int64_t)n > lim->max_age_s) {
-				set_err(err, errlen, "stale: written %lld s ago, the limit is %u s "
-					"(tcp-timeout)", (long long)(lim->now_s - (int64_t)n),
-					lim->max_age_s);
+				pg_seterr(err, errlen, "stale: written %lld s ago, the limit is %u s "
+					  "(tcp-timeout)", (long long)(lim->now_s - (int64_t)n),
+					  lim->max_age_s);
 				goto fail;
 			}
 		} else if (lineno == 3) {
 			if (nf != 2 || strcmp(v[0], "mark-mask") || !parse_hex(v[1], UINT32_MAX, &n)) {
-				set_err(err, errlen, "line 3: expected 'mark-mask 0xHEX'");
+				pg_seterr(err, errlen, "line 3: expected 'mark-mask 0xHEX'");
 				goto fail;
 			}
 			if (n != lim->mark_mask) {
-				set_err(err, errlen, "written under mark-mask 0x%08llx, now 0x%08x",
-					(unsigned long long)n, lim->mark_mask);
+				pg_seterr(err, errlen, "written under mark-mask 0x%08llx, now 0x%08x",
+					  (unsigned long long)n, lim->mark_mask);
 				goto fail;
 			}
 		} else if (nf == FLOW_FIELDS && !strcmp(v[0], "flow")) {
 			const char *why = parse_flow(v, &e);
 			if (why) {
-				set_err(err, errlen, "line %u: %s", lineno, why);
+				pg_seterr(err, errlen, "line %u: %s", lineno, why);
 				goto fail;
 			}
 			flows++;
 			if (fs->count >= lim->max_flows) {
 				fs->skipped++;
 			} else if (!append(fs, &e)) {
-				set_err(err, errlen, "out of memory");
+				pg_seterr(err, errlen, "out of memory");
 				goto fail;
 			}
 		} else if (nf == 2 && !strcmp(v[0], "end")) {
 			if (!parse_uint(v[1], SIZE_MAX, &n) || n != flows) {
-				set_err(err, errlen, "line %u: the end line counts %s flows, the file "
-					"holds %zu", lineno, v[1], flows);
+				pg_seterr(err, errlen, "line %u: the end line counts %s flows, the file "
+					  "holds %zu", lineno, v[1], flows);
 				goto fail;
 			}
 			ended = true;
 		} else {
-			set_err(err, errlen, "line %u: not a flow line", lineno);
+			pg_seterr(err, errlen, "line %u: not a flow line", lineno);
 			goto fail;
 		}
 	}
 	if (ferror(in)) {
-		set_err(err, errlen, "read error: %s", strerror(errno));
+		pg_seterr(err, errlen, "read error: %s", strerror(errno));
 		goto fail;
 	}
 	if (!ended) {
-		set_err(err, errlen, lineno ? "no end line (truncated file?)" : "empty file");
+		pg_seterr(err, errlen, lineno ? "no end line (truncated file?)" : "empty file");
 		goto fail;
 	}
 	if (fs->count)
@@ -469,16 +459,16 @@ enum pg_flowstate_load_status pg_flowstate_load(const char *path,
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return PG_FLOWSTATE_ABSENT;
-		set_err(err, errlen, "cannot open: %s", strerror(errno));
+		pg_seterr(err, errlen, "cannot open: %s", strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		set_err(err, errlen, "not a regular file");
+		pg_seterr(err, errlen, "not a regular file");
 		goto out;
 	}
 	in = fdopen(fd, "r");
 	if (!in) {
-		set_err(err, errlen, "cannot read: %s", strerror(errno));
+		pg_seterr(err, errlen, "cannot read: %s", strerror(errno));
 		goto out;
 	}
 	fd = -1;

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "peergate/mark.h"
-#include "seterr.h"
+#include "peergate/seterr.h"
 
 /* Dump replies: the kernel fills up to the size of the buffer we read
  * with (up to 32 KiB), so a larger buffer means fewer round trips. */

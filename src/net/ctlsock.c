@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "seterr.h"
+#include "peergate/seterr.h"
 
 static int fill_addr(const char *path, struct sockaddr_un *sa, char *err, size_t errlen)
 {

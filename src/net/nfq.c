@@ -66,7 +66,7 @@
 #include <libmnl/libmnl.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
-#include "seterr.h"
+#include "peergate/seterr.h"
 
 #define NFQ_DEFAULT_MAXLEN 4096u
 #define NFQ_DEFAULT_COPY 0xffffu

@@ -4,12 +4,13 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/netfilter.h>
 
 #include "peergate/mark.h"
-#include "seterr.h"
+#include "peergate/seterr.h"
 
 const struct pg_nft_hook pg_nft_hooks[PG_NFT_NHOOKS] = {
 	{PG_HOOK_FORWARD, "forward", NF_INET_FORWARD},
@@ -44,6 +45,15 @@ int pgnft_portset_name(const struct pg_nft_portset *s, char *buf, size_t len)
 	return 0;
 }
 
+static int range_cmp(const void *a, const void *b)
+{
+	const struct pg_nft_range *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return (int)x->hi - (int)y->hi;
+}
+
 size_t pgnft_merge_ranges(const struct pg_nft_portset *s,
 			  struct pg_nft_range out[16])
 {
@@ -51,16 +61,7 @@ size_t pgnft_merge_ranges(const struct pg_nft_portset *s,
 	size_t n = 0;
 
 	memcpy(tmp, s->ranges, s->count * sizeof(tmp[0]));
-	for (size_t i = 1; i < s->count; i++) {
-		struct pg_nft_range r = tmp[i];
-		size_t j = i;
-
-		while (j > 0 && tmp[j - 1].lo > r.lo) {
-			tmp[j] = tmp[j - 1];
-			j--;
-		}
-		tmp[j] = r;
-	}
+	qsort(tmp, s->count, sizeof(tmp[0]), range_cmp);
 	for (size_t i = 0; i < s->count; i++) {
 		if (n && (uint32_t)tmp[i].lo <= (uint32_t)out[n - 1].hi + 1) {
 			if (tmp[i].hi > out[n - 1].hi)

@@ -26,7 +26,7 @@
 #include "keys.h"
 #include "netlink.h"
 #include "peergate/nft_table.h"
-#include "seterr.h"
+#include "peergate/seterr.h"
 
 /* Room for one call's batch: begin, one NEWSETELEM of two elements (44-
  * byte keys at most, about 270 bytes in all), end. */

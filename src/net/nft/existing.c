@@ -12,8 +12,8 @@
 
 #include "config.h"
 #include "objects.h"
+#include "peergate/seterr.h"
 #include "read.h"
-#include "seterr.h"
 
 /* A chain of the current table that the new one keeps as it is: a base
  * chain on the hook its name stands for, with our type, priority and

@@ -24,7 +24,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 
-#include "seterr.h"
+#include "peergate/seterr.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -60,22 +60,31 @@ void pgnft_batch_reset(struct batch *b, uint32_t seq0)
 	b->extack_idx = SIZE_MAX;
 }
 
+/* Makes room for need more bytes after len in *buf (*cap bytes), growing
+ * it to twice its size (at first 64 KiB) as often as that takes.  Grown
+ * bytes are zeroed, so that padding sent to the kernel is defined. */
+static int buf_reserve(char **buf, size_t *cap, size_t len, size_t need)
+{
+	size_t ncap = *cap ? *cap * 2 : 65536;
+	char *nbuf;
+
+	if (*cap - len >= need)
+		return 0;
+	while (ncap - len < need)
+		ncap *= 2;
+	nbuf = realloc(*buf, ncap);
+	if (!nbuf)
+		return -1;
+	memset(nbuf + *cap, 0, ncap - *cap);
+	*buf = nbuf;
+	*cap = ncap;
+	return 0;
+}
+
 static char *batch_room(struct batch *b)
 {
-	if (b->cap - b->len < PG_NFT_MSG_ROOM) {
-		size_t ncap = b->cap ? b->cap * 2 : 65536;
-		char *nbuf;
-
-		while (ncap - b->len < PG_NFT_MSG_ROOM)
-			ncap *= 2;
-		nbuf = realloc(b->buf, ncap);
-		if (!nbuf)
-			return NULL;
-		/* Zeroed so that padding bytes sent to the kernel are defined. */
-		memset(nbuf + b->cap, 0, ncap - b->cap);
-		b->buf = nbuf;
-		b->cap = ncap;
-	}
+	if (buf_reserve(&b->buf, &b->cap, b->len, PG_NFT_MSG_ROOM) < 0)
+		return NULL;
 	return b->buf + b->len;
 }
 
@@ -387,18 +396,9 @@ static int replies_add(struct replies *r, const struct nlmsghdr *nlh)
 {
 	size_t need = NLMSG_ALIGN(nlh->nlmsg_len);
 
-	if (r->cap - r->len < need) {
-		size_t ncap = r->cap ? r->cap * 2 : 65536;
-		char *n;
-
-		while (ncap - r->len < need)
-			ncap *= 2;
-		n = realloc(r->buf, ncap);
-		if (!n)
-			return -1;
-		r->buf = n;
-		r->cap = ncap;
-	}
+	if (buf_reserve(&r->buf, &r->cap, r->len, need) < 0)
+		return -1;
+	/* The buffer is reused when a dump runs again. */
 	memset(r->buf + r->len, 0, need);
 	memcpy(r->buf + r->len, nlh, nlh->nlmsg_len);
 	r->len += need;

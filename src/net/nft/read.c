@@ -16,7 +16,7 @@
 
 #include "peergate/nft_show.h"
 #include "peergate/nft_table.h"
-#include "seterr.h"
+#include "peergate/seterr.h"
 
 int pgnft_table_lookup(struct mnl_socket *nl, bool *exists, char *err,
 		       size_t errlen)

@@ -20,7 +20,7 @@
 
 #include "netlink.h"
 #include "peergate/nft_table.h"
-#include "seterr.h"
+#include "peergate/seterr.h"
 #include "xtqueue.h"
 
 /* The marker of a queue statement that is really the xt NFQUEUE target:

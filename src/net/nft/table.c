@@ -22,7 +22,7 @@
 #include "existing.h"
 #include "netlink.h"
 #include "objects.h"
-#include "seterr.h"
+#include "peergate/seterr.h"
 
 /* The table updated in place, in one batch that the kernel commits whole
  * or not at all: the table is created if missing (NLM_F_CREATE without

@@ -11,8 +11,8 @@
 #include <linux/netfilter/xt_NFQUEUE.h>
 
 #include "peergate/nft_table.h"
+#include "peergate/seterr.h"
 #include "read.h"
-#include "seterr.h"
 
 /* What one rule's expressions say about queueing. */
 struct rule_scan {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "seterr.h"
+#include "peergate/seterr.h"
 
 #include <stdarg.h>
 #include <stdio.h>
