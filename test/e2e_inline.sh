@@ -373,11 +373,12 @@ wait "$stream_pid" && pass "fail-open: the flow under inspection kept flowing af
 play failopen whole --remap-ports 443,8080,40000-49999 --seed 11 "$work/im.json" "$work/neg.json"
 # nft shows the table; this nft cannot print the xt NFQUEUE target's flags
 # (libxtables: "unhandled NFPROTO"), so the bypass flag is read back from
-# the kernel by `peergatectl rules show`, run in the router
+# the kernel by `peergatectl rules show` (nft's syntax, the xt target from
+# its own dump), run in the router
 if pg_in "$R" nft list table inet peergate >"$work/table.txt" 2>/dev/null; then
 	pg_in "$R" "$ctl" rules show >"$work/rules.txt" 2>&1
 	if grep -q 'queue.*bypass' "$work/rules.txt" "$work/table.txt"; then
-		pass "fail-open: table inet peergate still there, queue rule with bypass ($(grep -h -m1 -o 'queue num [0-9-]* bypass' "$work/rules.txt" "$work/table.txt" | head -1))"
+		pass "fail-open: table inet peergate still there, queue rule with bypass ($(grep -h -m1 -o 'queue flags bypass to [0-9-]*' "$work/rules.txt" "$work/table.txt" | head -1))"
 	else
 		fail "fail-open: the queue rule has no bypass"
 		grep -n queue "$work/rules.txt" "$work/table.txt"

@@ -7,7 +7,8 @@ PG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # libclang-rt-14-dev, which holds libFuzzer, for scripts/fuzz; conntrackd
 # and keepalived for the two-router failover test).
 PG_PACKAGES=(build-essential cmake pkg-config
-	libnetfilter-queue-dev libmnl-dev libnftnl-dev libinih-dev libpcap-dev nettle-dev
+	libnetfilter-queue-dev libmnl-dev libnftnl-dev libnftables-dev libjansson-dev
+	libinih-dev libpcap-dev nettle-dev
 	python3 python3-scapy iproute2 nftables iperf3 conntrack procps
 	passwd util-linux clang libclang-rt-14-dev conntrackd keepalived
 	dpkg-dev systemd man-db systemd-container)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "peergate/decimal.h"
+#include "peergate/seterr.h"
 #include "peergate/taxonomy.h"
 
 enum {
@@ -23,17 +24,6 @@ enum {
 };
 
 #define MAGIC "peergate-flows"
-
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Host names come from the wire: the format has no room for spaces or
  * control bytes, so the same characters the engine keeps are kept here. */
@@ -70,7 +60,7 @@ struct pg_flowstate_writer *pg_flowstate_writer_open(const char *path, int64_t w
 	size_t plen = strlen(path);
 	int fd = -1;
 	if (!w || !(w->path = strdup(path)) || !(w->tmp = malloc(plen + 5))) {
-		set_err(err, errlen, "out of memory");
+		pg_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
 	memcpy(w->tmp, path, plen);
@@ -80,7 +70,7 @@ struct pg_flowstate_writer *pg_flowstate_writer_open(const char *path, int64_t w
 	unlink(w->tmp);
 	fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || !(w->out = fdopen(fd, "w"))) {
-		set_err(err, errlen, "cannot create %s: %s", w->tmp, strerror(errno));
+		pg_seterr(err, errlen, "cannot create %s: %s", w->tmp, strerror(errno));
 		if (fd >= 0) {
 			close(fd);
 			unlink(w->tmp);
@@ -133,11 +123,11 @@ int pg_flowstate_writer_commit(struct pg_flowstate_writer *w, char *err, size_t 
 		saved = errno;
 	}
 	if (!ok) {
-		set_err(err, errlen, "cannot write %s: %s", w->tmp, strerror(saved));
+		pg_seterr(err, errlen, "cannot write %s: %s", w->tmp, strerror(saved));
 		goto out;
 	}
 	if (rename(w->tmp, w->path) < 0) {
-		set_err(err, errlen, "cannot rename %s to %s: %s", w->tmp, w->path,
+		pg_seterr(err, errlen, "cannot rename %s to %s: %s", w->tmp, w->path,
 			strerror(errno));
 		goto out;
 	}
@@ -355,11 +345,11 @@ static bool read_magic(struct state_reader *r, char **v, int nf)
 	uint64_t n;
 
 	if (nf != 2 || strcmp(v[0], MAGIC)) {
-		set_err(r->err, r->errlen, "not a peergate flow state file");
+		pg_seterr(r->err, r->errlen, "not a peergate flow state file");
 		return false;
 	}
 	if (!pg_parse_decimal(v[1], UINT32_MAX, &n) || n != PG_FLOWSTATE_VERSION) {
-		set_err(r->err, r->errlen, "format version %s; this peergated reads version %d",
+		pg_seterr(r->err, r->errlen, "format version %s; this peergated reads version %d",
 			v[1], PG_FLOWSTATE_VERSION);
 		return false;
 	}
@@ -373,12 +363,12 @@ static bool read_written(struct state_reader *r, char **v, int nf)
 	uint64_t n;
 
 	if (nf != 2 || strcmp(v[0], "written") || !pg_parse_decimal(v[1], INT64_MAX, &n)) {
-		set_err(r->err, r->errlen, "line 2: expected 'written SECONDS'");
+		pg_seterr(r->err, r->errlen, "line 2: expected 'written SECONDS'");
 		return false;
 	}
 	/* A clock set back is no reason to trust the file. */
 	if ((int64_t)n > lim->now_s || lim->now_s - (int64_t)n > lim->max_age_s) {
-		set_err(r->err, r->errlen, "stale: written %lld s ago, the limit is %u s "
+		pg_seterr(r->err, r->errlen, "stale: written %lld s ago, the limit is %u s "
 			"(tcp-timeout)", (long long)(lim->now_s - (int64_t)n), lim->max_age_s);
 		return false;
 	}
@@ -392,11 +382,11 @@ static bool read_mark_mask(struct state_reader *r, char **v, int nf)
 	uint64_t n;
 
 	if (nf != 2 || strcmp(v[0], "mark-mask") || !parse_hex(v[1], UINT32_MAX, &n)) {
-		set_err(r->err, r->errlen, "line 3: expected 'mark-mask 0xHEX'");
+		pg_seterr(r->err, r->errlen, "line 3: expected 'mark-mask 0xHEX'");
 		return false;
 	}
 	if (n != r->lim->mark_mask) {
-		set_err(r->err, r->errlen, "written under mark-mask 0x%08llx, now 0x%08x",
+		pg_seterr(r->err, r->errlen, "written under mark-mask 0x%08llx, now 0x%08x",
 			(unsigned long long)n, r->lim->mark_mask);
 		return false;
 	}
@@ -410,14 +400,14 @@ static bool read_flow(struct state_reader *r, char **v)
 	const char *why = parse_flow(v, &e);
 
 	if (why) {
-		set_err(r->err, r->errlen, "line %u: %s", r->lineno, why);
+		pg_seterr(r->err, r->errlen, "line %u: %s", r->lineno, why);
 		return false;
 	}
 	r->flows++;
 	if (r->fs->count >= r->lim->max_flows) {
 		r->fs->skipped++;
 	} else if (!append(r->fs, &e)) {
-		set_err(r->err, r->errlen, "out of memory");
+		pg_seterr(r->err, r->errlen, "out of memory");
 		return false;
 	}
 	return true;
@@ -429,7 +419,7 @@ static bool read_end(struct state_reader *r, char **v)
 	uint64_t n;
 
 	if (!pg_parse_decimal(v[1], SIZE_MAX, &n) || n != r->flows) {
-		set_err(r->err, r->errlen, "line %u: the end line counts %s flows, the file "
+		pg_seterr(r->err, r->errlen, "line %u: the end line counts %s flows, the file "
 			"holds %zu", r->lineno, v[1], r->flows);
 		return false;
 	}
@@ -443,7 +433,7 @@ static bool read_state_line(struct state_reader *r, char *line)
 	char *v[FLOW_FIELDS];
 
 	if (r->ended) {
-		set_err(r->err, r->errlen, "line %u: text after the end line", r->lineno);
+		pg_seterr(r->err, r->errlen, "line %u: text after the end line", r->lineno);
 		return false;
 	}
 	int nf = split(line, v, FLOW_FIELDS);
@@ -457,7 +447,7 @@ static bool read_state_line(struct state_reader *r, char *line)
 		return read_flow(r, v);
 	if (nf == 2 && !strcmp(v[0], "end"))
 		return read_end(r, v);
-	set_err(r->err, r->errlen, "line %u: not a flow line", r->lineno);
+	pg_seterr(r->err, r->errlen, "line %u: not a flow line", r->lineno);
 	return false;
 }
 
@@ -470,13 +460,13 @@ struct pg_flowstate *pg_flowstate_read(FILE *in, const struct pg_flowstate_limit
 
 	r.fs = calloc(1, sizeof(*r.fs));
 	if (!r.fs) {
-		set_err(err, errlen, "out of memory");
+		pg_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
 	while ((got = read_line(in, line, sizeof(line))) != 0) {
 		r.lineno++;
 		if (got < 0) {
-			set_err(err, errlen, "line %u: too long or cut off (truncated file?)",
+			pg_seterr(err, errlen, "line %u: too long or cut off (truncated file?)",
 				r.lineno);
 			goto fail;
 		}
@@ -484,11 +474,11 @@ struct pg_flowstate *pg_flowstate_read(FILE *in, const struct pg_flowstate_limit
 			goto fail;
 	}
 	if (ferror(in)) {
-		set_err(err, errlen, "read error: %s", strerror(errno));
+		pg_seterr(err, errlen, "read error: %s", strerror(errno));
 		goto fail;
 	}
 	if (!r.ended) {
-		set_err(err, errlen, r.lineno ? "no end line (truncated file?)" : "empty file");
+		pg_seterr(err, errlen, r.lineno ? "no end line (truncated file?)" : "empty file");
 		goto fail;
 	}
 	if (r.fs->count)
@@ -513,16 +503,16 @@ enum pg_flowstate_load_status pg_flowstate_load(const char *path,
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return PG_FLOWSTATE_ABSENT;
-		set_err(err, errlen, "cannot open: %s", strerror(errno));
+		pg_seterr(err, errlen, "cannot open: %s", strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		set_err(err, errlen, "not a regular file");
+		pg_seterr(err, errlen, "not a regular file");
 		goto out;
 	}
 	in = fdopen(fd, "r");
 	if (!in) {
-		set_err(err, errlen, "cannot read: %s", strerror(errno));
+		pg_seterr(err, errlen, "cannot read: %s", strerror(errno));
 		goto out;
 	}
 	fd = -1;

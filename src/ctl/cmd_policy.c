@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "commands.h"
-#include "peergate/nft.h"
+#include "peergate/nft_policy.h"
+#include "peergate/nft_show.h"
+#include "peergate/nft_table.h"
 #include "peergate/paths.h"
 #include "peergate/policy.h"
 

@@ -16,6 +16,10 @@
 #include "peergate/json.h"
 #include "peergate/mark.h"
 #include "peergate/nfq.h"
+#include "peergate/nft_dyn.h"
+#include "peergate/nft_policy.h"
+#include "peergate/nft_show.h"
+#include "peergate/nft_table.h"
 #include "peergate/stats.h"
 #include "peergate/verdict.h"
 

@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "peergate/nft.h"
 #include "peergate/policy.h"
 
 struct pg_gateway;

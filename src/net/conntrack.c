@@ -8,7 +8,6 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 
 #include "peergate/mark.h"
+#include "peergate/seterr.h"
 
 /* Dump replies: the kernel fills up to the size of the buffer we read
  * with (up to 32 KiB), so a larger buffer means fewer round trips. */
@@ -147,17 +147,6 @@ out:
 	mnl_socket_close(nl);
 	errno = saved;
 	return ret;
-}
-
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 struct attr_table {
@@ -331,13 +320,13 @@ int pg_ct_sweep_marks(uint32_t mask, pg_ct_entry_fn fn, void *ctx,
 
 	memset(res, 0, sizeof(*res));
 	if (!buf) {
-		set_err(err, errlen, "out of memory");
+		pg_seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	/* Updates go over their own socket: the dump socket is busy with the
 	 * dump's replies until it ends. */
 	if (!(dump = open_socket()) || !(update = open_socket())) {
-		set_err(err, errlen, "conntrack netlink socket: %s", strerror(errno));
+		pg_seterr(err, errlen, "conntrack netlink socket: %s", strerror(errno));
 		goto out;
 	}
 	st.update = update;
@@ -351,7 +340,7 @@ int pg_ct_sweep_marks(uint32_t mask, pg_ct_entry_fn fn, void *ctx,
 			if ((rc = dump_code(dump, buf, &st)) < 0 && errno != EINTR)
 				break;
 		if (rc < 0) {
-			set_err(err, errlen, "conntrack dump: %s", strerror(errno));
+			pg_seterr(err, errlen, "conntrack dump: %s", strerror(errno));
 			goto out;
 		}
 	}

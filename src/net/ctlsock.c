@@ -15,12 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "peergate/seterr.h"
+
 static int fill_addr(const char *path, struct sockaddr_un *sa, char *err, size_t errlen)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sa->sun_path)) {
-		snprintf(err, errlen, "socket path too long: %s", path);
+		pg_seterr(err, errlen, "socket path too long: %s", path);
 		return -1;
 	}
 	strcpy(sa->sun_path, path);
@@ -59,17 +61,17 @@ static int clear_path(const char *path, const struct sockaddr_un *sa, char *err,
 	if (lstat(path, &seen) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "cannot examine %s: %s", path, strerror(errno));
+		pg_seterr(err, errlen, "cannot examine %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISSOCK(seen.st_mode)) {
-		snprintf(err, errlen, "%s exists and is %s, not a socket: refusing to replace it "
-			 "(remove it, or choose another --socket)", path, file_kind(seen.st_mode));
+		pg_seterr(err, errlen, "%s exists and is %s, not a socket: refusing to replace it "
+			  "(remove it, or choose another --socket)", path, file_kind(seen.st_mode));
 		return -1;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
+		pg_seterr(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
 	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
@@ -77,26 +79,26 @@ static int clear_path(const char *path, const struct sockaddr_un *sa, char *err,
 	close(fd);
 	/* EAGAIN: a listener whose backlog is full is still a listener. */
 	if (rc == 0 || e == EAGAIN || e == EINPROGRESS) {
-		snprintf(err, errlen, "another peergated is listening on %s", path);
+		pg_seterr(err, errlen, "another peergated is listening on %s", path);
 		return -1;
 	}
 	if (e != ECONNREFUSED) {
-		snprintf(err, errlen, "cannot tell whether the socket %s is in use (%s); "
-			 "not replacing it", path, strerror(e));
+		pg_seterr(err, errlen, "cannot tell whether the socket %s is in use (%s); "
+			  "not replacing it", path, strerror(e));
 		return -1;
 	}
 	if (lstat(path, &now) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "cannot examine %s: %s", path, strerror(errno));
+		pg_seterr(err, errlen, "cannot examine %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (now.st_dev != seen.st_dev || now.st_ino != seen.st_ino) {
-		snprintf(err, errlen, "%s changed while it was examined; not replacing it", path);
+		pg_seterr(err, errlen, "%s changed while it was examined; not replacing it", path);
 		return -1;
 	}
 	if (unlink(path) < 0 && errno != ENOENT) {
-		snprintf(err, errlen, "cannot remove the stale socket %s: %s", path, strerror(errno));
+		pg_seterr(err, errlen, "cannot remove the stale socket %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -113,12 +115,12 @@ static int make_parent(const char *path, uid_t owner, gid_t group, char *err, si
 	if (mkdir(d, 0750) < 0) {
 		if (errno == EEXIST)
 			return 0;
-		snprintf(err, errlen, "cannot create %s: %s", d, strerror(errno));
+		pg_seterr(err, errlen, "cannot create %s: %s", d, strerror(errno));
 		return -1;
 	}
 	if (chmod(d, 0750) < 0 ||
 	    ((owner != (uid_t)-1 || group != (gid_t)-1) && lchown(d, owner, group) < 0)) {
-		snprintf(err, errlen, "cannot set up %s: %s", d, strerror(errno));
+		pg_seterr(err, errlen, "cannot set up %s: %s", d, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -135,7 +137,7 @@ struct pg_ctl_listener *pg_ctl_listener_open(const char *path, uid_t owner, gid_
 		return NULL;
 	l = calloc(1, sizeof(*l));
 	if (!l || !(l->path = strdup(path))) {
-		snprintf(err, errlen, "out of memory");
+		pg_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
 	l->fd = -1;
@@ -144,7 +146,7 @@ struct pg_ctl_listener *pg_ctl_listener_open(const char *path, uid_t owner, gid_
 		goto fail;
 	l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (l->fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
+		pg_seterr(err, errlen, "socket: %s", strerror(errno));
 		goto fail;
 	}
 	/* The mode comes from the umask at bind: never wider than 0660, not
@@ -153,24 +155,24 @@ struct pg_ctl_listener *pg_ctl_listener_open(const char *path, uid_t owner, gid_
 	int rc = bind(l->fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (rc < 0) {
-		snprintf(err, errlen, "cannot bind %s: %s", path, strerror(errno));
+		pg_seterr(err, errlen, "cannot bind %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (lstat(path, &st) < 0) {
-		snprintf(err, errlen, "%s vanished after bind: %s", path, strerror(errno));
+		pg_seterr(err, errlen, "%s vanished after bind: %s", path, strerror(errno));
 		goto fail;
 	}
 	l->dev = st.st_dev;
 	l->ino = st.st_ino;
 	l->have_file = true;
 	if ((owner != (uid_t)-1 || group != (gid_t)-1) && lchown(path, owner, group) < 0) {
-		snprintf(err, errlen, "cannot give %s to uid %d gid %d: %s", path,
-			 owner == (uid_t)-1 ? -1 : (int)owner,
-			 group == (gid_t)-1 ? -1 : (int)group, strerror(errno));
+		pg_seterr(err, errlen, "cannot give %s to uid %d gid %d: %s", path,
+			  owner == (uid_t)-1 ? -1 : (int)owner,
+			  group == (gid_t)-1 ? -1 : (int)group, strerror(errno));
 		goto fail;
 	}
 	if (listen(l->fd, 16) < 0) {
-		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
+		pg_seterr(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	return l;
@@ -290,14 +292,14 @@ char *pg_ctl_request(const char *path, const char *command, char *err, size_t er
 		return NULL;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		snprintf(err, errlen, "cannot connect to %s: %s (is peergated running? "
-			 "are you root or in its group?)", path, strerror(errno));
+		pg_seterr(err, errlen, "cannot connect to %s: %s (is peergated running? "
+			  "are you root or in its group?)", path, strerror(errno));
 		goto fail;
 	}
 	char msg[256];
 	int m = snprintf(msg, sizeof(msg), "%s\n", command);
 	if (pg_ctl_write_all(fd, msg, (size_t)m) < 0) {
-		snprintf(err, errlen, "cannot send to %s: %s", path, strerror(errno));
+		pg_seterr(err, errlen, "cannot send to %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	for (;;) {
@@ -305,21 +307,21 @@ char *pg_ctl_request(const char *path, const char *command, char *err, size_t er
 			cap = cap ? cap * 2 : 8192;
 			char *n = realloc(reply, cap);
 			if (!n) {
-				snprintf(err, errlen, "out of memory");
+				pg_seterr(err, errlen, "out of memory");
 				goto fail;
 			}
 			reply = n;
 		}
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		if (poll(&p, 1, 10000) <= 0) {
-			snprintf(err, errlen, "no answer from %s", path);
+			pg_seterr(err, errlen, "no answer from %s", path);
 			goto fail;
 		}
 		ssize_t r = read(fd, reply + len, cap - len - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			snprintf(err, errlen, "read from %s: %s", path, strerror(errno));
+			pg_seterr(err, errlen, "read from %s: %s", path, strerror(errno));
 			goto fail;
 		}
 		if (r == 0)
@@ -328,7 +330,7 @@ char *pg_ctl_request(const char *path, const char *command, char *err, size_t er
 	}
 	close(fd);
 	if (!reply) {
-		snprintf(err, errlen, "empty answer from %s", path);
+		pg_seterr(err, errlen, "empty answer from %s", path);
 		return NULL;
 	}
 	reply[len] = '\0';

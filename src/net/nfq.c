@@ -66,6 +66,8 @@
 #include <libmnl/libmnl.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
+#include "peergate/seterr.h"
+
 #define NFQ_DEFAULT_MAXLEN 4096u
 #define NFQ_DEFAULT_COPY 0xffffu
 #define NFQ_DEFAULT_RCVBUF (8u << 20)
@@ -130,18 +132,6 @@ void pg_nfq_config_defaults(struct pg_nfq_config *cfg)
 	/* The daemon overwrites this from the policy (fail-open or closed on
 	 * overload); open is the safer default for a gateway. */
 	cfg->fail_open = true;
-}
-
-__attribute__((format(printf, 3, 4)))
-static void nfq_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 /* Open-time warnings only (never per packet).  stderr until the project has
@@ -504,8 +494,8 @@ static int nfq_configure(struct pg_nfq *q, void *buf, char *err, size_t errlen)
 		if (r == -EOPNOTSUPP && with_flags) {
 			refused = true;
 		} else {
-			nfq_set_err(err, errlen, "cannot bind queue %u: %s%s",
-				    q->cfg.queue_num, strerror(-r), nfq_hint(-r));
+			pg_seterr(err, errlen, "cannot bind queue %u: %s%s",
+				  q->cfg.queue_num, strerror(-r), nfq_hint(-r));
 			goto out;
 		}
 	}
@@ -551,7 +541,7 @@ struct pg_nfq *pg_nfq_open(const struct pg_nfq_config *cfg, char *err,
 
 	q = calloc(1, sizeof(*q));
 	if (!q) {
-		nfq_set_err(err, errlen, "nfq: out of memory");
+		pg_seterr(err, errlen, "nfq: out of memory");
 		goto out;
 	}
 	if (cfg)
@@ -560,14 +550,14 @@ struct pg_nfq *pg_nfq_open(const struct pg_nfq_config *cfg, char *err,
 		pg_nfq_config_defaults(&q->cfg);
 
 	if (!q->cfg.queue_maxlen) {
-		nfq_set_err(err, errlen, "queue %u: queue_maxlen must be > 0",
-			    q->cfg.queue_num);
+		pg_seterr(err, errlen, "queue %u: queue_maxlen must be > 0",
+			  q->cfg.queue_num);
 		goto out;
 	}
 	if (!q->cfg.batch_max || q->cfg.batch_max > INT_MAX / 2) {
-		nfq_set_err(err, errlen,
-			    "queue %u: batch_max %u out of range (1..%d)",
-			    q->cfg.queue_num, q->cfg.batch_max, INT_MAX / 2);
+		pg_seterr(err, errlen,
+			  "queue %u: batch_max %u out of range (1..%d)",
+			  q->cfg.queue_num, q->cfg.batch_max, INT_MAX / 2);
 		goto out;
 	}
 	/* 0 asks the kernel for whole packets, which it caps like 0xffff. */
@@ -578,24 +568,24 @@ struct pg_nfq *pg_nfq_open(const struct pg_nfq_config *cfg, char *err,
 	q->rxbuf = malloc(q->rxlen);
 	q->txbuf = malloc(2 * NFQ_TX_LIMIT);
 	if (!q->rxbuf || !q->txbuf) {
-		nfq_set_err(err, errlen, "nfq: out of memory");
+		pg_seterr(err, errlen, "nfq: out of memory");
 		goto out;
 	}
 	q->tx = mnl_nlmsg_batch_start(q->txbuf, NFQ_TX_LIMIT);
 	if (!q->tx) {
-		nfq_set_err(err, errlen, "nfq: out of memory");
+		pg_seterr(err, errlen, "nfq: out of memory");
 		goto out;
 	}
 
 	q->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	if (!q->nl) {
-		nfq_set_err(err, errlen, "cannot open netfilter netlink socket: %s%s",
-			    strerror(errno), nfq_hint(errno));
+		pg_seterr(err, errlen, "cannot open netfilter netlink socket: %s%s",
+			  strerror(errno), nfq_hint(errno));
 		goto out;
 	}
 	if (mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		nfq_set_err(err, errlen, "cannot bind netlink socket: %s",
-			    strerror(errno));
+		pg_seterr(err, errlen, "cannot bind netlink socket: %s",
+			  strerror(errno));
 		goto out;
 	}
 	q->portid = mnl_socket_get_portid(q->nl);
@@ -614,15 +604,15 @@ struct pg_nfq *pg_nfq_open(const struct pg_nfq_config *cfg, char *err,
 				 q->cfg.rcvbuf, strerror(errno));
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-		nfq_set_err(err, errlen, "cannot set SO_RCVTIMEO: %s",
-			    strerror(errno));
+		pg_seterr(err, errlen, "cannot set SO_RCVTIMEO: %s",
+			  strerror(errno));
 		goto out;
 	}
 
 	r = nfq_probe_ct(q, cfgbuf);
 	if (r < 0) {
-		nfq_set_err(err, errlen, "cannot configure queue %u: %s%s",
-			    q->cfg.queue_num, strerror(-r), nfq_hint(-r));
+		pg_seterr(err, errlen, "cannot configure queue %u: %s%s",
+			  q->cfg.queue_num, strerror(-r), nfq_hint(-r));
 		goto out;
 	}
 	q->has_ct = r == 1;

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * From a policy snapshot to the nftables helper's configuration.  Kept out
- * of nft.c so that the netlink code does not depend on the policy module
- * (and can be tested without it).
+ * of src/net/nft so that the netlink code does not depend on the policy
+ * module (and can be tested without it).
  */
-#include "peergate/nft.h"
+#include "peergate/nft_policy.h"
 
 #include <netinet/in.h>
 #include <string.h>

@@ -18,7 +18,7 @@
 
 #include "peergate/mark.h"
 #include "peergate/nfq.h"
-#include "peergate/nft.h"
+#include "peergate/nft_table.h"
 
 static volatile sig_atomic_t stop;
 

@@ -2,7 +2,7 @@
 /* From policy to kernel port sets: what gets blocked by port, and what must
  * not be (ports shared with an allowed feature). */
 #include "check.h"
-#include "peergate/nft.h"
+#include "peergate/nft_policy.h"
 
 #include <netinet/in.h>
 

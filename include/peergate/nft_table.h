@@ -1,49 +1,55 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The nftables helper.  peergate owns exactly one table, `inet peergate`,
- * and never touches any other.  The table is installed, and updated in
+ * The table peergate owns, `inet peergate`, as a configuration, and the two
+ * ways to put it into the kernel: pg_nft_apply and pg_nft_flush.  peergate
+ * never touches any other table.  The table is installed, and updated in
  * place on a reload, in one netlink batch that the kernel commits whole or
  * not at all; an update keeps the base chains (and with them their hooks
  * and the packets waiting in the queue) and replaces everything else.
  *
- * Chain layout (per hook chosen in the policy), in this order:
- *   1. packet mark has a verdict code  -> copy it into the ct mark
- *   2. ct mark code ACCEPT             -> accept
- *   3. ct mark code BLOCK              -> TCP: reject with tcp reset; else drop
+ * Chain layout (per hook chosen in the policy), in this order (the
+ * README's chain diagram; src/net/nft/chain.c builds one step each):
+ *   1. ct mark code ACCEPT, packet unstamped -> accept (the fast path)
+ *   2. packet mark has a verdict code  -> copy it into the ct mark
+ *   3. packet mark code ACCEPT / BLOCK / DROP -> settle the stamped packet
+ *   4. ct mark code ACCEPT             -> accept
+ *      ct mark code BLOCK              -> TCP: reject with tcp reset; else drop
  *      ct mark code DROP               -> drop
- *   4. 5-tuple in set blocked4/blocked6 -> counter, drop (flows the daemon
- *                                         blocked, see pg_nft_dyn_block)
- *   5. jump to chain `exceptions` (only when there are allow prefixes):
+ *   5. 5-tuple in set blocked4/blocked6 -> counter, drop (flows the daemon
+ *                                         blocked, see nft_dyn.h)
+ *   6. jump to chain `exceptions` (only when there are allow prefixes):
  *        inspect prefixes (saddr, daddr) -> return (inspect wins over allow)
  *        allow prefixes (saddr, daddr)   -> accept
- *   6. per-(system, feature, proto) port sets -> counter, drop
- *   7. everything else                 -> NFQUEUE (native `queue`, or the xt
+ *   7. per-(system, feature, proto) port sets -> counter, drop
+ *   8. ct state invalid                -> packet mark code CT_INVALID
+ *   9. TCP with payload or SYN         -> NFQUEUE; other empty TCP and
+ *                                         SYN-ACKs -> accept
+ *  10. everything else                 -> NFQUEUE (native `queue`, or the xt
  *                                         NFQUEUE target via nft_compat)
  *
- * Why step 4: a verdict stamped into the ct mark (NF_REPEAT path) lives in
+ * Why step 5: a verdict stamped into the ct mark (NF_REPEAT path) lives in
  * the conntrack entry, and the entry of a flow whose first packet is
  * dropped is never confirmed, so the stamp dies with it and every later
  * packet of the flow is queued again (typical for UDP: a DHT query, a STUN
  * binding).  The daemon therefore also puts such flows, both directions,
  * into a set with a timeout, and the kernel drops them without user space.
  */
-#ifndef PEERGATE_NFT_H
-#define PEERGATE_NFT_H
+#ifndef PEERGATE_NFT_TABLE_H
+#define PEERGATE_NFT_TABLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "peergate/policy.h"
 #include "peergate/taxonomy.h"
 
 #define PG_NFT_TABLE "peergate"
 
-/* The regular chain holding the exception rules (step 5 above). */
+/* The regular chain holding the exception rules (step 6 above). */
 #define PG_NFT_EXCEPTIONS_CHAIN "exceptions"
 
-/* The sets of blocked flows (step 4), and their named counters of the same
+/* The sets of blocked flows (step 5), and their named counters of the same
  * names.  Key: saddr . l4proto . sport . daddr . dport (nft types
  * `ipv4_addr . inet_proto . inet_service . ipv4_addr . inet_service`, and
  * ipv6_addr for blocked6); every element has a timeout.
@@ -100,17 +106,6 @@ enum pg_nft_queue_kind {
 
 const char *pg_nft_queue_kind_name(enum pg_nft_queue_kind k);
 
-/* Builds the port sets the policy asks for: for every blocked feature of a
- * system whose `ports` is on, the `block` entries of the port table.
- * Returns the number of sets written to out (at most max). */
-size_t pg_nft_portsets_from_policy(const struct pg_policy *p,
-				   struct pg_nft_portset *out, size_t max);
-
-/* Fills cfg from the policy (sets must have room for the port sets). */
-void pg_nft_config_from_policy(const struct pg_policy *p,
-			       struct pg_nft_config *cfg,
-			       struct pg_nft_portset *sets, size_t max_sets);
-
 /* Makes the table what cfg says, in one batch: creates it when it is
  * missing, else updates it in place.  Base chains on the hooks cfg keeps
  * stay (their netfilter hooks are never unregistered, so packets waiting
@@ -119,7 +114,8 @@ void pg_nft_config_from_policy(const struct pg_policy *p,
  * restart at zero) and anything else in the table are replaced or removed.
  * The native queue expression is tried first, then the compat target.  On
  * failure nothing changes; returns -1 and writes a message naming the
- * object the kernel refused into err. */
+ * object the kernel refused into err.  On success err holds "" or, when
+ * the native queue expression was refused, a note saying so. */
 int pg_nft_apply(const struct pg_nft_config *cfg,
 		 enum pg_nft_queue_kind *used, char *err, size_t errlen);
 
@@ -129,46 +125,5 @@ int pg_nft_flush(char *err, size_t errlen);
 /* Deletes the table and says whether there was one (*existed); its
  * absence is not an error.  Returns 0, or -1 with err filled. */
 int pg_nft_delete(bool *existed, char *err, size_t errlen);
-
-/* ---- Blocked flows, added by the daemon at run time ---- */
-
-/* A netlink socket kept open for pg_nft_dyn_block, so that each call
- * costs one sendmsg and one read of the ACK.  Not thread-safe: one user at
- * a time.  Returns NULL with a message in err on failure. */
-struct pg_nft_dyn;
-
-struct pg_nft_dyn *pg_nft_dyn_open(char *err, size_t errlen);
-
-/* Adds the flow src:sport -> dst:dport of l4proto (IPPROTO_TCP or
- * IPPROTO_UDP) to blocked4 (family 4, addresses of 4 bytes) or blocked6
- * (family 6, 16 bytes), both directions, with a timeout of timeout_ms
- * (at least 1), in one atomic batch: both elements or neither.  Ports are
- * in host byte order.  Adding a flow that is already there succeeds and
- * restarts its timeout.
- * Returns 0, or -1 with errno set and a message in err: ENFILE when the
- * set is full, ENOENT when the table or the set does not exist, EINVAL for
- * bad arguments. */
-int pg_nft_dyn_block(struct pg_nft_dyn *d, uint8_t family, uint8_t l4proto,
-		     const uint8_t *src, uint16_t sport, const uint8_t *dst,
-		     uint16_t dport, uint32_t timeout_ms, char *err,
-		     size_t errlen);
-
-/* NULL is fine. */
-void pg_nft_dyn_close(struct pg_nft_dyn *d);
-
-/* A named counter of the table, as read from the kernel. */
-struct pg_nft_counter {
-	char name[64];
-	uint64_t packets, bytes;
-};
-
-/* Reads the table's named counters; returns how many (<= max), -1 when the
- * table does not exist or on error. */
-int pg_nft_counters(struct pg_nft_counter *out, size_t max, char *err,
-		    size_t errlen);
-
-/* Prints the table (chains, rules in nft-like syntax, sets, counters, and
- * which queue kind is in use) to out, or as one JSON object. */
-int pg_nft_show(FILE *out, bool json, char *err, size_t errlen);
 
 #endif

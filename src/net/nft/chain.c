@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The rules of a base chain, one function per step, in the order of
+ * nft_table.h and the README's chain diagram (add_chain_rules lists the
+ * steps), and the regular chain `exceptions` that step 6 jumps to.
+ */
+#include "chain.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "config.h"
+#include "expr.h"
+#include "keys.h"
+#include "objects.h"
+#include "peergate/mark.h"
+
+/* One chain being built: where its rules go, and how many it has so far
+ * (error reports number them from 1). */
+struct chain_build {
+	struct batch *b;
+	const struct pg_nft_config *cfg;
+	const char *chain;
+	enum pg_nft_queue_kind kind;
+	unsigned nr;
+};
+
+/* Appends the rule; reports call it "chain C rule N (what)". */
+__attribute__((format(printf, 4, 5)))
+static int emit(struct chain_build *cb, struct rule *ru, bool queue,
+		const char *fmt, ...)
+{
+	char what[112];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return pgnft_rule_emit(cb->b, ru, queue, "chain %s rule %u (%s)", cb->chain,
+			       ++cb->nr, what);
+}
+
+/* 1. Most packets belong to flows already accepted: settle them with the
+ *    first rule (a packet that carries a verdict code of its own still
+ *    goes through the copy rules below). */
+static int step_accepted_fast(struct chain_build *cb)
+{
+	const uint32_t m = cb->cfg->mark_mask;
+	struct rule ru;
+
+	pgnft_rule_start_ct_code(&ru, cb->chain, m, pg_mark_value(m, PG_MARK_ACCEPT));
+	e_meta_load(&ru, NFT_META_MARK);
+	e_bitwise_u32(&ru, m, 0);
+	e_cmp_u32(&ru, 0);
+	e_counter(&ru);
+	e_verdict(&ru, NF_ACCEPT);
+	return emit(cb, &ru, false, "ct mark accept, fast path");
+}
+
+/* 2. The verdict code in the packet mark goes into the ct mark, and the
+ *    ct mark's other bits (other tools' marks) stay.  nftables can only
+ *    combine a register with constants, so
+ *    `ct mark set ct mark & ~M | meta mark & M` becomes one rule per
+ *    code: `meta mark & M == V ct mark set ct mark & ~M | V`. */
+static int step_mark_copy(struct chain_build *cb)
+{
+	static const enum pg_mark_code codes[] = {
+		PG_MARK_ACCEPT, PG_MARK_BLOCK, PG_MARK_DROP,
+	};
+	static const char *const code_names[] = {"accept", "block", "drop"};
+	const uint32_t m = cb->cfg->mark_mask;
+	struct rule ru;
+	int ret = -1;
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		uint32_t v = pg_mark_value(m, codes[i]);
+
+		pgnft_rule_start(&ru, cb->chain);
+		e_meta_load(&ru, NFT_META_MARK);
+		e_bitwise_u32(&ru, m, 0);
+		e_cmp_u32(&ru, v);
+		e_ct_load(&ru, NFT_CT_MARK);
+		e_bitwise_u32(&ru, ~m, v);
+		e_ct_set(&ru, NFT_CT_MARK);
+		if (emit(cb, &ru, false, "mark copy, %s", code_names[i]) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	return ret;
+}
+
+/* 3. A stamped packet is settled by its own mark, whether or not the copy
+ *    above reached a ct mark: a packet that conntrack calls INVALID, or an
+ *    untracked one, has no entry to carry the stamp, and without these
+ *    rules the chain would queue it again, the daemon would stamp it
+ *    again, and so on for ever.  `meta mark & M == accept counter accept`,
+ *    `... == block` TCP reset (or drop), `... == drop counter drop`: the
+ *    packet-mark twins of the ct-mark rules. */
+static int step_mark_settle(struct chain_build *cb)
+{
+	const uint32_t m = cb->cfg->mark_mask;
+	struct rule ru;
+	int ret = -1;
+
+	pgnft_rule_start_mark_code(&ru, cb->chain, m, pg_mark_value(m, PG_MARK_ACCEPT));
+	e_counter(&ru);
+	e_verdict(&ru, NF_ACCEPT);
+	if (emit(cb, &ru, false, "packet mark accept") < 0)
+		goto out;
+	if (cb->cfg->tcp_reset) {
+		pgnft_rule_start_mark_code(&ru, cb->chain, m, pg_mark_value(m, PG_MARK_BLOCK));
+		e_is_tcp(&ru);
+		e_counter(&ru);
+		e_reject_tcp_reset(&ru);
+		if (emit(cb, &ru, false, "packet mark block, tcp reset") < 0)
+			goto out;
+	}
+	pgnft_rule_start_mark_code(&ru, cb->chain, m, pg_mark_value(m, PG_MARK_BLOCK));
+	e_counter(&ru);
+	e_verdict(&ru, NF_DROP);
+	if (emit(cb, &ru, false, "packet mark block, drop") < 0)
+		goto out;
+	pgnft_rule_start_mark_code(&ru, cb->chain, m, pg_mark_value(m, PG_MARK_DROP));
+	e_counter(&ru);
+	e_verdict(&ru, NF_DROP);
+	if (emit(cb, &ru, false, "packet mark drop") < 0)
+		goto out;
+	ret = 0;
+out:
+	return ret;
+}
+
+/* 4. Decided flows are settled here, without user space.
+ *
+ *    The reset the kernel sends for a blocked flow carries that flow's
+ *    conntrack (and so its BLOCK mark), and it leaves through the output
+ *    hook: without the rule that lets RSTs pass, an output chain would
+ *    drop our own reset, and a local client would hang instead of seeing
+ *    "connection refused".  A peer's reset in a blocked flow only ends it
+ *    sooner, so all RSTs pass.  Non-TCP blocked flows (and TCP when no
+ *    reset is wanted) drop. */
+static int step_ct_verdicts(struct chain_build *cb)
+{
+	const uint32_t m = cb->cfg->mark_mask;
+	const uint32_t v_block = pg_mark_value(m, PG_MARK_BLOCK);
+	struct rule ru;
+	int ret = -1;
+
+	pgnft_rule_start_ct_code(&ru, cb->chain, m, pg_mark_value(m, PG_MARK_ACCEPT));
+	e_counter(&ru);
+	e_verdict(&ru, NF_ACCEPT);
+	if (emit(cb, &ru, false, "ct mark accept") < 0)
+		goto out;
+	if (cb->cfg->tcp_reset) {
+		pgnft_rule_start_ct_code(&ru, cb->chain, m, v_block);
+		e_is_tcp(&ru);
+		e_tcp_flags(&ru, 0x04 /* RST */, NFT_CMP_NEQ);
+		e_verdict(&ru, NF_ACCEPT);
+		if (emit(cb, &ru, false, "ct mark block, tcp reset passes") < 0)
+			goto out;
+		pgnft_rule_start_ct_code(&ru, cb->chain, m, v_block);
+		e_is_tcp(&ru);
+		e_counter(&ru);
+		e_reject_tcp_reset(&ru);
+		if (emit(cb, &ru, false, "ct mark block, tcp reset") < 0)
+			goto out;
+	}
+	pgnft_rule_start_ct_code(&ru, cb->chain, m, v_block);
+	e_counter(&ru);
+	e_verdict(&ru, NF_DROP);
+	if (emit(cb, &ru, false, "ct mark block, drop") < 0)
+		goto out;
+	pgnft_rule_start_ct_code(&ru, cb->chain, m, pg_mark_value(m, PG_MARK_DROP));
+	e_counter(&ru);
+	e_verdict(&ru, NF_DROP);
+	if (emit(cb, &ru, false, "ct mark drop") < 0)
+		goto out;
+	ret = 0;
+out:
+	return ret;
+}
+
+/* `meta nfproto ipvX ip[6] saddr . meta l4proto . th sport . ip[6] daddr .
+ * th dport @blockedX counter name "blockedX" drop`.  The fields go to
+ * consecutive 32-bit registers from NFT_REG32_00, which is the storage of
+ * NFT_REG_1 that the lookup reads; see PG_NFT_FLOW_KEY_LEN.  Only TCP and
+ * UDP elements are ever added, so the protocol field keeps other
+ * protocols' `th` bytes from matching; non-first fragments have no
+ * transport header and never match. */
+static int add_blocked_rule(struct chain_build *cb, bool v6)
+{
+	const char *name = v6 ? PG_NFT_BLOCKED6 : PG_NFT_BLOCKED4;
+	const uint32_t alen = v6 ? 16 : 4;
+	uint32_t reg = NFT_REG32_00;
+	struct rule ru;
+
+	pgnft_rule_start(&ru, cb->chain);
+	e_meta_load(&ru, NFT_META_NFPROTO);
+	e_cmp_u8(&ru, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	e_payload_reg(&ru, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, alen, reg);
+	reg += alen / 4;
+	e_meta_load_reg(&ru, NFT_META_L4PROTO, reg++);
+	e_payload_reg(&ru, NFT_PAYLOAD_TRANSPORT_HEADER, 0, sizeof(uint16_t), reg++);
+	e_payload_reg(&ru, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, alen, reg);
+	reg += alen / 4;
+	e_payload_reg(&ru, NFT_PAYLOAD_TRANSPORT_HEADER, 2, sizeof(uint16_t), reg);
+	e_lookup(&ru, name, pgnft_blocked_set_id(cb->cfg, v6));
+	e_counter_ref(&ru, name);
+	e_verdict(&ru, NF_DROP);
+	return emit(cb, &ru, false, "blocked flows, set %s", name);
+}
+
+/* 5. Flows the daemon blocked, kept in sets because their ct mark may not
+ *    survive (see nft_table.h).  After the ct-mark rules, so that the
+ *    kernel's own reset of a blocked TCP flow still passes. */
+static int step_blocked_flows(struct chain_build *cb)
+{
+	if (add_blocked_rule(cb, false) < 0 || add_blocked_rule(cb, true) < 0)
+		return -1;
+	return 0;
+}
+
+/* 6. Exception prefixes are never blocked nor queued, unless an inspect
+ *    prefix claims the flow (chain `exceptions`). */
+static int step_exceptions(struct chain_build *cb)
+{
+	struct rule ru;
+
+	if (!cb->cfg->nallow)
+		return 0;
+	pgnft_rule_start(&ru, cb->chain);
+	e_jump(&ru, PG_NFT_EXCEPTIONS_CHAIN);
+	return emit(cb, &ru, false, "jump " PG_NFT_EXCEPTIONS_CHAIN);
+}
+
+/* 7. Port blocks: `meta l4proto P th dport @set counter name "set" drop`. */
+static int step_port_sets(struct chain_build *cb)
+{
+	struct rule ru;
+	int ret = -1;
+
+	for (size_t i = 0; i < cb->cfg->nsets; i++) {
+		const struct pg_nft_portset *s = &cb->cfg->sets[i];
+		char name[64];
+
+		if (pgnft_portset_name(s, name, sizeof(name)) < 0)
+			goto out;
+		pgnft_rule_start(&ru, cb->chain);
+		e_meta_load(&ru, NFT_META_L4PROTO);
+		e_cmp_u8(&ru, s->l4proto);
+		e_payload(&ru, NFT_PAYLOAD_TRANSPORT_HEADER, 2, sizeof(uint16_t));
+		e_lookup(&ru, name, (uint32_t)i + 1);
+		e_counter_ref(&ru, name);
+		e_verdict(&ru, NF_DROP);
+		if (emit(cb, &ru, false, "port set %s", name) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	return ret;
+}
+
+/* 8. A packet that conntrack calls INVALID has no entry to take a stamp.
+ *    It is still queued (the daemon knows whether its flow is decided and
+ *    what its verdict is), but with a code in its packet mark that tells
+ *    the daemon to answer with a final verdict, never a stamp. */
+static int step_ct_invalid(struct chain_build *cb)
+{
+	const uint32_t m = cb->cfg->mark_mask;
+	const uint32_t invalid = NF_CT_STATE_INVALID_BIT, zero32 = 0;
+	struct rule ru;
+
+	pgnft_rule_start(&ru, cb->chain);
+	e_ct_load(&ru, NFT_CT_STATE);
+	e_bitwise_u32(&ru, invalid, 0);
+	e_cmp(&ru, NFT_CMP_NEQ, &zero32, sizeof(zero32));
+	e_meta_load(&ru, NFT_META_MARK);
+	e_bitwise_u32(&ru, ~m, pg_mark_value(m, PG_MARK_CT_INVALID));
+	e_meta_set(&ru, NFT_META_MARK);
+	e_counter(&ru);
+	return emit(cb, &ru, false, "ct state invalid: mark for a final verdict");
+}
+
+/* 9. An undecided flow's TCP segments without payload and without SYN
+ *    (pure ACKs, FIN, RST) have nothing to classify; keeping them in the
+ *    kernel halves what a short connection costs.  The first rule queues
+ *    a non-SYN segment only when a payload byte loads (@ih,0,8 on an empty
+ *    segment fails, which ends the rule); the second accepts the empty
+ *    ones.  SYNs still go to the queue: they tell the classifier which
+ *    side is the client.  The SYN-ACK adds nothing the SYN did not say. */
+static int step_tcp(struct chain_build *cb)
+{
+	uint8_t zero = 0;
+	struct rule ru;
+	int ret = -1;
+
+	pgnft_rule_start(&ru, cb->chain);
+	e_is_tcp(&ru);
+	e_tcp_flags(&ru, 0x02 /* SYN */, NFT_CMP_EQ);
+	e_payload(&ru, NFT_PAYLOAD_INNER_HEADER, 0, 1);
+	e_bitwise(&ru, 1, &zero, &zero);
+	e_cmp(&ru, NFT_CMP_EQ, &zero, sizeof(zero));
+	e_counter(&ru);
+	e_queue(&ru, cb->cfg, cb->kind);
+	if (emit(cb, &ru, true, "queue tcp payload, %s", pg_nft_queue_kind_name(cb->kind)) < 0)
+		goto out;
+	pgnft_rule_start(&ru, cb->chain);
+	e_is_tcp(&ru);
+	e_tcp_flags(&ru, 0x02 /* SYN */, NFT_CMP_EQ);
+	e_counter(&ru);
+	e_verdict(&ru, NF_ACCEPT);
+	if (emit(cb, &ru, false, "tcp without payload") < 0)
+		goto out;
+	pgnft_rule_start(&ru, cb->chain);
+	e_is_tcp(&ru);
+	e_tcp_flags_cmp(&ru, 0x12 /* SYN|ACK */, NFT_CMP_EQ, 0x12);
+	e_counter(&ru);
+	e_verdict(&ru, NF_ACCEPT);
+	if (emit(cb, &ru, false, "tcp syn-ack") < 0)
+		goto out;
+	ret = 0;
+out:
+	return ret;
+}
+
+/* 10. Everything else undecided goes to the classifier. */
+static int step_queue(struct chain_build *cb)
+{
+	struct rule ru;
+
+	pgnft_rule_start(&ru, cb->chain);
+	e_counter(&ru);
+	e_queue(&ru, cb->cfg, cb->kind);
+	return emit(cb, &ru, true, "queue, %s", pg_nft_queue_kind_name(cb->kind));
+}
+
+int pgnft_add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
+			  const char *chain, enum pg_nft_queue_kind kind)
+{
+	static int (*const steps[])(struct chain_build *) = {
+		step_accepted_fast,     /* accepted flow (ct mark) -> accept */
+		step_mark_copy,         /* packet mark code -> ct mark */
+		step_mark_settle,       /* packet mark accept / block / drop */
+		step_ct_verdicts,       /* ct mark accept / block / drop */
+		step_blocked_flows,     /* blocked4/blocked6 -> drop */
+		step_exceptions,        /* jump exceptions */
+		step_port_sets,         /* port sets -> counter, drop */
+		step_ct_invalid,        /* ct state invalid -> mark code 4 */
+		step_tcp,               /* TCP payload or SYN -> queue, rest accept */
+		step_queue,             /* the rest -> queue */
+	};
+	struct chain_build cb = {.b = b, .cfg = cfg, .chain = chain, .kind = kind};
+	int ret = -1;
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (steps[i](&cb) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	return ret;
+}
+
+static void prefix_text(const struct pg_prefix *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(p->family == 4 ? AF_INET : AF_INET6, p->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, p->len);
+}
+
+/* `meta nfproto ipvX ip[6] saddr|daddr PREFIX accept|return`: only the
+ * bytes the prefix covers are loaded, and a partial last byte is masked.
+ * what names the prefix list in error reports. */
+static int add_prefix_rule(struct chain_build *cb, const struct pg_prefix *p,
+			   bool daddr, int verdict, const char *what)
+{
+	bool v4 = p->family == 4;
+	uint32_t off = v4 ? (daddr ? 16 : 12) : (daddr ? 24 : 8);
+	/* nft's own shape, so that `nft list` reads it back as a prefix:
+	 * byte-aligned prefixes load just their bytes, others load the whole
+	 * address and mask it. */
+	uint32_t nbytes = p->len % 8 ? (v4 ? 4u : 16u) : p->len / 8u;
+	uint8_t addr[16] = {0}, mask[16] = {0}, zero[16] = {0};
+	char text[64];
+	struct rule ru;
+
+	memcpy(addr, p->addr, nbytes);
+	for (uint32_t i = 0; i < nbytes; i++) {
+		unsigned bits = p->len <= i * 8u ? 0u :
+				p->len - i * 8u >= 8u ? 8u : p->len - i * 8u;
+
+		mask[i] = (uint8_t)(0xff00u >> bits);
+		addr[i] &= mask[i];
+	}
+	pgnft_rule_start(&ru, cb->chain);
+	e_meta_load(&ru, NFT_META_NFPROTO);
+	e_cmp_u8(&ru, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+	if (nbytes) {
+		e_payload(&ru, NFT_PAYLOAD_NETWORK_HEADER, off, nbytes);
+		if (p->len % 8)
+			e_bitwise(&ru, nbytes, mask, zero);
+		e_cmp(&ru, NFT_CMP_EQ, addr, nbytes);
+	}
+	e_verdict(&ru, verdict);
+	prefix_text(p, text, sizeof(text));
+	return emit(cb, &ru, false, "%s %s %s %s", what, v4 ? "ip" : "ip6",
+		    daddr ? "daddr" : "saddr", text);
+}
+
+/* Both ends of every prefix of a list, as add_prefix_rule. */
+static int add_prefix_rules(struct chain_build *cb, const struct pg_prefix *v,
+			    size_t n, int verdict, const char *what)
+{
+	int ret = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (add_prefix_rule(cb, &v[i], false, verdict, what) < 0 ||
+		    add_prefix_rule(cb, &v[i], true, verdict, what) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	return ret;
+}
+
+/* Inspect prefixes come first and `return`: a flow with either end in one
+ * goes on to the port sets and the queue even when an allow prefix covers
+ * it (the same address, or the other end).  Without allow prefixes there
+ * is nothing for inspect to override, and no chain. */
+int pgnft_add_exceptions(struct batch *b, const struct pg_nft_config *cfg,
+			 bool kept)
+{
+	struct chain_build cb = {.b = b, .cfg = cfg, .chain = PG_NFT_EXCEPTIONS_CHAIN};
+	int ret = -1;
+
+	if (!cfg->nallow) {
+		ret = 0;
+		goto out;
+	}
+	if (!kept && pgnft_add_chain(b, cb.chain, false, 0) < 0)
+		goto out;
+	if (add_prefix_rules(&cb, cfg->inspect, cfg->ninspect, NFT_RETURN, "inspect") < 0 ||
+	    add_prefix_rules(&cb, cfg->allow, cfg->nallow, NF_ACCEPT, "allow") < 0)
+		goto out;
+	ret = 0;
+out:
+	return ret;
+}
