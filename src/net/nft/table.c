@@ -153,36 +153,9 @@ out:
 
 int pg_nft_flush(char *err, size_t errlen)
 {
-	struct mnl_socket *nl = NULL;
-	struct batch b = {0};
-	int ret = -1, rc;
+	bool existed;
 
-	nl = pgnft_nl_open(err, errlen);
-	if (!nl)
-		goto out;
-	pgnft_batch_reset(&b, (uint32_t)time(NULL));
-	/* Creating it first makes the delete succeed whether or not the
-	 * table existed, in one atomic step. */
-	if (pgnft_batch_begin(&b) < 0 ||
-	    pgnft_add_table_msg(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE, "table inet " PG_NFT_TABLE) < 0 ||
-	    pgnft_add_table_msg(&b, NFT_MSG_DELTABLE, 0, "delete of table inet " PG_NFT_TABLE) < 0 ||
-	    pgnft_batch_end(&b) < 0) {
-		pg_seterr(err, errlen, "out of memory while building the nftables batch");
-		goto out;
-	}
-	rc = pgnft_batch_talk(nl, &b, err, errlen);
-	if (rc < 0)
-		goto out;
-	if (rc > 0) {
-		pgnft_batch_describe(&b, "cannot remove table inet " PG_NFT_TABLE ": ", err, errlen);
-		goto out;
-	}
-	ret = 0;
-out:
-	pgnft_batch_free(&b);
-	if (nl)
-		mnl_socket_close(nl);
-	return ret;
+	return pg_nft_delete(&existed, err, errlen);
 }
 
 int pg_nft_delete(bool *existed, char *err, size_t errlen)
@@ -199,7 +172,7 @@ int pg_nft_delete(bool *existed, char *err, size_t errlen)
 	/* The delete alone: the kernel's ENOENT answers "was there one" in
 	 * the same step that removes it. */
 	if (pgnft_batch_begin(&b) < 0 ||
-	    pgnft_add_table_msg(&b, NFT_MSG_DELTABLE, 0, "delete of table inet " PG_NFT_TABLE) < 0 ||
+	    pgnft_add_table_msg(&b, NFT_MSG_DELTABLE, 0, "table inet " PG_NFT_TABLE) < 0 ||
 	    pgnft_batch_end(&b) < 0) {
 		pg_seterr(err, errlen, "out of memory while building the nftables batch");
 		goto out;
