@@ -278,6 +278,15 @@ static struct pg_flow *create_flow(struct pg_flow_table *t, const struct pg_pack
 	return f;
 }
 
+/* A packet of a known flow: it is the most recently used now. */
+static struct pg_flow *touch_flow(struct pg_flow_table *t, struct pg_flow *f, uint32_t now_s)
+{
+	f->last_seen_s = now_s;
+	lru_unlink(t, f);
+	lru_push_head(t, f);
+	return f;
+}
+
 struct pg_flow *pg_flow_lookup(struct pg_flow_table *t,
 			       const struct pg_packet *pkt, uint32_t now_s,
 			       enum pg_dir *dir, bool *created)
@@ -289,12 +298,8 @@ struct pg_flow *pg_flow_lookup(struct pg_flow_table *t,
 		remove_flow(t, f);
 		f = NULL;
 	}
-	if (f) {
-		f->last_seen_s = now_s;
-		lru_unlink(t, f);
-		lru_push_head(t, f);
-		return f;
-	}
+	if (f)
+		return touch_flow(t, f, now_s);
 	if (t->cfg.max_flows == 0)
 		return NULL;
 	bool reversed;
@@ -331,12 +336,8 @@ struct pg_flow *pg_flow_insert(struct pg_flow_table *t, uint8_t family, uint8_t 
 	p.sport = client_port;
 	p.dport = server_port;
 	struct pg_flow *f = pg_flow_find(t, &p, &dir);
-	if (f) {
-		f->last_seen_s = now_s;
-		lru_unlink(t, f);
-		lru_push_head(t, f);
-		return f;
-	}
+	if (f)
+		return touch_flow(t, f, now_s);
 	if (t->cfg.max_flows == 0)
 		return NULL;
 	*created = true;
