@@ -286,6 +286,17 @@ static bool fail_open(const struct pg_gateway *g)
 	return pg_policy_engine(g->policy)->fail_open;
 }
 
+/* A packet the daemon will not read: the fail policy settles it, and one
+ * of the pair of counters says which way. */
+static void by_fail_policy(const struct pg_gateway *g, uint64_t *accepted, uint64_t *dropped,
+			   struct pg_nfq_verdict *v)
+{
+	bool open = fail_open(g);
+
+	++*(open ? accepted : dropped);
+	v->kind = open ? PG_NFQ_ACCEPT : PG_NFQ_DROP;
+}
+
 /* The final verdict (no stamp) a verdict code stands for. */
 static enum pg_nfq_verdict_kind final_kind(enum pg_mark_code code)
 {
@@ -337,13 +348,7 @@ static bool settle_ct_invalid(struct pg_gateway *g, const struct pg_nfq_packet *
 		v->kind = block ? PG_NFQ_DROP : PG_NFQ_ACCEPT;
 		return true;
 	}
-	if (fail_open(g)) {
-		g->ec.invalid_accepted++;
-		v->kind = PG_NFQ_ACCEPT;
-	} else {
-		g->ec.invalid_dropped++;
-		v->kind = PG_NFQ_DROP;
-	}
+	by_fail_policy(g, &g->ec.invalid_accepted, &g->ec.invalid_dropped, v);
 	return true;
 }
 
@@ -361,12 +366,8 @@ static void unread_verdict(struct pg_gateway *g, const struct pg_packet_result *
 	if (r->conflict) {
 		g->ec.conflicts_dropped++;
 		v->kind = PG_NFQ_DROP;
-	} else if (pg_policy_engine(g->policy)->fail_open) {
-		g->ec.starved_accepted++;
-		v->kind = PG_NFQ_ACCEPT;
 	} else {
-		g->ec.starved_dropped++;
-		v->kind = PG_NFQ_DROP;
+		by_fail_policy(g, &g->ec.starved_accepted, &g->ec.starved_dropped, v);
 	}
 }
 
@@ -382,12 +383,7 @@ static bool untracked_verdict(struct pg_gateway *g, enum pg_engine_status st,
 		return true;
 	}
 	/* Let through uninspected, it would pass every block. */
-	if (fail_open(g)) {
-		g->ec.uninspectable_accepted++;
-	} else {
-		g->ec.uninspectable_dropped++;
-		v->kind = PG_NFQ_DROP;
-	}
+	by_fail_policy(g, &g->ec.uninspectable_accepted, &g->ec.uninspectable_dropped, v);
 	return true;
 }
 
