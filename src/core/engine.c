@@ -209,8 +209,8 @@ static uint64_t detectors_for(const struct pg_engine *e, uint8_t l4proto)
 	return l4proto == IPPROTO_TCP ? e->tcp_mask : e->udp_mask;
 }
 
-static void add_list(struct pg_engine *e, const struct pg_detector *const *list,
-		     bool policed)
+static void add_group(struct pg_engine *e, const struct pg_detector *const *list,
+		      bool policed)
 {
 	for (size_t i = 0; list[i] && e->ndetectors < MAX_DETECTORS; i++) {
 		uint64_t bit = 1ull << e->ndetectors;
@@ -240,9 +240,8 @@ struct pg_engine *pg_engine_create(const struct pg_engine_config *cfg,
 	if (e->cfg.inspect_bytes > 65535)
 		e->cfg.inspect_bytes = 65535;
 	e->hosts = hosts;
-	add_list(e, pg_detectors_paper, true);
-	add_list(e, pg_detectors_modern, true);
-	add_list(e, pg_detectors_common, false);
+	for (const struct pg_detector_group *g = cfg->detectors; g && g->list; g++)
+		add_group(e, g->list, g->policed);
 
 	struct pg_flow_config fc = {
 		.max_flows = cfg->max_flows,
