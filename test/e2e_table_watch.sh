@@ -104,7 +104,10 @@ fi
 ctl stats >"$work/stats.txt" || fail "stats failed"
 grep -q 'table inet peergate present' "$work/stats.txt" && grep -q 're-applied 3 times' "$work/stats.txt" ||
 	{ fail "stats text lacks the table's state"; grep -A3 '^kernel' "$work/stats.txt"; }
-pg_kill "$daemon"
+kill -TERM "$daemon"
+rc=0
+wait "$daemon" || rc=$?
+[ "$rc" = 0 ] || fail "peergated exited $rc on SIGTERM"
 pg_in "$R" nft list table inet peergate >/dev/null 2>&1 && fail "table left behind after SIGTERM"
 
 # 3. stats tells what the kernel holds
@@ -131,6 +134,11 @@ else
 	grep '^kernel' "$work/s1.txt"
 fi
 pg_kill "$daemon"
+# an ASan+UBSan build reports into the logs
+if grep -l 'Sanitizer\|runtime error' "$work/daemon.log" "$work/norules.log"; then
+	fail "sanitizer report"
+	grep -h -A5 'Sanitizer\|runtime error' "$work/daemon.log" "$work/norules.log" | head -20
+fi
 
 if [ "$failures" -gt 0 ]; then
 	echo "e2e_table_watch: $failures check(s) failed"

@@ -327,6 +327,17 @@ rc=0
 ctl stats --prometheus --json >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "stats --prometheus --json: exit $rc (want 2)"
 
+kill -TERM "$daemon"
+rc=0
+wait "$daemon" || rc=$?
+daemon=
+[ "$rc" = 0 ] || fail "peergated exited $rc on SIGTERM"
+# an ASan+UBSan build reports into the logs
+if grep -l 'Sanitizer\|runtime error' "$work/daemon.log" "$work/watch.out"; then
+	fail "sanitizer report"
+	grep -h -A5 'Sanitizer\|runtime error' "$work/daemon.log" "$work/watch.out" | head -20
+fi
+
 if [ "$failures" -gt 0 ]; then
 	echo "stats_prometheus: $failures check(s) failed"
 	exit 1
