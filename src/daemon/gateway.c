@@ -76,7 +76,11 @@ struct table_guard {
 	uint64_t reapplied, failures;
 	unsigned last_loss;          /* what the last repaired loss was */
 	time_t last_reapplied;       /* wall clock of the last re-apply; 0: none */
-	bool watch_failed;           /* the event socket failed (logged once) */
+	bool watch_failed;           /* reading the events failed (logged once) */
+	/* The table as our last apply left it (chains and rules; no sets:
+	 * their elements come and go): what a table that lost nothing still
+	 * has when events were lost and the kernel is asked instead. */
+	struct pg_nft_table_state applied;
 };
 
 /* What start-up did with the flows a previous run left marked. */
@@ -142,6 +146,8 @@ static int apply_rules(struct pg_gateway *g, const struct pg_policy *p, FILE *er
 	/* Whatever was lost is back. */
 	g->guard.pending = 0;
 	g->dyn_holdoff_until = 0;
+	if (pg_nft_table_state(&g->guard.applied, msg, sizeof(msg)) < 0)
+		memset(&g->guard.applied, 0, sizeof(g->guard.applied));
 	return 0;
 }
 
@@ -558,6 +564,19 @@ static void repair_table(struct pg_gateway *g)
 		PG_NFT_TABLE, pg_nft_loss_describe(lost), (unsigned long long)t->reapplied);
 }
 
+/* Events were lost (our own blocked-flow set updates under a flood of
+ * blocked flows can overrun the socket too): the kernel is asked whether
+ * the table still has what the last apply put there. */
+static bool table_as_applied(const struct table_guard *t)
+{
+	struct pg_nft_table_state now;
+	char err[256];
+
+	return pg_nft_table_state(&now, err, sizeof(err)) == 0 && now.present &&
+	       t->applied.present && now.chains == t->applied.chains &&
+	       now.rules == t->applied.rules;
+}
+
 int pg_gateway_watch_fd(const struct pg_gateway *g)
 {
 	return g->guard.watch ? pg_nft_watch_fd(g->guard.watch) : -1;
@@ -569,10 +588,14 @@ void pg_gateway_watch_events(struct pg_gateway *g)
 	unsigned lost;
 	char err[256];
 
-	if (pg_nft_watch_drain(t->watch, &lost, err, sizeof(err)) < 0 && !t->watch_failed) {
+	if (pg_nft_watch_drain(t->watch, &lost, err, sizeof(err)) < 0) {
+		if (!t->watch_failed)
+			fprintf(stderr, "peergated: warning: %s\n", err);
 		t->watch_failed = true;
-		fprintf(stderr, "peergated: warning: %s\n", err);
+		lost |= PG_NFT_LOSS_UNKNOWN;
 	}
+	if (lost == PG_NFT_LOSS_UNKNOWN && table_as_applied(t))
+		return;
 	if (!lost)
 		return;
 	fprintf(stderr, "peergated: warning: table inet %s: %s by another program%s; "
@@ -778,7 +801,7 @@ static void kernel_json(const struct pg_gateway *g, FILE *out)
 		"\"table_reapply_failures\":%llu,\"table_last_loss\":\"%s\","
 		"\"table_last_reapplied\":%lld,\"queue\":\"%s\",\"stamping\":\"%s\","
 		"\"counters\":[", PG_NFT_TABLE, ts.present ? "true" : "false", ts.chains, ts.rules,
-		t->watch && !t->watch_failed ? "true" : "false",
+		t->watch ? "true" : "false",
 		(unsigned long long)t->reapplied, (unsigned long long)t->failures,
 		t->reapplied ? pg_nft_loss_describe(t->last_loss) : "",
 		(long long)t->last_reapplied,
