@@ -17,10 +17,11 @@
  * comes first; over UDP the datagram is the packet.  Servers listen on UDP
  * 8000 (and TCP 8000, 80, 443).
  *
- * A client packet whose tags, command range, QQ number and block-aligned
- * body all agree is a decision on UDP 8000 (or over TCP, where the length
- * field must agree as well), a heuristic elsewhere; an answer that echoes
- * its command and sequence makes it certain.  Everything is `im`: the
+ * A client packet whose tags, version, command range, QQ number and
+ * block-aligned body all agree (over TCP its length field as well) is a
+ * decision on any port, as clients move off 8000 to get around port
+ * blocks; an answer that echoes its command and sequence makes it
+ * certain.  Everything is `im`: the
  * commands of one session mix sign-on, presence and messages.
  */
 #include <netinet/in.h>
@@ -38,7 +39,6 @@ enum {
 	QQ_TEA_BLOCK = 8,
 	QQ_MIN_NUMBER = 10000,
 	QQ_CMD_LOGIN_TOKEN = 0x0062, /* its body is not encrypted */
-	QQ_UDP_PORT = 8000,
 	QQ_MAX_PACKET = 4096,
 };
 
@@ -143,8 +143,7 @@ static enum pg_detect_status qq_udp(const struct pg_detect_input *in,
 	}
 	if (!from_client)
 		return PG_DETECT_MAYBE;
-	return pg_match(out, PG_SYS_QQ, PG_FEAT_IM,
-			in->server_port == QQ_UDP_PORT ? PG_CONF_DECIDE : PG_CONF_WEAK);
+	return pg_match(out, PG_SYS_QQ, PG_FEAT_IM, PG_CONF_DECIDE);
 }
 
 static enum pg_detect_status qq_detect(const struct pg_detect_input *in,

@@ -38,12 +38,11 @@ static void test_udp(void)
 	struct pg_run r;
 
 	const struct pg_step req[] = {C2S_HEX(QQ_REQ)};
-	/* On the servers' port the request alone decides ... */
-	EXPECT_CLASS("request to 8000", qq, UDP, 60213, 8000, req, PG_SYS_QQ,
-		     PG_FEAT_IM, PG_CONF_DECIDE, 0);
-	/* ... elsewhere it is a heuristic ... */
-	check_class("request elsewhere", qq, UDP, 60213, 9000, req, 1, PG_SYS_QQ,
-		    PG_FEAT_IM, PG_CONF_WEAK, PG_CONF_WEAK, 0, &r);
+	/* The request alone decides, on the servers' port or any other ... */
+	check_class("request to 8000", qq, UDP, 60213, 8000, req, 1, PG_SYS_QQ,
+		    PG_FEAT_IM, PG_CONF_DECIDE, PG_CONF_DECIDE, 0, &r);
+	check_class("request elsewhere", qq, UDP, 60213, 443, req, 1, PG_SYS_QQ,
+		    PG_FEAT_IM, PG_CONF_DECIDE, PG_CONF_DECIDE, 0, &r);
 	/* ... and an answer echoing command and sequence makes it certain. */
 	const struct pg_step both[] = {C2S_HEX(QQ_REQ), S2C_HEX(QQ_ANS)};
 	pg_run_all(qq, UDP, 60213, 9000, both, 2, &r);
@@ -54,7 +53,7 @@ static void test_udp(void)
 		C2S_HEX(QQ_REQ),
 		S2C_HEX("023b0b000100180123456789abcdeffedcba987654321003")};
 	pg_run_all(qq, UDP, 60213, 9000, other_seq, 2, &r);
-	CHECK(r.result.confidence == PG_CONF_WEAK);
+	CHECK(r.result.confidence == PG_CONF_DECIDE);
 
 	/* Near misses, each one field off. */
 	const struct pg_step no_end_tag[] = {C2S_HEX(
