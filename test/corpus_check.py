@@ -18,6 +18,8 @@ from pathlib import Path
 POLICED = {"aim", "icq", "msn", "yahoo", "fasttrack", "gnutella", "proxy",
            "bittorrent", "edonkey", "dc", "xmpp", "irc", "telegram",
            "whatsapp", "signal", "teams", "skype", "tor"}
+# systems with payload detectors added after the first list (issue 12)
+POLICED |= {"qq", "soulseek", "manolito", "ares"}
 
 
 def read_tsv(path):

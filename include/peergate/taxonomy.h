@@ -33,6 +33,10 @@ enum pg_system {
 	PG_SYS_TEAMS,
 	PG_SYS_SKYPE,
 	PG_SYS_TOR,
+	PG_SYS_QQ,
+	PG_SYS_SOULSEEK,
+	PG_SYS_MANOLITO,
+	PG_SYS_ARES,
 	PG_SYS_POLICED_END, /* everything below is ordinary traffic, never policed */
 	PG_SYS_HTTP = PG_SYS_POLICED_END,
 	PG_SYS_TLS,

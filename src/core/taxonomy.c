@@ -23,6 +23,10 @@ static const char *const system_names[PG_SYS_COUNT] = {
 	[PG_SYS_TEAMS] = "teams",
 	[PG_SYS_SKYPE] = "skype",
 	[PG_SYS_TOR] = "tor",
+	[PG_SYS_QQ] = "qq",
+	[PG_SYS_SOULSEEK] = "soulseek",
+	[PG_SYS_MANOLITO] = "manolito",
+	[PG_SYS_ARES] = "ares",
 	[PG_SYS_HTTP] = "http",
 	[PG_SYS_TLS] = "tls",
 	[PG_SYS_QUIC] = "quic",
@@ -88,6 +92,10 @@ static const unsigned system_features[PG_SYS_POLICED_END] = {
 	[PG_SYS_TEAMS] = F(IM) | F(VOICE_VIDEO) | F(FILE_TRANSFER),
 	[PG_SYS_SKYPE] = F(IM) | F(VOICE_VIDEO) | F(FILE_TRANSFER),
 	[PG_SYS_TOR] = F(NETWORK),
+	[PG_SYS_QQ] = F(IM) | F(VOICE_VIDEO) | F(FILE_TRANSFER),
+	[PG_SYS_SOULSEEK] = F(NETWORK) | F(DOWNLOAD),
+	[PG_SYS_MANOLITO] = F(NETWORK) | F(DOWNLOAD),
+	[PG_SYS_ARES] = F(NETWORK) | F(DOWNLOAD) | F(CHAT),
 };
 #undef F
 

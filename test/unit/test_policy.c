@@ -63,7 +63,7 @@ static const struct policy_case cases[] = {
 	{ "[ msn ]\n", { "t.ini:1: unknown section [ msn ]; did you mean [msn]?" } },
 	{ "[engnie]\n", { "t.ini:1: unknown section [engnie]; did you mean [engine]?" } },
 	{ "[foo]\nbar = 1\n",
-	  { "t.ini:1: unknown section [foo]; expected [engine], [exceptions] or a system: aim, icq, msn, yahoo, fasttrack, gnutella, proxy, bittorrent, edonkey, dc, xmpp, irc, telegram, whatsapp, signal, teams, skype, tor" } },
+	  { "t.ini:1: unknown section [foo]; expected [engine], [exceptions] or a system: aim, icq, msn, yahoo, fasttrack, gnutella, proxy, bittorrent, edonkey, dc, xmpp, irc, telegram, whatsapp, signal, teams, skype, tor, qq, soulseek, manolito, ares" } },
 	{ "[http]\nall = block\n", { "t.ini:1: section [http] names traffic peergate never polices" } },
 	{ "[msn]\nim = block\n[aim]\n[msn]\nim = block\n",
 	  { "t.ini:4: duplicate section [msn] (first on line 1)" } },
@@ -71,7 +71,7 @@ static const struct policy_case cases[] = {
 	{ "[msn\nim = bad\n", { "t.ini:1: missing ']' in section header" } },
 	{ "[msn ; c]\n", { "t.ini:1: missing ']' in section header" } },
 	{ "[msn] junk\nim = block\n", { "t.ini:1: unexpected text after [msn]" } },
-	{ "[\x1b[31m]\n", { "t.ini:1: unknown section [?[31m]; expected [engine], [exceptions] or a system: aim, icq, msn, yahoo, fasttrack, gnutella, proxy, bittorrent, edonkey, dc, xmpp, irc, telegram, whatsapp, signal, teams, skype, tor" } },
+	{ "[\x1b[31m]\n", { "t.ini:1: unknown section [?[31m]; expected [engine], [exceptions] or a system: aim, icq, msn, yahoo, fasttrack, gnutella, proxy, bittorrent, edonkey, dc, xmpp, irc, telegram, whatsapp, signal, teams, skype, tor, qq, soulseek, manolito, ares" } },
 	{ "[msn]\njust words\n",
 	  { "t.ini:2: cannot parse 'just words'; expected [section], key = value or a comment" } },
 
@@ -174,7 +174,7 @@ static const struct policy_case cases[] = {
 	  { "t.ini:2: unknown key 'imm' in [msn]; did you mean 'im'?" } },
 	/* An unknown section's keys are not reported again. */
 	{ "[nope]\na = 1\nb = 2\n",
-	  { "t.ini:1: unknown section [nope]; expected [engine], [exceptions] or a system: aim, icq, msn, yahoo, fasttrack, gnutella, proxy, bittorrent, edonkey, dc, xmpp, irc, telegram, whatsapp, signal, teams, skype, tor" } },
+	  { "t.ini:1: unknown section [nope]; expected [engine], [exceptions] or a system: aim, icq, msn, yahoo, fasttrack, gnutella, proxy, bittorrent, edonkey, dc, xmpp, irc, telegram, whatsapp, signal, teams, skype, tor, qq, soulseek, manolito, ares" } },
 };
 
 static void test_cases(void)
