@@ -227,6 +227,10 @@ static void print_system(const struct pg_policy *p, enum pg_system sys, FILE *ou
 	}
 	if (count[PG_ACTION_BLOCK])
 		fprintf(out, "; port blocks %s", pg_policy_ports_enabled(p, sys) ? "on" : "off");
+	/* only where it differs from the default, which needs no mention */
+	if (pg_system_has_heuristics(sys) && pg_policy_heuristics(p, sys) != PG_HEURISTICS_BLOCK)
+		fprintf(out, "; heuristics %s",
+			pg_policy_heuristics(p, sys) == PG_HEURISTICS_LOG ? "log" : "off");
 	fputc('\n', out);
 }
 

@@ -99,6 +99,22 @@ static bool known_opening(const uint8_t *p, size_t n)
 	return false;
 }
 
+/* A first turn that opens with its own length (2 or 4 bytes, big or
+ * little endian, with or without the prefix counted) is framed: a
+ * length-prefixed protocol (OpenVPN over TCP, many RPCs), not a
+ * Diffie-Hellman value, whose first bytes carry no such relation (a chance
+ * of about 1 in 16000 for random bytes). */
+static bool length_framed(const uint8_t *p, size_t avail, uint32_t turn)
+{
+	if (avail < 4)
+		return false;
+	uint32_t be16 = (uint32_t)p[0] << 8 | p[1], le16 = (uint32_t)p[1] << 8 | p[0];
+	uint32_t be32 = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	uint32_t le32 = (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+	return be16 == turn || be16 + 2 == turn || le16 == turn || le16 + 2 == turn ||
+	       be32 == turn || be32 + 4 == turn || le32 == turn || le32 + 4 == turn;
+}
+
 enum pg_shape pg_shape_mse(const struct pg_turns *t, const uint8_t *c2s, size_t c2s_len,
 			   const uint8_t *s2c, size_t s2c_len)
 {
@@ -114,6 +130,8 @@ enum pg_shape pg_shape_mse(const struct pg_turns *t, const uint8_t *c2s, size_t 
 	size_t n1 = min_size(c2s_len, t->len[0]);
 	if (known_opening(c2s, c2s_len) || (n1 >= MSE_KEY && !pg_bytes_look_random(c2s, n1)))
 		return PG_SHAPE_NO;
+	if (t->count > 1 && length_framed(c2s, c2s_len, t->len[0]))
+		return PG_SHAPE_NO;
 	if (t->count == 1)
 		return PG_SHAPE_MAYBE;
 	/* Turn 2: Yb and PadB, complete once the initiator speaks again. */
@@ -123,6 +141,8 @@ enum pg_shape pg_shape_mse(const struct pg_turns *t, const uint8_t *c2s, size_t 
 		return t->count == 2 ? PG_SHAPE_MAYBE : PG_SHAPE_NO;
 	size_t n2 = min_size(s2c_len, t->len[1]);
 	if (n2 < MSE_KEY || known_opening(s2c, s2c_len) || !pg_bytes_look_random(s2c, n2))
+		return PG_SHAPE_NO;
+	if (t->count > 2 && length_framed(s2c, s2c_len, t->len[1]))
 		return PG_SHAPE_NO;
 	if (n1 < MSE_KEY)
 		return PG_SHAPE_MAYBE; /* the caller could not show turn 1's bytes */

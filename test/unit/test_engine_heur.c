@@ -7,6 +7,7 @@
  */
 #include "detect_harness.h"
 #include "peergate/engine.h"
+#include "peergate/engine_policy.h"
 #include "peergate/policy.h"
 #include "peergate/shape.h"
 #include "peergate/verdict.h"
@@ -493,6 +494,23 @@ static void test_verdict(void)
 	}
 }
 
+/* The policy's `heuristics = off` reaches the engine as its mask. */
+static void test_config_bridge(void)
+{
+	struct pg_diag d;
+	struct pg_policy *p = pg_policy_load_string("[bittorrent]\nheuristics = off\n"
+						    "[edonkey]\nheuristics = log\n"
+						    "[xmpp]\nheuristics = off\n",
+						    "t.ini", &d);
+	CHECK(p != NULL);
+	struct pg_engine_config cfg;
+	pg_engine_config_from_policy(p, &cfg);
+	CHECK(cfg.heuristics_off == ((1ull << PG_SYS_BITTORRENT) | (1ull << PG_SYS_XMPP)));
+	pg_policy_destroy(p);
+	pg_engine_config_from_policy(NULL, &cfg);
+	CHECK(cfg.heuristics_off == 0);
+}
+
 int main(void)
 {
 	test_mse_any_port();
@@ -505,5 +523,6 @@ int main(void)
 	test_emule();
 	test_irc_tls();
 	test_verdict();
+	test_config_bridge();
 	return pg_test_summary("engine_heur");
 }

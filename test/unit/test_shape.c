@@ -163,6 +163,21 @@ static void test_mse_negatives(void)
 	fill_random(a + 28, 92);
 	t = turns_of(3, 120, 200, 100, 0);
 	CHECK(pg_shape_mse(&t, a, 120, b, 200) == PG_SHAPE_NO);
+	/* random bytes behind a length prefix (OpenVPN over TCP, RPCs): framed,
+	 * in either direction */
+	fill_random(a, 400);
+	fill_random(b, 300);
+	a[0] = 0x00;
+	a[1] = 0xfe; /* 254 bytes follow */
+	t = turns_of(3, 256, 300, 100, 0);
+	CHECK(pg_shape_mse(&t, a, 356, b, 300) == PG_SHAPE_NO);
+	a[1] = 0x11;
+	CHECK(pg_shape_mse(&t, a, 356, b, 300) == PG_SHAPE_YES);
+	b[0] = 0x2c;
+	b[1] = 0x01;
+	b[2] = 0x00;
+	b[3] = 0x00; /* 300, little endian, prefix counted */
+	CHECK(pg_shape_mse(&t, a, 356, b, 300) == PG_SHAPE_NO);
 	/* random bytes, then a structured answer (zeros, a length-prefixed
 	 * record): the responder's turn is not a key */
 	fill_random(a, 300);
