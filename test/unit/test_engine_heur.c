@@ -388,6 +388,38 @@ static void test_lsd_and_udp_tracker(void)
 	pg_engine_destroy(e);
 }
 
+/* An HTTP tracker's answer, read from the watched announce flow. */
+static void test_http_tracker(void)
+{
+	struct pg_engine *e = mk(0);
+	const uint8_t tracker[4] = {192, 0, 2, 60}, peer[4] = {192, 0, 2, 61};
+	struct conn c;
+	conn_open(&c, e, tracker, 40500, 80);
+	const char *get = "GET /announce?info_hash=%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f"
+			  "%10%11%12%13%14&peer_id=-TR3000-abcdefghijkl&port=51413&compact=1 HTTP/1.1\r\n"
+			  "Host: 192.0.2.60\r\n\r\n";
+	conn_send(&c, true, (const uint8_t *)get, strlen(get));
+	CHECK(is_bt(c.r.flow) && c.r.flow->feature == PG_FEAT_NETWORK &&
+	      c.r.flow->state == PG_FLOW_DECIDED && (c.r.flow->flags & PG_FLOW_WATCH));
+	uint8_t ans[256];
+	const char *h = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+			"d8:intervali1800e5:peers6:";
+	size_t n = strlen(h);
+	memcpy(ans, h, n);
+	memcpy(ans + n, peer, 4);
+	ans[n + 4] = 0x75; /* port 30000 */
+	ans[n + 5] = 0x30;
+	ans[n + 6] = 'e';
+	conn_send(&c, false, ans, n + 7);
+	struct pg_engine_stats st;
+	pg_engine_get_stats(e, &st);
+	CHECK(st.bt_peers_learned == 1);
+	conn_open(&c, e, peer, 40501, 30000);
+	CHECK(is_bt(c.r.flow) && c.r.flow->method == PG_METHOD_HEURISTIC &&
+	      c.r.flow->confidence == PG_CONF_HEUR_PEER);
+	pg_engine_destroy(e);
+}
+
 /* eMule obfuscation, client to client, on 4662. */
 static void test_emule(void)
 {
@@ -520,6 +552,7 @@ int main(void)
 	test_quic_like();
 	test_learned_peers();
 	test_lsd_and_udp_tracker();
+	test_http_tracker();
 	test_emule();
 	test_irc_tls();
 	test_verdict();
