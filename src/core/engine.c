@@ -13,11 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "peergate/btpeers.h"
 #include "peergate/dns.h"
 #include "peergate/expect.h"
+#include "peergate/heuristics.h"
 #include "peergate/ports.h"
-#include "peergate/shape.h"
 
 #include "detect_input.h"
 
@@ -73,7 +72,7 @@ struct pg_engine {
 	const struct pg_host_rules *hosts;
 	struct pg_dns_cache *dns;
 	struct pg_expect_table *expect;
-	struct pg_expect_table *bt_peers; /* learned from the swarm */
+	struct pg_heuristics *heur;
 	const struct pg_detector *detectors[MAX_DETECTORS];
 	unsigned ndetectors;
 	uint64_t policed_mask;    /* detectors from the IM/P2P lists */
@@ -259,8 +258,9 @@ struct pg_engine *pg_engine_create(const struct pg_engine_config *cfg,
 	e->flows = pg_flow_table_create(&fc, flow_ended, e);
 	e->dns = pg_dns_cache_create(cfg->dns_cache_entries ? cfg->dns_cache_entries : 1);
 	e->expect = pg_expect_create(cfg->max_expectations ? cfg->max_expectations : 1, 120);
-	e->bt_peers = pg_expect_create(cfg->max_bt_peers ? cfg->max_bt_peers : 1,
-				       cfg->bt_peer_lifetime_s ? cfg->bt_peer_lifetime_s : 1);
+	e->heur = pg_heuristics_create(cfg->max_bt_peers, cfg->bt_peer_lifetime_s);
+	if (e->heur)
+		pg_heuristics_set_off(e->heur, cfg->heuristics_off);
 	e->map_bytes = (e->cfg.inspect_bytes + 7) / 8;
 	e->slot_size = (sizeof(struct inspect_slot) + 2 * (size_t)e->cfg.inspect_bytes +
 			2 * e->map_bytes + 7) & ~(size_t)7;
@@ -272,7 +272,7 @@ struct pg_engine *pg_engine_create(const struct pg_engine_config *cfg,
 		pg_engine_destroy(e);
 		return NULL;
 	}
-	if (!e->flows || !e->dns || !e->expect || !e->bt_peers ||
+	if (!e->flows || !e->dns || !e->expect || !e->heur ||
 	    (cfg->max_inspecting && !e->slots)) {
 		pg_engine_destroy(e);
 		return NULL;
@@ -291,7 +291,7 @@ void pg_engine_destroy(struct pg_engine *e)
 	pg_flow_table_destroy(e->flows);
 	pg_dns_cache_destroy(e->dns);
 	pg_expect_destroy(e->expect);
-	pg_expect_destroy(e->bt_peers);
+	pg_heuristics_destroy(e->heur);
 	free(e->slots);
 	free(e->hosts_seen);
 	free(e);
@@ -305,6 +305,7 @@ void pg_engine_set_host_rules(struct pg_engine *e, const struct pg_host_rules *h
 void pg_engine_set_heuristics_off(struct pg_engine *e, uint64_t systems)
 {
 	e->cfg.heuristics_off = systems;
+	pg_heuristics_set_off(e->heur, systems);
 }
 
 struct dns_learn_ctx {
@@ -349,63 +350,11 @@ static void set_class(struct pg_flow *f, enum pg_system sys, enum pg_feature fea
 	f->confidence = conf;
 }
 
-static bool heuristics_on(const struct pg_engine *e, enum pg_system sys)
+static void set_heuristic(struct pg_engine *e, struct pg_flow *f,
+			  const struct pg_heuristic_class *c)
 {
-	return !(e->cfg.heuristics_off >> sys & 1);
-}
-
-static void set_heuristic(struct pg_engine *e, struct pg_flow *f, enum pg_system sys,
-			  enum pg_feature feat, uint8_t conf)
-{
-	set_class(f, sys, feat, PG_METHOD_HEURISTIC, conf);
+	set_class(f, c->system, c->feature, PG_METHOD_HEURISTIC, c->confidence);
 	e->stats.heuristic_matches++;
-}
-
-struct peer_learn_ctx {
-	struct pg_engine *e;
-	uint32_t now_s;
-};
-
-static void learn_peer(void *ctx, uint8_t family, const uint8_t *addr, uint16_t port,
-		       enum pg_feature feat)
-{
-	struct peer_learn_ctx *c = ctx;
-	struct pg_expectation x = {
-		.family = family,
-		.port = port,
-		.system = PG_SYS_BITTORRENT,
-		.feature = feat,
-	};
-	memcpy(x.addr, addr, family == 6 ? 16 : 4);
-	pg_expect_add(c->e->bt_peers, &x, c->now_s);
-	c->e->stats.bt_peers_learned++;
-}
-
-/* The peers a BitTorrent flow's bytes name (DHT and tracker answers, PEX,
- * an LSD announce's sender). */
-static void learn_bt_peers(struct pg_engine *e, const struct pg_flow *f, enum pg_dir dir,
-			   const uint8_t *p, size_t n, uint32_t now_s)
-{
-	if (f->system != PG_SYS_BITTORRENT || !n || !heuristics_on(e, PG_SYS_BITTORRENT))
-		return;
-	struct peer_learn_ctx c = {e, now_s};
-	if (f->l4proto == IPPROTO_TCP) {
-		pg_btpeers_tcp(p, n, learn_peer, &c);
-		return;
-	}
-	uint16_t lsd = pg_btpeers_lsd_port(p, n);
-	if (lsd)
-		learn_peer(&c, f->family, dir == PG_DIR_C2S ? f->client_addr : f->server_addr,
-			   lsd, PG_FEAT_DOWNLOAD);
-	else
-		pg_btpeers_udp(p, n, f->family, learn_peer, &c);
-}
-
-static bool known_bt_peer(struct pg_engine *e, const struct pg_flow *f, uint32_t now_s,
-			  struct pg_expectation *x)
-{
-	return heuristics_on(e, PG_SYS_BITTORRENT) &&
-	       pg_expect_match(e->bt_peers, f->family, f->server_addr, f->server_port, now_s, x);
 }
 
 /* The IM systems whose sessions announce peer connections mid-session. */
@@ -435,9 +384,9 @@ static void decide(struct pg_engine *e, struct pg_flow *f, struct pg_packet_resu
 	     f->feature == PG_FEAT_ANY || f->feature == PG_FEAT_CHAT))
 		f->flags |= PG_FLOW_WATCH;
 	/* DHT and tracker answers name the peers that encrypted transfers
-	 * go to: read them while the flow is allowed. */
+	 * go to (pg_heuristics_learn): read them while the flow is allowed. */
 	if (f->system == PG_SYS_BITTORRENT && f->feature == PG_FEAT_NETWORK &&
-	    f->method == PG_METHOD_PAYLOAD && heuristics_on(e, PG_SYS_BITTORRENT))
+	    f->method == PG_METHOD_PAYLOAD && !(e->cfg.heuristics_off >> PG_SYS_BITTORRENT & 1))
 		f->flags |= PG_FLOW_WATCH;
 	release_slot(e, f);
 	e->stats.decided++;
@@ -470,18 +419,11 @@ static void classify_new_flow(struct pg_engine *e, struct pg_flow *f,
 			decide(e, f, out);
 		return;
 	}
-	/* A peer the swarm named.  On a well-known port the name alone
-	 * could be a poisoned DHT entry pointing at someone's web or mail
-	 * server: there it only adds to a handshake shape (try_shapes). */
-	if (known_bt_peer(e, f, now_s, &x)) {
-		e->stats.bt_peer_hits++;
-		if (f->server_port >= 1024) {
-			set_heuristic(e, f, PG_SYS_BITTORRENT,
-				      f->l4proto == IPPROTO_TCP ? PG_FEAT_DOWNLOAD : x.feature,
-				      PG_CONF_HEUR_PEER);
-			decide(e, f, out);
-			return;
-		}
+	struct pg_heuristic_class hc;
+	if (pg_heuristics_new_flow(e->heur, f, now_s, &hc)) {
+		set_heuristic(e, f, &hc);
+		decide(e, f, out);
+		return;
 	}
 	char name[256];
 	enum pg_system sys;
@@ -711,12 +653,10 @@ static void consider(struct pg_engine *e, struct pg_flow *f,
 		feat = hfeat;
 		method = PG_METHOD_HOST;
 	} else if (sys == PG_SYS_TLS) {
-		/* IRC and XMPP over TLS: by the name's first label or the port */
-		bool irc = false;
-		unsigned chat_conf = pg_shape_tls_chat(r->host, r->host_len, f->server_port, &irc);
-		enum pg_system chat = irc ? PG_SYS_IRC : PG_SYS_XMPP;
-		if (chat_conf && heuristics_on(e, chat) && better(f, chat, PG_FEAT_IM, (uint8_t)chat_conf)) {
-			set_heuristic(e, f, chat, PG_FEAT_IM, (uint8_t)chat_conf);
+		struct pg_heuristic_class hc;
+		if (pg_heuristics_tls(e->heur, f, r->host, r->host_len, &hc) &&
+		    better(f, hc.system, hc.feature, hc.confidence)) {
+			set_heuristic(e, f, &hc);
 			return;
 		}
 	}
@@ -790,53 +730,23 @@ static bool run_due(const struct inspect_slot *s, enum pg_dir dir, bool budget_s
 	return budget_spent || len <= RUN_EACH_SEGMENT_BYTES || len - last >= growth;
 }
 
-/* The handshake shapes of encrypted P2P protocols, for a TCP flow read
- * from its start in which no known protocol has matched (a port hint at
- * most).  YES: the flow is classified (method heuristic). */
+/* The handshake shapes (pg_heuristics_shapes), for a TCP flow read from its
+ * start in which no known protocol has matched (a port hint at most). */
 static enum pg_shape try_shapes(struct pg_engine *e, struct pg_flow *f,
 				struct inspect_slot *s, uint32_t now_s)
 {
 	if (f->l4proto != IPPROTO_TCP || !(f->flags & PG_FLOW_FROM_START) ||
-	    (f->flags & PG_FLOW_STREAM_LOST))
+	    (f->flags & PG_FLOW_STREAM_LOST) ||
+	    (f->method != PG_METHOD_NONE && f->method != PG_METHOD_PORT))
 		return PG_SHAPE_NO;
-	if (f->method != PG_METHOD_NONE && f->method != PG_METHOD_PORT)
-		return PG_SHAPE_NO;
-	const uint8_t *c2s = stream_buf(e, s, PG_DIR_C2S), *s2c = stream_buf(e, s, PG_DIR_S2C);
-	size_t c2s_len = s->len[PG_DIR_C2S], s2c_len = s->len[PG_DIR_S2C];
-	enum pg_shape best = PG_SHAPE_NO, sh;
-
-	/* eMule's sizes fall inside MSE's: on eMule's ports they are eMule */
-	if (heuristics_on(e, PG_SYS_EDONKEY)) {
-		if (pg_shape_emule_server_port(f->server_port)) {
-			sh = pg_shape_emule_server(&s->turns, c2s, c2s_len, s2c, s2c_len);
-			if (sh == PG_SHAPE_YES) {
-				set_heuristic(e, f, PG_SYS_EDONKEY, PG_FEAT_NETWORK, PG_CONF_HEUR_PORT);
-				return sh;
-			}
-			best = sh > best ? sh : best;
-		}
-		if (pg_shape_emule_client_port(f->server_port)) {
-			sh = pg_shape_emule_client(&s->turns, c2s, c2s_len);
-			if (sh == PG_SHAPE_YES) {
-				set_heuristic(e, f, PG_SYS_EDONKEY, PG_FEAT_DOWNLOAD, PG_CONF_HEUR_PORT);
-				return sh;
-			}
-			best = sh > best ? sh : best;
-		}
-	}
-	if (heuristics_on(e, PG_SYS_BITTORRENT)) {
-		sh = pg_shape_mse(&s->turns, c2s, c2s_len, s2c, s2c_len);
-		if (sh == PG_SHAPE_YES) {
-			struct pg_expectation x;
-			uint8_t conf = known_bt_peer(e, f, now_s, &x) ? PG_CONF_HEUR_PEER :
-				       pg_shape_bittorrent_port(f->server_port) ? PG_CONF_HEUR_PORT :
-										  PG_CONF_HEUR_SHAPE;
-			set_heuristic(e, f, PG_SYS_BITTORRENT, PG_FEAT_DOWNLOAD, conf);
-			return sh;
-		}
-		best = sh > best ? sh : best;
-	}
-	return best;
+	struct pg_heuristic_class hc;
+	enum pg_shape sh = pg_heuristics_shapes(e->heur, f, &s->turns,
+						stream_buf(e, s, PG_DIR_C2S), s->len[PG_DIR_C2S],
+						stream_buf(e, s, PG_DIR_S2C), s->len[PG_DIR_S2C],
+						now_s, &hc);
+	if (sh == PG_SHAPE_YES)
+		set_heuristic(e, f, &hc);
+	return sh;
 }
 
 /* Runs the detectors still in play over new bytes of f, then decides the
@@ -881,7 +791,7 @@ static void run_detectors(struct pg_engine *e, struct pg_flow *f, enum pg_dir di
 		}
 	}
 
-	learn_bt_peers(e, f, dir, b->fresh, b->fresh_len, now_s);
+	pg_heuristics_learn(e->heur, f, dir, b->fresh, b->fresh_len, now_s);
 	enum pg_shape shape = s ? try_shapes(e, f, s, now_s) : PG_SHAPE_NO;
 
 	/* Decide: a decisive IM/P2P class at once; an ordinary protocol only
@@ -893,9 +803,7 @@ static void run_detectors(struct pg_engine *e, struct pg_flow *f, enum pg_dir di
 	bool decisive = f->confidence >= PG_CONF_DECIDE;
 	if (decisive && (pg_system_is_policed(f->system) || !(*in_play & e->policed_mask)))
 		decide(e, f, out);
-	else if (shape == PG_SHAPE_YES)
-		decide(e, f, out);
-	else if (!*in_play && shape == PG_SHAPE_NO)
+	else if (shape == PG_SHAPE_YES || (!*in_play && shape == PG_SHAPE_NO))
 		decide(e, f, out);
 	else if (b->budget_spent)
 		decide(e, f, out);
@@ -1007,7 +915,8 @@ static void watch(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 		return;
 	}
 	if (f->system == PG_SYS_BITTORRENT) {
-		learn_bt_peers(e, f, dir, p->payload, p->payload_len, now_s);
+		/* a DHT or tracker flow: only the peers it names */
+		pg_heuristics_learn(e->heur, f, dir, p->payload, p->payload_len, now_s);
 		return;
 	}
 	uint64_t asked = e->policed_mask & detectors_for(e, p->l4proto);
@@ -1156,4 +1065,8 @@ void pg_engine_get_stats(const struct pg_engine *e, struct pg_engine_stats *out)
 {
 	*out = e->stats;
 	pg_flow_get_stats(e->flows, &out->flows);
+	struct pg_heuristics_stats hs;
+	pg_heuristics_get_stats(e->heur, &hs);
+	out->bt_peers_learned = hs.bt_peers_learned;
+	out->bt_peer_hits = hs.bt_peer_hits;
 }
