@@ -12,6 +12,7 @@
 #      heuristic match (so the setup works and the flow was found)
 #   2. reload with heuristics = block: a second leecher's transfer does
 #      not complete within 10 s, and the gateway blocked flows
+#   3. peergated exits 0 on SIGTERM with no sanitizer report
 #
 # Needs root and transmission-cli (skips with 77 otherwise).
 # Usage: e2e_mse.sh BUILD_DIR SRC_DIR
@@ -141,6 +142,13 @@ print(sum(v.get("flows_dropped", 0) for v in json.load(sys.stdin)["verdicts"]
           if v["system"] == "bittorrent"))' 2>/dev/null)
 [ "${blocked:-0}" -ge 1 ] && pass "heuristics = block: $blocked bittorrent flow(s) blocked" ||
 	fail "heuristics = block: no bittorrent flow counted blocked"
+
+kill -TERM "$daemon_pid" 2>/dev/null
+rc=0
+wait "$daemon_pid" || rc=$?
+[ "$rc" = 0 ] && ! grep -q 'runtime error\|Sanitizer' "$work/daemon.log" &&
+	pass "peergated exited 0 on SIGTERM, no sanitizer report" ||
+	fail "peergated exited $rc on SIGTERM or reported a sanitizer error"
 
 echo "e2e_mse: $failures failure(s) in $(($(date +%s) - t_start)) s"
 [ "$failures" = 0 ]
