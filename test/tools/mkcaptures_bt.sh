@@ -7,14 +7,18 @@
 # PORT.  The leecher learns the seeder from test/tools/fixedtracker.py,
 # reached over an extra veth link between client and server that bypasses
 # the router, so the router (and the capture) sees the peer connection
-# only: no tracker, DHT or PEX traffic names the peer.  Needs root,
-# transmission-cli and tcpdump.
-# Usage: test/tools/mkcaptures_bt.sh OUTFILE PORT [SIZE_KIB]
+# only: no tracker, DHT or PEX traffic names the peer.  With LEECHER
+# `libtorrent` the leecher is libtorrent-rasterbar instead
+# (test/tools/ltpeer.py, MSE forced, uTP/DHT/LSD off), handed the seeder's
+# address directly.  Needs root, transmission-cli and tcpdump (and
+# python3-libtorrent for the libtorrent leecher).
+# Usage: test/tools/mkcaptures_bt.sh OUTFILE PORT [SIZE_KIB [LEECHER]]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 outfile=${1:?usage: mkcaptures_bt.sh OUTFILE PORT [SIZE_KIB]}
 port=${2:?usage: mkcaptures_bt.sh OUTFILE PORT [SIZE_KIB]}
 size_kib=${3:-48}
+leecher=${4:-transmission}
 . "$here/../lib/netns.sh"
 pg_netns_require
 for t in transmission-cli transmission-create tcpdump; do
@@ -60,8 +64,13 @@ pg_spawn "$PG_NS_SERVER" "$tmp/seed.log" transmission-cli -er -M -p "$port" \
 	-g "$tmp/cfg-s" -w "$tmp/seed" "$tmp/t.torrent"
 seedpid=$PG_LAST_PID
 sleep 3   # verified and listening
-pg_spawn "$PG_NS_CLIENT" "$tmp/leech.log" transmission-cli -er -M -p 51414 \
-	-g "$tmp/cfg-c" -w "$tmp/leech" "$tmp/t.torrent"
+if [ "$leecher" = libtorrent ]; then
+	pg_spawn "$PG_NS_CLIENT" "$tmp/leech.log" "$PG_PY" "$here/ltpeer.py" leech \
+		"$tmp/t.torrent" "$tmp/leech" 51414 60 "$PG_S4" "$port"
+else
+	pg_spawn "$PG_NS_CLIENT" "$tmp/leech.log" transmission-cli -er -M -p 51414 \
+		-g "$tmp/cfg-c" -w "$tmp/leech" "$tmp/t.torrent"
+fi
 leechpid=$PG_LAST_PID
 done=0
 for _ in $(seq 120); do
