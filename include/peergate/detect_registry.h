@@ -9,6 +9,7 @@
 #define PEERGATE_DETECT_REGISTRY_H
 
 #include "peergate/detect.h"
+#include "peergate/heuristics.h"
 
 /* One NULL-terminated list per family file: src/detect/paper.c (the six
  * systems of the paper and their tunnels), src/detect/modern.c (later
@@ -22,5 +23,16 @@ extern const struct pg_detector *const pg_detectors_common[];
 /* The three lists as the engine's groups, IM/P2P first, ended by
  * {NULL, false}.  Static and read-only. */
 const struct pg_detector_group *pg_detector_registry(void);
+
+/* The heuristics (learned BitTorrent peers, handshake shapes, chat over
+ * TLS) for pg_engine_config.heuristics.  Static and read-only. */
+const struct pg_heuristics_ops *pg_heuristics_standard(void);
+
+struct pg_engine_config;
+
+/* Hands an engine configuration the standard detectors and heuristics:
+ * what the daemon, `peergatectl classify` and the tests build engines
+ * with. */
+void pg_detect_attach(struct pg_engine_config *cfg);
 
 #endif

@@ -78,6 +78,8 @@ enum pg_method {
 	PG_METHOD_HOST,
 	PG_METHOD_PAYLOAD,
 	PG_METHOD_CORRELATION,
+	PG_METHOD_HEURISTIC,      /* a handshake's shape, a learned peer, a
+				   * TLS name or port: see peergate/shape.h */
 	PG_METHOD_COUNT
 };
 
@@ -91,6 +93,10 @@ bool pg_feature_from_name(const char *name, enum pg_feature *out);
 
 /* True for the IM/P2P systems (and proxy) that policy can block. */
 bool pg_system_is_policed(enum pg_system sys);
+
+/* True for the systems that peergate can also find by heuristics
+ * (bittorrent, edonkey, irc, xmpp): see `heuristics` in policy.ini. */
+bool pg_system_has_heuristics(enum pg_system sys);
 
 /* True when the taxonomy lists this feature for this system.  `any` and
  * `http-tunnel` are valid for every policed system. */

@@ -15,6 +15,7 @@
 
 #include "peergate/dns.h"
 #include "peergate/expect.h"
+#include "peergate/heuristics.h"
 #include "peergate/ports.h"
 
 #include "detect_input.h"
@@ -34,6 +35,8 @@ struct pg_engine {
 	const struct pg_host_rules *hosts;
 	struct pg_dns_cache *dns;
 	struct pg_expect_table *expect;
+	const struct pg_heuristics_ops *hops; /* NULL: no heuristics */
+	struct pg_heuristics *heur;
 	const struct pg_detector *detectors[MAX_DETECTORS];
 	unsigned ndetectors;
 	uint64_t policed_mask;    /* detectors from the IM/P2P lists */
@@ -56,6 +59,8 @@ void pg_engine_config_defaults(struct pg_engine_config *cfg)
 	cfg->inspect_idle_s = 10;
 	cfg->dns_cache_entries = 16384;
 	cfg->max_expectations = 4096;
+	cfg->max_bt_peers = 8192;
+	cfg->bt_peer_lifetime_s = 1800;
 }
 
 static void remember_host(struct pg_engine *e, const struct pg_flow *f,
@@ -150,13 +155,19 @@ struct pg_engine *pg_engine_create(const struct pg_engine_config *cfg,
 	e->expect = pg_expect_create(cfg->max_expectations ? cfg->max_expectations : 1, 120);
 	e->pool = pg_inspect_pool_create(cfg->max_inspecting, e->cfg.inspect_bytes,
 					 cfg->inspect_idle_s);
+	e->hops = cfg->heuristics;
+	if (e->hops) {
+		e->heur = e->hops->create(cfg->max_bt_peers, cfg->bt_peer_lifetime_s);
+		if (e->heur)
+			e->hops->set_off(e->heur, cfg->heuristics_off);
+	}
 	e->stats.slots = cfg->max_inspecting;
 	if (cfg->record_hosts && cfg->max_flows &&
 	    !(e->hosts_seen = calloc(cfg->max_flows, sizeof(*e->hosts_seen)))) {
 		pg_engine_destroy(e);
 		return NULL;
 	}
-	if (!e->flows || !e->dns || !e->expect || !e->pool) {
+	if (!e->flows || !e->dns || !e->expect || !e->pool || (e->hops && !e->heur)) {
 		pg_engine_destroy(e);
 		return NULL;
 	}
@@ -171,6 +182,8 @@ void pg_engine_destroy(struct pg_engine *e)
 	pg_dns_cache_destroy(e->dns);
 	pg_expect_destroy(e->expect);
 	pg_inspect_pool_destroy(e->pool);
+	if (e->heur)
+		e->hops->destroy(e->heur);
 	free(e->hosts_seen);
 	free(e);
 }
@@ -178,6 +191,13 @@ void pg_engine_destroy(struct pg_engine *e)
 void pg_engine_set_host_rules(struct pg_engine *e, const struct pg_host_rules *hosts)
 {
 	e->hosts = hosts;
+}
+
+void pg_engine_set_heuristics_off(struct pg_engine *e, uint64_t systems)
+{
+	e->cfg.heuristics_off = systems;
+	if (e->heur)
+		e->hops->set_off(e->heur, systems);
 }
 
 struct dns_learn_ctx {
@@ -222,6 +242,13 @@ static void set_class(struct pg_flow *f, enum pg_system sys, enum pg_feature fea
 	f->confidence = conf;
 }
 
+static void set_heuristic(struct pg_engine *e, struct pg_flow *f,
+			  const struct pg_heuristic_class *c)
+{
+	set_class(f, c->system, c->feature, PG_METHOD_HEURISTIC, c->confidence);
+	e->stats.heuristic_matches++;
+}
+
 /* The IM systems whose sessions announce peer connections mid-session. */
 static bool announces_peers(enum pg_system sys)
 {
@@ -244,9 +271,14 @@ static void decide(struct pg_engine *e, struct pg_flow *f, struct pg_packet_resu
 		return;
 	f->state = PG_FLOW_DECIDED;
 	if (announces_peers(f->system) && f->method != PG_METHOD_PORT &&
-	    f->method != PG_METHOD_CORRELATION &&
+	    f->method != PG_METHOD_CORRELATION && f->method != PG_METHOD_HEURISTIC &&
 	    (f->feature == PG_FEAT_IM || f->feature == PG_FEAT_LOGIN ||
 	     f->feature == PG_FEAT_ANY || f->feature == PG_FEAT_CHAT))
+		f->flags |= PG_FLOW_WATCH;
+	/* DHT and tracker answers name the peers that encrypted transfers
+	 * go to (pg_heuristics_learn): read them while the flow is allowed. */
+	if (f->system == PG_SYS_BITTORRENT && f->feature == PG_FEAT_NETWORK &&
+	    f->method == PG_METHOD_PAYLOAD && !(e->cfg.heuristics_off >> PG_SYS_BITTORRENT & 1))
 		f->flags |= PG_FLOW_WATCH;
 	pg_inspect_release(e->pool, f);
 	e->stats.decided++;
@@ -277,6 +309,12 @@ static void classify_new_flow(struct pg_engine *e, struct pg_flow *f,
 		 * first payload packet a chance to say which feature it is. */
 		if (x.feature != PG_FEAT_ANY)
 			decide(e, f, out);
+		return;
+	}
+	struct pg_heuristic_class hc;
+	if (e->heur && e->hops->new_flow(e->heur, f, now_s, &hc)) {
+		set_heuristic(e, f, &hc);
+		decide(e, f, out);
 		return;
 	}
 	char name[256];
@@ -344,6 +382,13 @@ static void consider(struct pg_engine *e, struct pg_flow *f,
 		sys = hsys;
 		feat = hfeat;
 		method = PG_METHOD_HOST;
+	} else if (sys == PG_SYS_TLS) {
+		struct pg_heuristic_class hc;
+		if (e->heur && e->hops->tls(e->heur, f, r->host, r->host_len, &hc) &&
+		    better(f, hc.system, hc.feature, hc.confidence)) {
+			set_heuristic(e, f, &hc);
+			return;
+		}
 	}
 	if (better(f, sys, feat, conf))
 		set_class(f, sys, feat, method, conf);
@@ -415,11 +460,32 @@ static bool run_due(const struct inspect_slot *s, enum pg_dir dir, bool budget_s
 	return budget_spent || len <= RUN_EACH_SEGMENT_BYTES || len - last >= growth;
 }
 
+/* The handshake shapes (pg_heuristics_shapes), for a TCP flow read from its
+ * start in which no known protocol has matched (a port hint at most). */
+static enum pg_shape try_shapes(struct pg_engine *e, struct pg_flow *f,
+				struct inspect_slot *s, uint32_t now_s)
+{
+	if (!e->heur || f->l4proto != IPPROTO_TCP || !(f->flags & PG_FLOW_FROM_START) ||
+	    (f->flags & PG_FLOW_STREAM_LOST) ||
+	    (f->method != PG_METHOD_NONE && f->method != PG_METHOD_PORT))
+		return PG_SHAPE_NO;
+	struct pg_heuristic_class hc;
+	const uint8_t *c2s = pg_inspect_stream(e->pool, s, PG_DIR_C2S);
+	const uint8_t *s2c = pg_inspect_stream(e->pool, s, PG_DIR_S2C);
+	enum pg_shape sh = e->hops->shapes(e->heur, f, &s->turns, c2s, s->len[PG_DIR_C2S],
+					   s2c, s->len[PG_DIR_S2C], now_s, &hc);
+	if (sh == PG_SHAPE_YES)
+		set_heuristic(e, f, &hc);
+	return sh;
+}
+
 /* Runs the detectors still in play over new bytes of f, then decides the
- * flow if it can or must. */
+ * flow if it can or must.  s is the flow's inspection slot (NULL when it
+ * is read packet by packet). */
 static void run_detectors(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 			  const struct pg_packet *p, const struct run_bytes *b,
-			  uint64_t *in_play, uint32_t now_s, struct pg_packet_result *out)
+			  struct inspect_slot *s, uint64_t *in_play, uint32_t now_s,
+			  struct pg_packet_result *out)
 {
 	if (f->payload_pkts[dir] < 255)
 		f->payload_pkts[dir]++;
@@ -455,14 +521,20 @@ static void run_detectors(struct pg_engine *e, struct pg_flow *f, enum pg_dir di
 		}
 	}
 
+	if (e->heur)
+		e->hops->learn(e->heur, f, dir, b->fresh, b->fresh_len, now_s);
+	enum pg_shape shape = s ? try_shapes(e, f, s, now_s) : PG_SHAPE_NO;
+
 	/* Decide: a decisive IM/P2P class at once; an ordinary protocol only
 	 * once no IM/P2P detector can still claim the flow (an HTTP request
-	 * may turn out to be a Gnutella download a packet later); else when
-	 * the budget is spent, with the best class so far. */
+	 * may turn out to be a Gnutella download a packet later); a
+	 * handshake shape once complete, and a flow no detector claims only
+	 * when no shape can either; else when the budget is spent, with the
+	 * best class so far. */
 	bool decisive = f->confidence >= PG_CONF_DECIDE;
 	if (decisive && (pg_system_is_policed(f->system) || !(*in_play & e->policed_mask)))
 		decide(e, f, out);
-	else if (!*in_play)
+	else if (shape == PG_SHAPE_YES || (!*in_play && shape == PG_SHAPE_NO))
 		decide(e, f, out);
 	else if (b->budget_spent)
 		decide(e, f, out);
@@ -496,7 +568,7 @@ static void starve(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 			.fresh = p->payload, .fresh_len = p->payload_len,
 			.stream = p->payload, .stream_len = p->payload_len,
 		};
-		run_detectors(e, f, dir, p, &b, &in_play, now_s, out);
+		run_detectors(e, f, dir, p, &b, NULL, &in_play, now_s, out);
 	}
 	out->starved = f->state != PG_FLOW_DECIDED;
 }
@@ -520,7 +592,7 @@ static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 			.fresh = p->payload, .fresh_len = p->payload_len,
 			.stream = p->payload, .stream_len = p->payload_len,
 		};
-		run_detectors(e, f, dir, p, &b, &in_play, now_s, out);
+		run_detectors(e, f, dir, p, &b, NULL, &in_play, now_s, out);
 		return;
 	}
 
@@ -532,6 +604,7 @@ static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 		out->conflict = fate == PG_SEG_CONFLICT;
 		if (fate != PG_SEG_FED)
 			return; /* nothing new in order for the detectors */
+		pg_turns_add(&s->turns, dir == PG_DIR_C2S, b.fresh_len);
 		b.stream = pg_inspect_stream(e->pool, s, dir);
 		b.stream_len = s->len[dir];
 		/* seen from its SYN: the stream begins at the first byte */
@@ -560,7 +633,7 @@ static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 	pg_inspect_fed(e->pool, f, now_s);
 	b.other = pg_inspect_stream(e->pool, s, !dir);
 	b.other_len = s->len[!dir];
-	run_detectors(e, f, dir, p, &b, &s->in_play, now_s, out);
+	run_detectors(e, f, dir, p, &b, s, &s->in_play, now_s, out);
 }
 
 /* A decided control flow: only announcements are of interest now.  The
@@ -571,6 +644,12 @@ static void watch(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 {
 	if ((uint64_t)f->packets[0] + f->packets[1] > WATCH_MAX_PACKETS) {
 		f->flags &= (uint8_t)~PG_FLOW_WATCH;
+		return;
+	}
+	if (f->system == PG_SYS_BITTORRENT) {
+		/* a DHT or tracker flow: only the peers it names */
+		if (e->heur)
+			e->hops->learn(e->heur, f, dir, p->payload, p->payload_len, now_s);
 		return;
 	}
 	uint64_t asked = e->policed_mask & detectors_for(e, p->l4proto);
@@ -726,4 +805,10 @@ void pg_engine_get_stats(const struct pg_engine *e, struct pg_engine_stats *out)
 	out->segments_held = ps.segments_held;
 	out->segments_beyond = ps.segments_beyond;
 	out->overlap_conflicts = ps.overlap_conflicts;
+	if (e->heur) {
+		struct pg_heuristics_stats hs;
+		e->hops->get_stats(e->heur, &hs);
+		out->bt_peers_learned = hs.bt_peers_learned;
+		out->bt_peer_hits = hs.bt_peer_hits;
+	}
 }

@@ -34,6 +34,7 @@
 #include "peergate/direction.h"
 #include "peergate/flow.h"
 #include "peergate/packet.h"
+#include "peergate/turns.h"
 
 struct inspect_slot {
 	uint64_t in_play;         /* bit i: detector i may still match */
@@ -47,6 +48,7 @@ struct inspect_slot {
 	uint32_t fed[2];          /* payload bytes the detectors got (budget) */
 	uint32_t run_len[2];      /* TCP: len[d] when the detectors last ran */
 	uint8_t seq_valid[2];     /* base_seq[d] is set */
+	struct pg_turns turns;    /* TCP: who spoke how much, in turn */
 	uint8_t buf[];            /* 2 * stream bytes, then two bitmaps of
 				   * stream-bytes bits (TCP held bytes) */
 };

@@ -65,6 +65,7 @@ static const char *const method_names[PG_METHOD_COUNT] = {
 	[PG_METHOD_HOST] = "host",
 	[PG_METHOD_PAYLOAD] = "payload",
 	[PG_METHOD_CORRELATION] = "correlation",
+	[PG_METHOD_HEURISTIC] = "heuristic",
 };
 
 #define F(x) (1u << PG_FEAT_##x)
@@ -145,6 +146,12 @@ bool pg_feature_from_name(const char *name, enum pg_feature *out)
 bool pg_system_is_policed(enum pg_system sys)
 {
 	return sys > PG_SYS_UNKNOWN && sys < PG_SYS_POLICED_END;
+}
+
+bool pg_system_has_heuristics(enum pg_system sys)
+{
+	return sys == PG_SYS_BITTORRENT || sys == PG_SYS_EDONKEY || sys == PG_SYS_IRC ||
+	       sys == PG_SYS_XMPP;
 }
 
 bool pg_feature_valid_for(enum pg_system sys, enum pg_feature feat)

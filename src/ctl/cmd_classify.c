@@ -130,7 +130,7 @@ static struct pg_engine *open_engine(const struct classify_opts *o,
 	struct pg_engine_config cfg;
 
 	pg_engine_config_from_policy(o->policy, &cfg);
-	cfg.detectors = pg_detector_registry();
+	pg_detect_attach(&cfg);
 	cfg.record_hosts = true;
 	cfg.on_flow_end = keep_flow;
 	cfg.cb_ctx = flows;

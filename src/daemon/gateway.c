@@ -128,7 +128,7 @@ static struct pg_engine *make_engine(const struct pg_policy *p,
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_from_policy(p, &cfg);
-	cfg.detectors = pg_detector_registry();
+	pg_detect_attach(&cfg);
 	cfg.record_hosts = true; /* for `peergatectl flows` */
 	return pg_engine_create(&cfg, hosts);
 }
@@ -693,6 +693,9 @@ int pg_gateway_reload(struct pg_gateway *g, FILE *err)
 	g->policy = np;
 	g->hosts = nh;
 	pg_engine_set_host_rules(g->engine, nh);
+	struct pg_engine_config ncfg;
+	pg_engine_config_from_policy(np, &ncfg);
+	pg_engine_set_heuristics_off(g->engine, ncfg.heuristics_off);
 	struct reclassify_ctx rc = {g, old};
 	pg_engine_foreach_flow(g->engine, reclassify, &rc);
 	pg_policy_destroy(old);
@@ -739,7 +742,8 @@ static void engine_json(const struct pg_gateway *g, FILE *out)
 		"\"inspect_accepted\":%llu,\"exception_accepted\":%llu,\"watch_accepted\":%llu,"
 		"\"flows_tracked\":%u,\"flows_created\":%llu,\"flows_evicted\":%llu,"
 		"\"flows_expired\":%llu,\"flows_decided\":%llu,\"dns_learned\":%llu,"
-		"\"expectations\":%llu,\"reloads\":%llu,\"reload_failures\":%llu,"
+		"\"expectations\":%llu,\"bt_peers_learned\":%llu,\"bt_peer_hits\":%llu,"
+		"\"heuristic_matches\":%llu,\"reloads\":%llu,\"reload_failures\":%llu,"
 		"\"ct_marks_cleared\":%llu,\"ct_clear_failures\":%llu,"
 		"\"dyn_blocks\":%llu,\"dyn_block_failures\":%llu,"
 		"\"ct_blocks\":%llu,\"ct_block_failures\":%llu,"
@@ -762,6 +766,8 @@ static void engine_json(const struct pg_gateway *g, FILE *out)
 		(unsigned long long)es.flows.created, (unsigned long long)es.flows.evicted,
 		(unsigned long long)es.flows.expired, (unsigned long long)es.decided,
 		(unsigned long long)es.dns_learned, (unsigned long long)es.expectations,
+		(unsigned long long)es.bt_peers_learned, (unsigned long long)es.bt_peer_hits,
+		(unsigned long long)es.heuristic_matches,
 		(unsigned long long)g->ec.reloads, (unsigned long long)g->ec.reload_failures,
 		(unsigned long long)g->ec.ct_marks_cleared,
 		(unsigned long long)g->ec.ct_clear_failures,

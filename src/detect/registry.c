@@ -6,6 +6,8 @@
  */
 #include "peergate/detect_registry.h"
 
+#include "peergate/engine.h"
+
 static const struct pg_detector_group standard_groups[] = {
 	{pg_detectors_paper, true},
 	{pg_detectors_modern, true},
@@ -16,4 +18,10 @@ static const struct pg_detector_group standard_groups[] = {
 const struct pg_detector_group *pg_detector_registry(void)
 {
 	return standard_groups;
+}
+
+void pg_detect_attach(struct pg_engine_config *cfg)
+{
+	cfg->detectors = pg_detector_registry();
+	cfg->heuristics = pg_heuristics_standard();
 }

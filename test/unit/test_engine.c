@@ -16,7 +16,7 @@ static struct pg_engine *mk_engine(const struct pg_host_rules *h, uint32_t max_f
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
-	cfg.detectors = pg_detector_registry();
+	pg_detect_attach(&cfg);
 	cfg.max_flows = max_flows;
 	cfg.max_inspecting = slots;
 	return pg_engine_create(&cfg, h);
@@ -107,7 +107,7 @@ static void test_budget(void)
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
-	cfg.detectors = pg_detector_registry();
+	pg_detect_attach(&cfg);
 	cfg.max_flows = 64;
 	cfg.max_inspecting = 8;
 	cfg.inspect_bytes = 256;

@@ -326,7 +326,7 @@ static void test_engine_restore(void)
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
-	cfg.detectors = pg_detector_registry();
+	pg_detect_attach(&cfg);
 	cfg.max_flows = 16;
 	cfg.max_inspecting = 4;
 	cfg.record_hosts = true;

@@ -57,7 +57,7 @@ static void test_watched_offers(void)
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
-	cfg.detectors = pg_detector_registry();
+	pg_detect_attach(&cfg);
 	cfg.max_flows = 64;
 	cfg.max_inspecting = 8;
 	struct session s = {.e = pg_engine_create(&cfg, NULL), .cseq = 1001,
@@ -140,7 +140,7 @@ static void test_offer_while_inspecting(void)
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
-	cfg.detectors = pg_detector_registry();
+	pg_detect_attach(&cfg);
 	cfg.max_flows = 64;
 	cfg.max_inspecting = 8;
 	struct session s = {.e = pg_engine_create(&cfg, NULL), .cseq = 1001,
