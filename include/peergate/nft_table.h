@@ -97,6 +97,9 @@ struct pg_nft_config {
 	const struct pg_prefix *inspect;
 	size_t ninspect;
 	uint32_t blocked_size;          /* elements per blocked set; 0: PG_NFT_BLOCKED_SIZE */
+	/* Drops by a port set are logged by the kernel (`log`), at most this
+	 * many a second per set; 0: not logged. */
+	uint32_t portset_log_rate;
 };
 
 enum pg_nft_queue_kind {

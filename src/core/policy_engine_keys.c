@@ -265,6 +265,7 @@ static const struct engine_key engine_keys[] = {
 	{ "udp-timeout", NUM(udp_timeout_s), 1, 604800, "seconds" },
 	{ "mark-mask", parse_mask, show_mask, 0, 0, 0, NULL },
 	{ "tcp-block", parse_tcp_block, show_tcp_block, 0, 0, 0, NULL },
+	{ "log-rate", NUM(log_rate), 1, 100000, "lines a second" },
 };
 #undef NUM
 _Static_assert(COUNT(engine_keys) <= POL_ENGINE_KEYS_MAX, "engine_key_line is too small");

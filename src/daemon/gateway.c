@@ -121,6 +121,30 @@ static int apply_rules(struct pg_gateway *g, const struct pg_policy *p, FILE *er
 	return 0;
 }
 
+/* What a function that writes to a FILE says, logged line by line
+ * (policy diagnostics, table errors).  Without memory: stderr. */
+struct text_sink {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static FILE *sink_open(struct text_sink *s)
+{
+	*s = (struct text_sink){0};
+	s->f = open_memstream(&s->buf, &s->len);
+	return s->f ? s->f : stderr;
+}
+
+static void sink_log(struct text_sink *s, struct pg_log *log, int level)
+{
+	if (!s->f)
+		return;
+	fclose(s->f);
+	pg_log_lines(log, level, PG_LOG_EVENT, s->buf);
+	free(s->buf);
+}
+
 static void restore_flows(struct pg_gateway *g);
 static void save_flows(struct pg_gateway *g);
 static void restart_json(const struct pg_gateway *g, FILE *out);
@@ -128,6 +152,7 @@ static void restart_json(const struct pg_gateway *g, FILE *out);
 struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 {
 	struct pg_diag diag = {0};
+	struct text_sink sink;
 	char err[512];
 	struct pg_gateway *g = calloc(1, sizeof(*g));
 	if (!g)
@@ -136,15 +161,17 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 	g->started = time(NULL);
 	g->policy = pg_policy_load_file(o->policy_path, &diag);
 	if (!g->policy) {
-		pg_diag_print(&diag, stderr);
+		pg_diag_print(&diag, sink_open(&sink));
+		sink_log(&sink, g->opt.log, LOG_ERR);
 		goto fail;
 	}
 	const struct pg_engine_settings *s = pg_policy_engine(g->policy);
 	g->mark_mask = s->mark_mask;
+	pg_log_set_flow_rate(g->opt.log, s->log_rate);
 	g->hosts = pg_host_rules_for_policy(g->policy);
 	g->engine = g->hosts ? make_engine(g->policy, g->hosts) : NULL;
 	if (!g->engine) {
-		fprintf(stderr, "peergated: out of memory\n");
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "out of memory");
 		goto fail;
 	}
 	/* Bind the queues before the rules exist, so no packet is queued to
@@ -156,7 +183,7 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 		qc.fail_open = s->fail_open;
 		g->queues[i] = pg_nfq_open(&qc, err, sizeof(err));
 		if (!g->queues[i]) {
-			fprintf(stderr, "peergated: queue %u: %s\n", qc.queue_num, err);
+			pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "queue %u: %s", qc.queue_num, err);
 			goto fail;
 		}
 		g->nqueues++;
@@ -169,17 +196,21 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 	 * above, read only once start-up is over). */
 	restore_flows(g);
 	g->ready = true; /* the engine holds flows worth saving from here on */
-	if (o->manage_rules && apply_rules(g, g->policy, stderr) < 0)
-		goto fail;
+	if (o->manage_rules) {
+		int rc = apply_rules(g, g->policy, sink_open(&sink));
+		sink_log(&sink, g->opt.log, LOG_ERR);
+		if (rc < 0)
+			goto fail;
+	}
 	/* The blocked-flow sets live in our table, so only with it.  Without
 	 * the socket blocked flows still get their per-packet verdicts. */
 	if (g->rules_applied) {
 		g->dyn = pg_nft_dyn_open(err, sizeof(err));
 		if (!g->dyn)
-			fprintf(stderr, "peergated: no blocked-flow sets: %s\n", err);
+			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "no blocked-flow sets: %s", err);
 	}
-	fprintf(stderr, "peergated: policy %s loaded; %u queue(s) from %u; "
-		"verdict stamping via %s; table inet %s %s (queue: %s)\n",
+	pg_log(g->opt.log, LOG_NOTICE, PG_LOG_EVENT, "policy %s loaded; %u queue(s) from %u; "
+		"verdict stamping via %s; table inet %s %s (queue: %s)",
 		o->policy_path, g->nqueues, s->queue_first,
 		g->has_ct ? "NFQA_CT ct mark" : "NF_REPEAT + packet mark",
 		PG_NFT_TABLE, g->rules_applied ? "applied" : "not managed",
@@ -198,7 +229,7 @@ void pg_gateway_close(struct pg_gateway *g, bool keep_rules)
 	if (g->ready)
 		save_flows(g);
 	if (g->rules_applied && !keep_rules && pg_nft_flush(err, sizeof(err)) < 0)
-		fprintf(stderr, "peergated: cannot remove the table: %s\n", err);
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "cannot remove the table: %s", err);
 	for (unsigned i = 0; i < g->nqueues; i++)
 		pg_nfq_close(g->queues[i]);
 	pg_nft_dyn_close(g->dyn);
@@ -216,16 +247,37 @@ int pg_gateway_fds(const struct pg_gateway *g, int *fds, int max)
 	return n;
 }
 
-static void log_flow(const struct pg_flow *f, enum pg_action a)
+/* The severity of a decided flow's line: blocks are what an admin looks
+ * for, `log` flows were asked for, allowed ones only with --verbose. */
+static int flow_level(enum pg_action a)
 {
-	char c[64], s[64];
+	return a == PG_ACTION_BLOCK ? LOG_NOTICE : a == PG_ACTION_LOG ? LOG_INFO : LOG_DEBUG;
+}
+
+/* One line per decided flow, key=value so that it greps and parses:
+ *   flow action=block class=bittorrent/file-sharing method=payload
+ *   confidence=90 l4=tcp client=10.0.0.2:40000 server=192.0.2.9:6881
+ *   host=tracker.example via=socks5 excepted=yes
+ * The host came off the wire: escaped, never trusted as text. */
+static void log_flow(struct pg_gateway *g, const struct pg_flow *f,
+		     const struct pg_flow_verdict *fv)
+{
+	int level = flow_level(fv->action);
+	char c[64], s[64], host[200];
+
+	if (!pg_log_enabled(g->opt.log, level))
+		return;
 	pg_format_endpoint(f->family, f->client_addr, f->client_port, c, sizeof(c));
 	pg_format_endpoint(f->family, f->server_addr, f->server_port, s, sizeof(s));
-	fprintf(stderr, "peergated: %s flow %s %s -> %s: %s/%s by %s\n",
-		a == PG_ACTION_BLOCK ? "blocked" : "logged",
-		f->l4proto == IPPROTO_TCP ? "tcp" : "udp", c, s,
-		pg_system_name(f->system), pg_feature_name(f->feature),
-		pg_method_name(f->method));
+	pg_log_clean(host, sizeof(host), pg_engine_flow_host(g->engine, f));
+	pg_log(g->opt.log, level, PG_LOG_FLOW,
+	       "flow action=%s class=%s/%s method=%s confidence=%u l4=%s client=%s server=%s"
+	       "%s%s%s%s%s",
+	       pg_action_name(fv->action), pg_system_name(f->system),
+	       pg_feature_name(f->feature), pg_method_name(f->method), f->confidence,
+	       f->l4proto == IPPROTO_TCP ? "tcp" : "udp", c, s, host[0] ? " host=" : "", host,
+	       f->via_proxy ? " via=" : "", f->via_proxy ? pg_feature_name(f->via_proxy) : "",
+	       fv->excepted ? " excepted=yes" : "");
 }
 
 /* A blocked flow whose conntrack entry may never be confirmed also goes
@@ -269,14 +321,14 @@ static void dyn_block(struct pg_gateway *g, const struct pg_flow *f,
 			     err, sizeof(err)) == 0) {
 		g->ec.dyn_blocks++;
 		if (g->dyn_failing)
-			fprintf(stderr, "peergated: blocked-flow sets take flows again\n");
+			pg_log(g->opt.log, LOG_NOTICE, PG_LOG_EVENT, "blocked-flow sets take flows again");
 		g->dyn_failing = false;
 	} else {
 		g->ec.dyn_block_failures++;
 		g->dyn_holdoff_until = now + DYN_BLOCK_HOLDOFF_MS;
 		if (!g->dyn_failing)
-			fprintf(stderr, "peergated: cannot add a blocked flow to the kernel set: %s; "
-				"per-packet verdicts until it works again\n", err);
+			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "cannot add a blocked flow to the kernel set: %s; "
+				"per-packet verdicts until it works again", err);
 		g->dyn_failing = true;
 	}
 }
@@ -426,8 +478,7 @@ static void decided_verdict(struct pg_gateway *g, const struct pg_nfq_packet *pk
 	if (r->just_decided) {
 		c->flows++;
 		c->flows_dropped += block;
-		if (fv.action != PG_ACTION_ALLOW || g->opt.verbose)
-			log_flow(f, fv.action);
+		log_flow(g, f, &fv);
 	}
 	count_packet(c, block, pkt->orig_len);
 	if (fv.code == PG_MARK_NONE) {
@@ -490,7 +541,10 @@ int pg_gateway_process(struct pg_gateway *g, int fd)
 
 void pg_gateway_tick(struct pg_gateway *g)
 {
-	pg_engine_tick(g->engine, now_ms());
+	uint64_t now = now_ms();
+
+	pg_engine_tick(g->engine, now);
+	pg_log_tick(g->opt.log, now);
 }
 
 struct reclassify_ctx {
@@ -573,15 +627,16 @@ int pg_gateway_reload(struct pg_gateway *g, FILE *err)
 	pg_engine_set_host_rules(g->engine, nh);
 	struct reclassify_ctx rc = {g, old};
 	pg_engine_foreach_flow(g->engine, reclassify, &rc);
+	pg_log_set_flow_rate(g->opt.log, pg_policy_engine(np)->log_rate);
 	pg_policy_destroy(old);
 	pg_host_rules_destroy(oh);
-	fprintf(stderr, "peergated: policy %s reloaded\n", g->opt.policy_path);
+	pg_log(g->opt.log, LOG_NOTICE, PG_LOG_EVENT, "policy %s reloaded", g->opt.policy_path);
 	return 0;
 fail:
 	g->ec.reload_failures++;
 	pg_host_rules_destroy(nh);
 	pg_policy_destroy(np);
-	fprintf(stderr, "peergated: reload failed; the previous policy stays in force\n");
+	pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "reload failed; the previous policy stays in force");
 	return -1;
 }
 
@@ -684,6 +739,21 @@ static void kernel_json(const struct pg_gateway *g, FILE *out)
 	fputs("]}", out);
 }
 
+/* The log's counters: lines written and lines the rate limits suppressed,
+ * for flow lines and for the daemon's other messages. */
+static void log_json(const struct pg_gateway *g, FILE *out)
+{
+	struct pg_log_stats ls;
+
+	pg_log_get_stats(g->opt.log, &ls);
+	fprintf(out, ",\"log\":{\"flow_lines\":%llu,\"flow_suppressed\":%llu,"
+		"\"event_lines\":%llu,\"event_suppressed\":%llu}",
+		(unsigned long long)ls.lines[PG_LOG_FLOW],
+		(unsigned long long)ls.suppressed[PG_LOG_FLOW],
+		(unsigned long long)ls.lines[PG_LOG_EVENT],
+		(unsigned long long)ls.suppressed[PG_LOG_EVENT]);
+}
+
 void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 {
 	fprintf(out, "{\"verdicts\":");
@@ -691,6 +761,7 @@ void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 	engine_json(g, out);
 	kernel_json(g, out);
 	restart_json(g, out);
+	log_json(g, out);
 	fprintf(out, ",\"policy\":");
 	pg_json_string(out, g->opt.policy_path);
 	fprintf(out, ",\"uptime_s\":%lld}\n", (long long)(time(NULL) - g->started));
@@ -823,7 +894,7 @@ static void restore_flows(struct pg_gateway *g)
 			snprintf(state, sizeof(state), "no state file %s", path);
 			break;
 		case PG_FLOWSTATE_REJECTED:
-			fprintf(stderr, "peergated: state file %s ignored: %s\n", path, err);
+			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "state file %s ignored: %s", path, err);
 			snprintf(state, sizeof(state), "state file ignored");
 			break;
 		case PG_FLOWSTATE_LOADED:
@@ -831,28 +902,28 @@ static void restore_flows(struct pg_gateway *g)
 			snprintf(state, sizeof(state), "%zu flows in %s", pg_flowstate_count(fs),
 				 path);
 			if (pg_flowstate_skipped(fs))
-				fprintf(stderr, "peergated: state file %s: %zu flows beyond "
-					"max-flows skipped\n", path, pg_flowstate_skipped(fs));
+				pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "state file %s: %zu flows beyond "
+					"max-flows skipped", path, pg_flowstate_skipped(fs));
 			break;
 		}
 	}
 	rc.fs = fs;
 	rc.matched = calloc(pg_flowstate_count(fs) + 1, 1);
 	if (!rc.matched) {
-		fprintf(stderr, "peergated: start-up: out of memory; verdict marks of the "
-			"previous run left as they are\n");
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "start-up: out of memory; verdict marks of the "
+			"previous run left as they are");
 		goto out;
 	}
 	if (pg_ct_sweep_marks(g->mark_mask, review_marked, &rc, &res, err, sizeof(err)) < 0) {
-		fprintf(stderr, "peergated: start-up: cannot review the previous run's verdict "
-			"marks: %s; they stay in force until their flows end\n", err);
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "start-up: cannot review the previous run's verdict "
+			"marks: %s; they stay in force until their flows end", err);
 		goto out;
 	}
 	g->rs.clear_failures = res.failures;
 	restore_unmarked(&rc);
-	fprintf(stderr, "peergated: start-up: %s; %llu marked connections; %llu flows "
+	pg_log(g->opt.log, LOG_INFO, PG_LOG_EVENT, "start-up: %s; %llu marked connections; %llu flows "
 		"restored (%llu re-decided under this policy), %llu unknown cleared for "
-		"inspection, %llu clear failures\n", state,
+		"inspection, %llu clear failures", state,
 		(unsigned long long)g->rs.marked, (unsigned long long)g->rs.restored,
 		(unsigned long long)g->rs.redecided, (unsigned long long)g->rs.cleared,
 		(unsigned long long)g->rs.clear_failures);
@@ -887,14 +958,14 @@ static void save_flows(struct pg_gateway *g)
 	sc.w = pg_flowstate_writer_open(path, (int64_t)time(NULL), g->mark_mask, err,
 					sizeof(err));
 	if (!sc.w) {
-		fprintf(stderr, "peergated: flows not saved: %s\n", err);
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "flows not saved: %s", err);
 		return;
 	}
 	pg_engine_foreach_flow(g->engine, save_flow, &sc);
 	if (pg_flowstate_writer_commit(sc.w, err, sizeof(err)) < 0)
-		fprintf(stderr, "peergated: flows not saved: %s\n", err);
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "flows not saved: %s", err);
 	else
-		fprintf(stderr, "peergated: %zu decided flows saved to %s\n", sc.count, path);
+		pg_log(g->opt.log, LOG_INFO, PG_LOG_EVENT, "%zu decided flows saved to %s", sc.count, path);
 }
 
 static void restart_json(const struct pg_gateway *g, FILE *out)
