@@ -165,7 +165,11 @@ void pg_log_lines(struct pg_log *log, int level, enum pg_log_class cls, const ch
 
 void pg_log_tick(struct pg_log *log, uint64_t now_ms)
 {
-	if (!log || now_ms - log->last_report_ms < REPORT_INTERVAL_MS)
+	bool reported = false;
+
+	/* The first suppression after a quiet spell is reported at once,
+	 * then at most one report per interval while the flood goes on. */
+	if (!log || (log->last_report_ms && now_ms - log->last_report_ms < REPORT_INTERVAL_MS))
 		return;
 	for (int c = 0; c < PG_LOG_CLASS_COUNT; c++) {
 		uint64_t n = pg_ratelimit_collect(&log->bucket[c]);
@@ -179,8 +183,9 @@ void pg_log_tick(struct pg_log *log, uint64_t now_ms)
 			 log->bucket[c].rate);
 		log->lines[PG_LOG_EVENT]++;
 		emit(log, LOG_WARNING, msg);
+		reported = true;
 	}
-	log->last_report_ms = now_ms;
+	log->last_report_ms = reported ? now_ms : 0;
 }
 
 void pg_log_get_stats(const struct pg_log *log, struct pg_log_stats *s)
