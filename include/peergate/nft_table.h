@@ -20,7 +20,7 @@
  *   6. jump to chain `exceptions` (only when there are allow prefixes):
  *        inspect prefixes (saddr, daddr) -> return (inspect wins over allow)
  *        allow prefixes (saddr, daddr)   -> accept
- *   7. per-(system, feature, proto) port sets -> counter, drop
+ *   7. per-(system, feature, proto) port sets -> log (limited), counter, drop
  *   8. ct state invalid                -> packet mark code CT_INVALID
  *   9. TCP with payload or SYN         -> NFQUEUE; other empty TCP and
  *                                         SYN-ACKs -> accept

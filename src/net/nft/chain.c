@@ -376,7 +376,7 @@ int pgnft_add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 		step_ct_verdicts,       /* ct mark accept / block / drop */
 		step_blocked_flows,     /* blocked4/blocked6 -> drop */
 		step_exceptions,        /* jump exceptions */
-		step_port_sets,         /* port sets -> counter, drop */
+		step_port_sets,         /* port sets -> log (limited), counter, drop */
 		step_ct_invalid,        /* ct state invalid -> mark code 4 */
 		step_tcp,               /* TCP payload or SYN -> queue, rest accept */
 		step_queue,             /* the rest -> queue */
