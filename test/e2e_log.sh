@@ -15,7 +15,10 @@
 #      drop: "` rule (nft list), and a SYN to BitTorrent's port 6881 is
 #      dropped by the set (its counter moves) and, when the kernel log can
 #      be read (dmesg; net.netfilter.nf_log_all_netns set to 1 for the
-#      test, then restored), logged with the set's prefix.
+#      test, then restored), logged with the set's prefix;
+#   4. the event file (event-log) holds one JSON object per decided flow
+#      (the blocked TCP flow with its action and class), and after it is
+#      moved away, SIGHUP makes the daemon write a new one.
 # Arguments: BUILD_DIR SRC_DIR.  Skips without root.
 set -u
 build=$(cd "$1" && pwd)
@@ -37,9 +40,11 @@ pg_netns_setup pglog || { echo "FAIL: cannot build the namespaces"; exit 1; }
 C=$PG_NS_CLIENT R=$PG_NS_ROUTER S=$PG_NS_SERVER
 ctl=$build/peergatectl
 sock=$work/ctl.sock
-printf '[engine]\nfail = open\nlog-rate = 5\n[bittorrent]\nall = block\n' >"$work/policy.ini"
+printf '[engine]\nfail = open\nlog-rate = 5\nevent-log = %s\n[bittorrent]\nall = block\n' \
+	"$work/events.json" >"$work/policy.ini"
 pg_spawn "$R" "$work/daemon.log" "$build/peergated" --policy "$work/policy.ini" \
 	--socket "$sock" --state '' --log-target stderr
+daemon=$PG_LAST_PID
 for _ in $(seq 100); do
 	pg_in "$R" "$ctl" stats --json --socket "$sock" >/dev/null 2>&1 && break
 	sleep 0.1
@@ -182,5 +187,41 @@ if ! grep -q "flow action=.*server=$PG_S4:6881" "$work/daemon.log"; then
 	pass "the port-set drop never reached the daemon (no flow line for :6881)"
 else
 	fail "a flow line for :6881: the port set did not drop it first"
+fi
+
+# 4. the event file, and its reopening on SIGHUP
+events_check() {	# FILE PORT: the objects are JSON; prints the flows to PORT
+	"$PG_PY" - "$1" "$PG_S4:$2" <<'PY'
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o["server"] == sys.argv[2]:
+        n += 1
+        last = o
+print(n, "%s %s/%s %s" % (last["action"], last["system"], last["feature"], last["method"]) if n else "")
+PY
+}
+got=$(events_check "$work/events.json" 40001 2>&1)
+total=$(wc -l <"$work/events.json")
+if [ "$got" = "1 block bittorrent/download payload" ] && [ "$total" -ge 31 ]; then
+	pass "event file: $total JSON objects (every decided flow, not rate-limited), one for the blocked TCP flow"
+else
+	fail "event file: '$got', $total lines"
+fi
+mv "$work/events.json" "$work/events.json.1"
+kill -HUP "$daemon"
+for _ in $(seq 50); do [ "$(grep -c 'reloaded' "$work/daemon.log")" -ge 1 ] && break; sleep 0.1; done
+pg_in "$C" "$PG_PY" -c '
+import socket
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.sendto(b"d1:ad2:id20:" + bytes(range(20)) + b"e1:q4:ping1:t2:aa1:y1:qe", ("'"$PG_S4"'", 40003))
+'
+for _ in $(seq 50); do [ -s "$work/events.json" ] && break; sleep 0.1; done
+if [ -s "$work/events.json" ] && [ "$(events_check "$work/events.json" 40003)" = "1 block bittorrent/network payload" ] &&
+	[ "$(events_check "$work/events.json.1" 40003)" = "0 " ]; then
+	pass "after SIGHUP the event file is written anew (the moved file keeps the older flows)"
+else
+	fail "no new event file after SIGHUP: $(ls "$work")"
 fi
 finish

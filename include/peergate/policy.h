@@ -92,6 +92,9 @@ struct pg_engine_settings {
 	/* log-rate: lines per second, at most, of the daemon's flow log and
 	 * of the kernel's log of each port set's drops; default 20 */
 	uint32_t log_rate;
+	/* event-log: a file that gets one JSON object per decided flow (an
+	 * absolute path); "" (the default): none */
+	char event_log[256];
 };
 
 struct pg_policy;

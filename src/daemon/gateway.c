@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "gateway.h"
+#include "eventlog.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -87,6 +88,7 @@ struct pg_gateway {
 	struct engine_counters ec;
 	struct restart_counters rs;
 	bool ready;                  /* past start-up: its flows are worth saving */
+	struct pg_eventlog *events;  /* [engine] event-log; NULL: none */
 	time_t started;
 };
 
@@ -145,6 +147,40 @@ static void sink_log(struct text_sink *s, struct pg_log *log, int level)
 	free(s->buf);
 }
 
+/* The event file a policy names, or NULL (none, or it cannot be opened:
+ * enforcement goes on without it, and the error is logged). */
+static struct pg_eventlog *open_events(struct pg_gateway *g, const struct pg_policy *p)
+{
+	const char *path = pg_policy_engine(p)->event_log;
+	char err[512];
+	struct pg_eventlog *ev;
+
+	if (!path[0])
+		return NULL;
+	ev = pg_eventlog_open(path, err, sizeof(err));
+	if (!ev)
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "%s; no event file", err);
+	return ev;
+}
+
+/* After a reload (or a refused one: logrotate's SIGHUP comes whatever the
+ * policy says): the file is opened again by name, or, when the policy in
+ * force names another file, that one instead. */
+static void reopen_events(struct pg_gateway *g)
+{
+	const char *want = pg_policy_engine(g->policy)->event_log;
+	char err[512];
+
+	if (g->events && !strcmp(want, pg_eventlog_path(g->events))) {
+		if (pg_eventlog_reopen(g->events, err, sizeof(err)) < 0)
+			pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "%s; writing on to the old file",
+			       err);
+		return;
+	}
+	pg_eventlog_close(g->events);
+	g->events = open_events(g, g->policy);
+}
+
 static void restore_flows(struct pg_gateway *g);
 static void save_flows(struct pg_gateway *g);
 static void restart_json(const struct pg_gateway *g, FILE *out);
@@ -168,6 +204,7 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 	const struct pg_engine_settings *s = pg_policy_engine(g->policy);
 	g->mark_mask = s->mark_mask;
 	pg_log_set_flow_rate(g->opt.log, s->log_rate);
+	g->events = open_events(g, g->policy);
 	g->hosts = pg_host_rules_for_policy(g->policy);
 	g->engine = g->hosts ? make_engine(g->policy, g->hosts) : NULL;
 	if (!g->engine) {
@@ -233,6 +270,7 @@ void pg_gateway_close(struct pg_gateway *g, bool keep_rules)
 	for (unsigned i = 0; i < g->nqueues; i++)
 		pg_nfq_close(g->queues[i]);
 	pg_nft_dyn_close(g->dyn);
+	pg_eventlog_close(g->events);
 	pg_engine_destroy(g->engine);
 	pg_host_rules_destroy(g->hosts);
 	pg_policy_destroy(g->policy);
@@ -479,6 +517,9 @@ static void decided_verdict(struct pg_gateway *g, const struct pg_nfq_packet *pk
 		c->flows++;
 		c->flows_dropped += block;
 		log_flow(g, f, &fv);
+		if (pg_eventlog_flow(g->events, f, &fv, pg_engine_flow_host(g->engine, f)) < 0)
+			pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "cannot write to the event file "
+			       "%s", pg_eventlog_path(g->events));
 	}
 	count_packet(c, block, pkt->orig_len);
 	if (fv.code == PG_MARK_NONE) {
@@ -631,12 +672,14 @@ int pg_gateway_reload(struct pg_gateway *g, FILE *err)
 	pg_policy_destroy(old);
 	pg_host_rules_destroy(oh);
 	pg_log(g->opt.log, LOG_NOTICE, PG_LOG_EVENT, "policy %s reloaded", g->opt.policy_path);
+	reopen_events(g);
 	return 0;
 fail:
 	g->ec.reload_failures++;
 	pg_host_rules_destroy(nh);
 	pg_policy_destroy(np);
 	pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "reload failed; the previous policy stays in force");
+	reopen_events(g);
 	return -1;
 }
 
@@ -744,14 +787,18 @@ static void kernel_json(const struct pg_gateway *g, FILE *out)
 static void log_json(const struct pg_gateway *g, FILE *out)
 {
 	struct pg_log_stats ls;
+	uint64_t ev_written, ev_failed;
 
 	pg_log_get_stats(g->opt.log, &ls);
+	pg_eventlog_counts(g->events, &ev_written, &ev_failed);
 	fprintf(out, ",\"log\":{\"flow_lines\":%llu,\"flow_suppressed\":%llu,"
-		"\"event_lines\":%llu,\"event_suppressed\":%llu}",
+		"\"message_lines\":%llu,\"message_suppressed\":%llu,"
+		"\"event_file_objects\":%llu,\"event_file_errors\":%llu}",
 		(unsigned long long)ls.lines[PG_LOG_FLOW],
 		(unsigned long long)ls.suppressed[PG_LOG_FLOW],
 		(unsigned long long)ls.lines[PG_LOG_EVENT],
-		(unsigned long long)ls.suppressed[PG_LOG_EVENT]);
+		(unsigned long long)ls.suppressed[PG_LOG_EVENT],
+		(unsigned long long)ev_written, (unsigned long long)ev_failed);
 }
 
 void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
