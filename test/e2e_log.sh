@@ -224,4 +224,10 @@ if [ -s "$work/events.json" ] && [ "$(events_check "$work/events.json" 40003)" =
 else
 	fail "no new event file after SIGHUP: $(ls "$work")"
 fi
+pg_kill "$daemon"
+if grep -q 'peergated: stopping' "$work/daemon.log" && ! grep -q 'runtime error\|Sanitizer' "$work/daemon.log"; then
+	pass "the daemon stopped cleanly (no sanitizer report)"
+else
+	fail "daemon exit: $(grep -m3 'runtime error\|Sanitizer\|stopping' "$work/daemon.log")"
+fi
 finish
