@@ -15,8 +15,15 @@
 #include "peergate/hosts.h"
 
 struct pg_engine;
+struct pg_detector_group;
 
 struct pg_engine_config {
+	/* The payload detectors, asked group by group in this order (the
+	 * first 64 are used), ended by a group whose list is NULL; NULL: none,
+	 * flows are classed by port, host and correlation only.  Borrowed: it
+	 * must outlive the engine.  The standard set is pg_detector_registry()
+	 * (peergate/detect_registry.h, library pgdetect). */
+	const struct pg_detector_group *detectors;
 	uint32_t max_flows;
 	uint32_t tcp_timeout_s;
 	uint32_t udp_timeout_s;

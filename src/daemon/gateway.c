@@ -23,6 +23,7 @@
 #include "peergate/nft_table.h"
 #include "peergate/stats.h"
 #include "peergate/verdict.h"
+#include "peergate/detect_registry.h"
 
 enum { MAX_QUEUES = 16, MAX_PORTSETS = 64 };
 
@@ -104,6 +105,7 @@ static struct pg_engine *make_engine(const struct pg_policy *p,
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_from_policy(p, &cfg);
+	cfg.detectors = pg_detector_registry();
 	cfg.record_hosts = true; /* for `peergatectl flows` */
 	return pg_engine_create(&cfg, hosts);
 }

@@ -7,7 +7,7 @@
 #ifndef PEERGATE_DETECT_DETECTORS_H
 #define PEERGATE_DETECT_DETECTORS_H
 
-#include "peergate/detect.h"
+#include "peergate/detect_registry.h"
 
 /* The six systems of the paper (paper.c). */
 /* oscar.c */

@@ -13,6 +13,7 @@
 #include "peergate/capture.h"
 #include "peergate/engine.h"
 #include "peergate/linklayer.h"
+#include "peergate/detect_registry.h"
 
 struct pkt {
 	uint64_t ts_ms;
@@ -104,6 +105,7 @@ int main(int argc, char **argv)
 
 		struct pg_engine_config cfg;
 		pg_engine_config_defaults(&cfg);
+		cfg.detectors = pg_detector_registry();
 		struct pg_host_rules *h = pg_host_rules_create();
 		pg_host_rules_add_defaults(h);
 		struct pg_engine *e = pg_engine_create(&cfg, h);
@@ -128,6 +130,7 @@ int main(int argc, char **argv)
 	long before = rss_kib();
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
+	cfg.detectors = pg_detector_registry();
 	struct pg_engine *e = pg_engine_create(&cfg, NULL);
 	long created = rss_kib();
 	uint8_t syn[40] = {0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 0, 192, 0, 2, 1,

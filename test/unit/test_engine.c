@@ -7,6 +7,7 @@
 #include "detect_harness.h"
 #include "peergate/engine.h"
 #include "peergate/hosts.h"
+#include "peergate/detect_registry.h"
 
 static const uint8_t C[4] = {10, 1, 0, 2}, S[4] = {192, 0, 2, 80};
 
@@ -15,6 +16,7 @@ static struct pg_engine *mk_engine(const struct pg_host_rules *h, uint32_t max_f
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
+	cfg.detectors = pg_detector_registry();
 	cfg.max_flows = max_flows;
 	cfg.max_inspecting = slots;
 	return pg_engine_create(&cfg, h);
@@ -105,6 +107,7 @@ static void test_budget(void)
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
+	cfg.detectors = pg_detector_registry();
 	cfg.max_flows = 64;
 	cfg.max_inspecting = 8;
 	cfg.inspect_bytes = 256;
