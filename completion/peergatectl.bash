@@ -35,6 +35,13 @@ _peergatectl()
 			return 0
 		fi
 		;;
+	--interface|-i)
+		mapfile -t COMPREPLY < <(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")
+		return 0
+		;;
+	--count|-c|--duration|-d)
+		return 0
+		;;
 	esac
 	words_help=$("$bin" "$cmd" --help 2>/dev/null)
 	opts=$(printf '%s\n' "$words_help" | grep -o -- '--[a-z][a-z-]*' | sort -u)

@@ -21,6 +21,14 @@ _peergated()
 		mapfile -t COMPREPLY < <(compgen -g -- "$cur")
 		return 0
 		;;
+	--log-level)
+		mapfile -t COMPREPLY < <(compgen -W "err warning notice info debug" -- "$cur")
+		return 0
+		;;
+	--log-target)
+		mapfile -t COMPREPLY < <(compgen -W "auto syslog stderr both" -- "$cur")
+		return 0
+		;;
 	esac
 	local opts
 	opts=$("${COMP_WORDS[0]}" --help 2>/dev/null | grep -o -- '--[a-z][a-z-]*' | sort -u)

@@ -46,6 +46,10 @@ expect _peergatectl "$work/policy-a.ini $work/policy-b.ini" "$ctl" rules apply -
 expect _peergatectl "$work/policy-a.ini $work/policy-b.ini" "$ctl" check "$work/pol"
 expect _peergated "--socket --socket-group" "$build/peergated" --so
 expect _peergated "root" "$build/peergated" --user roo
+expect _peergated "--log-level --log-target" "$build/peergated" --log
+expect _peergated "debug" "$build/peergated" --log-level de
+expect _peergatectl "--count" "$ctl" classify -i lo --co
+expect _peergatectl "lo" "$ctl" classify --interface l
 if [ "$failures" = 0 ]; then
 	echo "completion: 1 passed, 0 failed"
 	exit 0

@@ -159,7 +159,7 @@ count() { py -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["flows"
 # port, not a weak guess) and the same when the flow is replayed
 extract "$work/im.json" "$work/block.ini" --policed --min-confidence 70 \
 	--per-class 2 --max-flows 6 "${im_caps[@]}" "${own[@]}"
-extract "$work/neg.json" "$work/block.ini" --unpoliced --verdict accept \
+extract "$work/neg.json" "$work/block.ini" --unpoliced --action allow \
 	--per-class 2 --max-flows 4 "${neg_caps[@]}" "${own[@]}"
 n_im=$(count "$work/im.json")
 n_neg=$(count "$work/neg.json")
@@ -305,12 +305,12 @@ import json, sys
 flows = json.load(open(sys.argv[1]))["flows"]
 feats = {}
 for f in flows:
-    feats.setdefault(f["system"], {}).setdefault(f["verdict"], set()).add(f["feature"])
+    feats.setdefault(f["system"], {}).setdefault(f["action"], set()).add(f["feature"])
 allowed, dropped = [], []
 for s, v in sorted(feats.items()):
-    if "drop" in v and "accept" in v:   # a system whose captures show both
-        allowed += ["%s/%s" % (s, x) for x in sorted(v["accept"])]
-        dropped += ["%s/%s>=1" % (s, x) for x in sorted(v["drop"])]
+    if "block" in v and "allow" in v:   # a system whose captures show both
+        allowed += ["%s/%s" % (s, x) for x in sorted(v["allow"])]
+        dropped += ["%s/%s>=1" % (s, x) for x in sorted(v["block"])]
 print(",".join(allowed), ",".join(dropped))
 EOF
 )

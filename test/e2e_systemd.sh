@@ -106,6 +106,20 @@ if [ "$(in_c stat -c %U "/proc/$main")" = peergate ] &&
 else
 	fail "daemon identity: $(in_c grep -E '^(Uid|CapEff|Seccomp):' "/proc/$main/status")"
 fi
+# its syslog(3) lines reach the journal from inside the sandbox, with their
+# severity ("ready" is notice), and once: stderr is the journal, so the
+# daemon writes no second copy there
+for _ in $(seq 30); do
+	ready_notice=$(in_c journalctl "_PID=$main" -p notice --no-pager -o cat | grep -c 'ready; control socket')
+	[ "$ready_notice" -ge 1 ] && break
+	sleep 0.1
+done
+ready_all=$(in_c journalctl "_PID=$main" --no-pager -o cat | grep -c 'ready; control socket')
+if [ "$ready_notice" = 1 ] && [ "$ready_all" = 1 ]; then
+	ok "syslog: 'ready' in the journal once, at priority notice"
+else
+	fail "syslog: 'ready' $ready_all times in the journal, $ready_notice at notice or above"
+fi
 
 # 2. reloads through ExecReload
 in_c systemctl reload peergated && ok "reload with a good policy: exit 0" ||

@@ -20,7 +20,7 @@
  *   6. jump to chain `exceptions` (only when there are allow prefixes):
  *        inspect prefixes (saddr, daddr) -> return (inspect wins over allow)
  *        allow prefixes (saddr, daddr)   -> accept
- *   7. per-(system, feature, proto) port sets -> counter, drop
+ *   7. per-(system, feature, proto) port sets -> log (limited), counter, drop
  *   8. ct state invalid                -> packet mark code CT_INVALID
  *   9. TCP with payload or SYN         -> NFQUEUE; other empty TCP and
  *                                         SYN-ACKs -> accept
@@ -97,6 +97,9 @@ struct pg_nft_config {
 	const struct pg_prefix *inspect;
 	size_t ninspect;
 	uint32_t blocked_size;          /* elements per blocked set; 0: PG_NFT_BLOCKED_SIZE */
+	/* Drops by a port set are logged by the kernel (`log`), at most this
+	 * many a second per set; 0: not logged. */
+	uint32_t portset_log_rate;
 };
 
 enum pg_nft_queue_kind {

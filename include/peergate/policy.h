@@ -89,6 +89,12 @@ struct pg_engine_settings {
 	 * Tailscale's 0xff0000 and zapret's 0x40000000). */
 	uint32_t mark_mask;
 	enum pg_tcp_block tcp_block; /* default reset */
+	/* log-rate: lines per second, at most, of the daemon's flow log and
+	 * of the kernel's log of each port set's drops; default 20 */
+	uint32_t log_rate;
+	/* event-log: a file that gets one JSON object per decided flow (an
+	 * absolute path); "" (the default): none */
+	char event_log[256];
 };
 
 struct pg_policy;

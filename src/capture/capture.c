@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ struct capture {
 	pcap_t *pcap;
 	struct netmon nm;
 	uint8_t *mem;             /* what pcap reads through fmemopen */
+	bool live;                /* an interface: no frame now is no end */
 };
 
 static uint32_t le32(const uint8_t *p)
@@ -202,6 +204,74 @@ fail:
 	return NULL;
 }
 
+struct capture *capture_open_stream(FILE *f, char *err, size_t errlen)
+{
+	char pe[PCAP_ERRBUF_SIZE];
+	struct capture *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		fclose(f);
+		return NULL;
+	}
+	/* libpcap takes ownership of f when it succeeds */
+	c->pcap = pcap_fopen_offline(f, pe);
+	if (!c->pcap) {
+		snprintf(err, errlen, "%s", pe);
+		fclose(f);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Live frames: whole up to 64 KiB (a GRO/TSO super-packet; a cut frame
+ * would leave a gap in the reassembled stream).  In immediate mode libpcap
+ * gives each frame a ring slot of the snapshot length, so the ring is
+ * sized for a few hundred of them: a burst must not overrun it. */
+enum { LIVE_SNAPLEN = 65535, LIVE_BUFFER = 32 << 20, LIVE_TIMEOUT_MS = 100 };
+
+struct capture *capture_open_live(const char *iface, char *err, size_t errlen)
+{
+	char pe[PCAP_ERRBUF_SIZE] = "";
+	struct capture *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->pcap = pcap_create(iface, pe);
+	if (!c->pcap) {
+		snprintf(err, errlen, "%s", pe);
+		goto fail;
+	}
+	/* Immediate mode: a flow is reported as its packets arrive, not when
+	 * a kernel buffer fills. */
+	pcap_set_snaplen(c->pcap, LIVE_SNAPLEN);
+	pcap_set_buffer_size(c->pcap, LIVE_BUFFER);
+	pcap_set_immediate_mode(c->pcap, 1);
+	pcap_set_timeout(c->pcap, LIVE_TIMEOUT_MS);
+	int rc = pcap_activate(c->pcap);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", pcap_statustostr(rc), pcap_geterr(c->pcap));
+		goto fail;
+	}
+	if (pcap_setnonblock(c->pcap, 1, pe) < 0) {
+		snprintf(err, errlen, "%s", pe);
+		goto fail;
+	}
+	c->live = true;
+	return c;
+fail:
+	capture_close(c);
+	return NULL;
+}
+
+int capture_fd(const struct capture *c)
+{
+	return c->live ? pcap_get_selectable_fd(c->pcap) : -1;
+}
+
 void capture_close(struct capture *c)
 {
 	if (!c)
@@ -233,6 +303,8 @@ int capture_next(struct capture *c, struct capture_frame *f, char *err, size_t e
 	}
 	if (rc == PCAP_ERROR_BREAK)
 		return 0;
+	if (rc == 0 && c->live)
+		return CAPTURE_NONE_YET;
 	snprintf(err, errlen, "%s", pcap_geterr(c->pcap));
 	return -1;
 }

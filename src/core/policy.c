@@ -31,6 +31,7 @@ static const struct pg_engine_settings engine_defaults = {
 	.udp_timeout_s = 120,
 	.mark_mask = PG_MARK_DEFAULT_MASK,
 	.tcp_block = PG_TCP_BLOCK_RESET,
+	.log_rate = 20,
 };
 
 struct pg_policy *pg_policy_default(void)

@@ -252,6 +252,30 @@ static void show_tcp_block(const struct pg_engine_settings *e,
 	snprintf(buf, len, "%s", tcp_block_words[e->tcp_block]);
 }
 
+static bool parse_event_log(struct loader *ld, const struct engine_key *k,
+			    const char *value)
+{
+	char *dst = ld->p->engine.event_log;
+	size_t cap = sizeof(ld->p->engine.event_log);
+
+	/* empty: no event file */
+	if (*value && (value[0] != '/' || strlen(value) >= cap)) {
+		char expect[96];
+		snprintf(expect, sizeof(expect), "expected an absolute path of at most %zu bytes, "
+			 "or nothing", cap - 1);
+		pol_bad_value(ld, k->name, value, NULL, 0, expect);
+		return false;
+	}
+	snprintf(dst, cap, "%s", value);
+	return true;
+}
+
+static void show_event_log(const struct pg_engine_settings *e,
+			   const struct engine_key *k, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", e->event_log[0] ? e->event_log : "none");
+}
+
 #define NUM(field) parse_number, show_number, offsetof(struct pg_engine_settings, field)
 static const struct engine_key engine_keys[] = {
 	{ "queue", parse_queue, show_queue, 0, 0, 0, NULL },
@@ -265,6 +289,8 @@ static const struct engine_key engine_keys[] = {
 	{ "udp-timeout", NUM(udp_timeout_s), 1, 604800, "seconds" },
 	{ "mark-mask", parse_mask, show_mask, 0, 0, 0, NULL },
 	{ "tcp-block", parse_tcp_block, show_tcp_block, 0, 0, 0, NULL },
+	{ "log-rate", NUM(log_rate), 1, 100000, "lines a second" },
+	{ "event-log", parse_event_log, show_event_log, 0, 0, 0, NULL },
 };
 #undef NUM
 _Static_assert(COUNT(engine_keys) <= POL_ENGINE_KEYS_MAX, "engine_key_line is too small");

@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * peergatectl classify: feed capture files through the same engine the
- * daemon uses, with the capture's own clock, and report every flow.
+ * peergatectl classify: feed capture files (or standard input) through the
+ * same engine the daemon uses, with the capture's own clock, and report
+ * every flow; or, with -i, read an interface live and report each flow as
+ * it is decided: the audit mode, which enforces nothing.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "peergate/capture.h"
 #include "commands.h"
@@ -32,14 +40,14 @@ struct flow_list {
 };
 
 struct totals {
-	uint64_t flows, packets, bytes, dropped_flows;
+	uint64_t flows, packets, bytes, blocked_flows;
 };
 
 struct classify_opts {
 	bool json;
 	bool quiet;
-	bool verdicts;                  /* --policy given: print verdicts */
-	const struct pg_policy *policy; /* engine settings (and verdicts) */
+	bool actions;                   /* --policy given: print actions */
+	const struct pg_policy *policy; /* engine settings (and actions) */
 };
 
 static void keep_flow(const struct pg_flow *flow, void *ctx)
@@ -71,16 +79,24 @@ static const char *l4_name(uint8_t proto)
 	return proto == 6 ? "tcp" : "udp";
 }
 
-/* The verdict the gateway would give, from the daemon's own logic: a
- * blocked flow's packets are dropped (or answered by a reset); all others,
- * those still under inspection when the flow ended included, accepted. */
-static const char *verdict_of(const struct classify_opts *o, const struct pg_flow *f)
+/* The policy's action for the flow as the gateway would apply it, from
+ * the daemon's own logic: block, allow or log (a flow still under
+ * inspection when it ended is allowed: the gateway never stamped it; an
+ * [exceptions] allow prefix turns a block into allow). */
+static const char *action_of(const struct classify_opts *o, const struct pg_flow *f)
 {
-	struct pg_flow_verdict v = pg_flow_verdict_of(o->policy, f);
-	return pg_flow_verdict_blocks(&v) ? "drop" : "accept";
+	return pg_action_name(pg_flow_verdict_of(o->policy, f).action);
 }
 
-static void print_flow(const struct classify_opts *o, const char *file,
+static bool blocks(const struct classify_opts *o, const struct pg_flow *f)
+{
+	struct pg_flow_verdict v = pg_flow_verdict_of(o->policy, f);
+	return pg_flow_verdict_blocks(&v);
+}
+
+/* One flow; source names the capture file ("-" for standard input), or
+ * the interface when live. */
+static void print_flow(const struct classify_opts *o, const char *source, bool live,
 		       const struct pg_flow *f, const char *host)
 {
 	char client[64], server[64];
@@ -90,8 +106,8 @@ static void print_flow(const struct classify_opts *o, const char *file,
 	uint64_t bytes = f->bytes[0] + f->bytes[1];
 
 	if (o->json) {
-		printf("{\"file\":");
-		pg_json_string(stdout, file);
+		printf("{\"%s\":", live ? "interface" : "file");
+		pg_json_string(stdout, source);
 		printf(",\"l4\":\"%s\",\"client\":\"%s\",\"server\":\"%s\","
 		       "\"system\":\"%s\",\"feature\":\"%s\",\"method\":\"%s\","
 		       "\"confidence\":%u,\"packets\":%llu,\"bytes\":%llu,"
@@ -107,9 +123,10 @@ static void print_flow(const struct classify_opts *o, const char *file,
 			printf(",\"host\":");
 			pg_json_string(stdout, host);
 		}
-		if (o->verdicts)
-			printf(",\"verdict\":\"%s\"", verdict_of(o, f));
+		if (o->actions)
+			printf(",\"action\":\"%s\"", action_of(o, f));
 		printf("}\n");
+		fflush(stdout);
 		return;
 	}
 	if (o->quiet)
@@ -119,8 +136,23 @@ static void print_flow(const struct classify_opts *o, const char *file,
 	printf("  %-3s %-40s %-40s %-26s %-11s %6llu %9llu%s%s%s%s\n", l4_name(f->l4proto),
 	       client, server, cls, pg_method_name(f->method),
 	       (unsigned long long)packets, (unsigned long long)bytes,
-	       o->verdicts ? "  " : "", o->verdicts ? verdict_of(o, f) : "",
+	       o->actions ? "  " : "", o->actions ? action_of(o, f) : "",
 	       host[0] ? "  " : "", host);
+	if (live)
+		fflush(stdout);
+}
+
+/* Adds an ended flow to its system's totals. */
+static void add_totals(const struct classify_opts *o, const struct pg_flow *f,
+		       struct totals sys_totals[PG_SYS_COUNT])
+{
+	struct totals *t = &sys_totals[f->system < PG_SYS_COUNT ? f->system : 0];
+
+	t->flows++;
+	t->packets += (uint64_t)f->packets[0] + f->packets[1];
+	t->bytes += f->bytes[0] + f->bytes[1];
+	if (o->actions && blocks(o, f))
+		t->blocked_flows++;
 }
 
 /* An engine set up as the daemon's, that keeps every flow that ends. */
@@ -195,13 +227,8 @@ static void report_flows(const struct classify_opts *o, const char *path,
 		       (unsigned long long)(st.not_tracked + n->skipped));
 	for (size_t i = 0; i < flows->count; i++) {
 		const struct pg_flow *f = &flows->items[i].flow;
-		struct totals *t = &sys_totals[f->system < PG_SYS_COUNT ? f->system : 0];
-		print_flow(o, path, f, flows->items[i].host);
-		t->flows++;
-		t->packets += (uint64_t)f->packets[0] + f->packets[1];
-		t->bytes += f->bytes[0] + f->bytes[1];
-		if (o->verdicts && !strcmp(verdict_of(o, f), "drop"))
-			t->dropped_flows++;
+		print_flow(o, path, false, f, flows->items[i].host);
+		add_totals(o, f, sys_totals);
 	}
 }
 
@@ -214,7 +241,9 @@ static int classify_file(const struct classify_opts *o, const char *path,
 	struct flow_list flows = {0};
 	struct pg_engine *engine = NULL;
 	struct frame_counts n = {0};
-	struct capture *cap = capture_open(path, err, sizeof(err));
+	/* "-": standard input, read as it comes */
+	struct capture *cap = strcmp(path, "-") ? capture_open(path, err, sizeof(err))
+						: capture_open_stream(stdin, err, sizeof(err));
 
 	if (!cap) {
 		fprintf(stderr, "peergatectl: %s: %s\n", path, err);
@@ -249,28 +278,208 @@ static void print_summary(const struct classify_opts *o,
 			  const struct totals t[PG_SYS_COUNT])
 {
 	printf("\nper-system summary:\n  %-12s %8s %10s %12s%s\n", "system", "flows",
-	       "packets", "bytes", o->verdicts ? "  dropped-flows" : "");
+	       "packets", "bytes", o->actions ? "  blocked-flows" : "");
 	for (int s = 0; s < PG_SYS_COUNT; s++) {
 		if (!t[s].flows)
 			continue;
 		printf("  %-12s %8llu %10llu %12llu", pg_system_name(s),
 		       (unsigned long long)t[s].flows, (unsigned long long)t[s].packets,
 		       (unsigned long long)t[s].bytes);
-		if (o->verdicts)
-			printf("  %13llu", (unsigned long long)t[s].dropped_flows);
+		if (o->actions)
+			printf("  %13llu", (unsigned long long)t[s].blocked_flows);
 		printf("%s\n", pg_system_is_policed(s) ? "  (IM/P2P)" : "");
 	}
+}
+
+/* ---- live: -i IFACE ---- */
+
+struct live_limits {
+	uint64_t count;           /* frames to read; 0: no limit */
+	uint64_t duration_ms;     /* how long; 0: until SIGINT/SIGTERM */
+};
+
+struct live_run {
+	const struct classify_opts *o;
+	const char *iface;
+	struct pg_engine *engine;
+	struct totals *sys_totals;
+};
+
+/* A flow leaves the table: counted; printed now unless it was printed
+ * when it was decided. */
+static void live_flow_end(const struct pg_flow *f, void *ctx)
+{
+	struct live_run *lr = ctx;
+
+	if (f->state != PG_FLOW_DECIDED)
+		print_flow(lr->o, lr->iface, true, f, pg_engine_flow_host(lr->engine, f));
+	add_totals(lr->o, f, lr->sys_totals);
+}
+
+static uint64_t clock_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* SIGINT and SIGTERM as a descriptor, so that the loop ends cleanly (the
+ * summary is printed) without a handler and its global flag. */
+static int stop_signal_fd(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -1;
+	return signalfd(-1, &mask, SFD_CLOEXEC);
+}
+
+/* Reads what is waiting: each frame through the engine on the frame's
+ * clock, a flow printed when it is decided.  1: go on; 0: the count is
+ * reached; -1: read error. */
+static int live_drain(struct live_run *lr, struct capture *cap, int dlt,
+		      const struct live_limits *lim, struct frame_counts *n)
+{
+	struct capture_frame fr;
+	char err[512];
+	int rc;
+
+	while ((rc = capture_next(cap, &fr, err, sizeof(err))) == 1) {
+		const uint8_t *ip;
+		size_t ip_len;
+		struct pg_packet_result r;
+
+		n->frames++;
+		if (!pg_link_to_ip(dlt, fr.data, fr.caplen, &ip, &ip_len)) {
+			n->skipped++;
+		} else if (pg_engine_packet(lr->engine, ip, ip_len, fr.ts_ms, &r) ==
+				   PG_ENGINE_TRACKED && r.just_decided) {
+			print_flow(lr->o, lr->iface, true, r.flow,
+				   pg_engine_flow_host(lr->engine, r.flow));
+		}
+		if (lim->count && n->frames >= lim->count)
+			return 0;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "peergatectl: %s: %s\n", lr->iface, err);
+		return -1;
+	}
+	return 1;
+}
+
+static int classify_live(const struct classify_opts *o, const char *iface,
+			 const struct pg_host_rules *hosts, const struct live_limits *lim,
+			 struct totals sys_totals[PG_SYS_COUNT])
+{
+	struct live_run lr = {.o = o, .iface = iface, .sys_totals = sys_totals};
+	struct pg_engine_config cfg;
+	struct frame_counts n = {0};
+	char err[512];
+	int ret = -1, sig_fd = stop_signal_fd(), rc = 1;
+	struct capture *cap = NULL;
+	uint64_t start = clock_ms(CLOCK_MONOTONIC);
+
+	if (sig_fd < 0) {
+		fprintf(stderr, "peergatectl: signalfd: %s\n", strerror(errno));
+		goto out;
+	}
+	cap = capture_open_live(iface, err, sizeof(err));
+	if (!cap) {
+		fprintf(stderr, "peergatectl: %s: %s\n", iface, err);
+		goto out;
+	}
+	int dlt = capture_dlt(cap);
+	if (!pg_dlt_supported(dlt)) {
+		fprintf(stderr, "peergatectl: %s: unsupported link type %d\n", iface, dlt);
+		goto out;
+	}
+	pg_engine_config_from_policy(o->policy, &cfg);
+	cfg.detectors = pg_detector_registry();
+	cfg.record_hosts = true;
+	cfg.on_flow_end = live_flow_end;
+	cfg.cb_ctx = &lr;
+	lr.engine = pg_engine_create(&cfg, hosts);
+	if (!lr.engine) {
+		fprintf(stderr, "peergatectl: out of memory\n");
+		goto out;
+	}
+	/* On stderr, so that --json output stays one object per line; a
+	 * script may wait for this line before it sends traffic. */
+	fprintf(stderr, "peergatectl: classifying live traffic on %s (audit: nothing is "
+		"blocked); Ctrl-C ends it\n", iface);
+	while (rc > 0) {
+		struct pollfd pfd[2] = {
+			{.fd = capture_fd(cap), .events = POLLIN},
+			{.fd = sig_fd, .events = POLLIN},
+		};
+		int timeout = 1000;
+		if (lim->duration_ms) {
+			uint64_t spent = clock_ms(CLOCK_MONOTONIC) - start;
+			if (spent >= lim->duration_ms)
+				break;
+			if (lim->duration_ms - spent < (uint64_t)timeout)
+				timeout = (int)(lim->duration_ms - spent);
+		}
+		if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
+			fprintf(stderr, "peergatectl: poll: %s\n", strerror(errno));
+			goto out;
+		}
+		if (pfd[1].revents & POLLIN)
+			break;
+		rc = live_drain(&lr, cap, dlt, lim, &n);
+		/* pcap stamps frames with the wall clock: expiry runs on it */
+		pg_engine_tick(lr.engine, clock_ms(CLOCK_REALTIME));
+	}
+	if (rc < 0)
+		goto out;
+	pg_engine_flush(lr.engine);
+	if (!o->json && !o->quiet)
+		printf("%s: %llu frames (%llu not IP)\n", iface, (unsigned long long)n.frames,
+		       (unsigned long long)n.skipped);
+	ret = 0;
+out:
+	pg_engine_destroy(lr.engine);
+	capture_close(cap);
+	if (sig_fd >= 0)
+		close(sig_fd);
+	return ret;
+}
+
+/* A positive count or number of seconds for -c / --duration. */
+static bool parse_positive(const char *s, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || v == 0 || s[0] == '-')
+		return false;
+	*out = v;
+	return true;
 }
 
 static void classify_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: peergatectl classify [--policy FILE] [--json] [--quiet] PCAP...\n"
+		"       peergatectl classify [--policy FILE] [--json] [--quiet] -i IFACE\n"
+		"                            [--count N] [--duration SECONDS]\n"
 		"  Classifies every flow of the capture files (pcap or pcapng; Ethernet,\n"
-		"  Linux cooked, BSD loopback or raw IP) with the daemon's engine.\n"
-		"  --policy FILE  also print the verdict the policy gives each flow\n"
-		"  --json         one JSON object per flow, one per line\n"
-		"  --quiet        only the per-system summary\n");
+		"  Linux cooked, BSD loopback or raw IP; '-' reads standard input) with\n"
+		"  the daemon's engine, or, with -i, the live traffic of an interface\n"
+		"  (audit mode: flows are printed as they are decided, nothing is\n"
+		"  blocked; ends on Ctrl-C, after N frames or after SECONDS).\n"
+		"  --policy FILE          also print the policy's action for each flow\n"
+		"                         (block, allow, log)\n"
+		"  --json                 one JSON object per flow, one per line\n"
+		"  --quiet                only the per-system summary\n"
+		"  -i, --interface IFACE  classify live traffic of IFACE (libpcap)\n"
+		"  -c, --count N          with -i: stop after N frames\n"
+		"  -d, --duration SECONDS with -i: stop after SECONDS\n");
 }
 
 int cmd_classify(int argc, char **argv)
@@ -279,17 +488,22 @@ int cmd_classify(int argc, char **argv)
 		{"policy", required_argument, NULL, 'p'},
 		{"json", no_argument, NULL, 'j'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"interface", required_argument, NULL, 'i'},
+		{"count", required_argument, NULL, 'c'},
+		{"duration", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct classify_opts o = {0};
-	const char *policy_path = NULL;
+	const char *policy_path = NULL, *iface = NULL;
+	struct live_limits lim = {0};
+	uint64_t seconds = 0;
 	struct pg_policy *policy = NULL;
 	struct pg_host_rules *hosts = NULL;
 	int ret = PG_EXIT_FAILURE, c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:jqh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:jqi:c:d:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			policy_path = optarg;
@@ -300,6 +514,24 @@ int cmd_classify(int argc, char **argv)
 		case 'q':
 			o.quiet = true;
 			break;
+		case 'i':
+			iface = optarg;
+			break;
+		case 'c':
+			if (!parse_positive(optarg, &lim.count)) {
+				fprintf(stderr, "peergatectl classify: --count %s: expected a "
+					"positive number of frames\n", optarg);
+				return PG_EXIT_USAGE;
+			}
+			break;
+		case 'd':
+			if (!parse_positive(optarg, &seconds) || seconds > 86400u * 365) {
+				fprintf(stderr, "peergatectl classify: --duration %s: expected a "
+					"positive number of seconds\n", optarg);
+				return PG_EXIT_USAGE;
+			}
+			lim.duration_ms = seconds * 1000;
+			break;
 		case 'h':
 			classify_usage(stdout);
 			return PG_EXIT_OK;
@@ -308,7 +540,16 @@ int cmd_classify(int argc, char **argv)
 			return PG_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	if (iface && optind < argc) {
+		fprintf(stderr, "peergatectl classify: -i reads an interface; no capture file "
+			"goes with it\n");
+		return PG_EXIT_USAGE;
+	}
+	if (!iface && (lim.count || lim.duration_ms)) {
+		fprintf(stderr, "peergatectl classify: --count and --duration go with -i\n");
+		return PG_EXIT_USAGE;
+	}
+	if (!iface && optind >= argc) {
 		fprintf(stderr, "peergatectl classify: no capture file given\n");
 		classify_usage(stderr);
 		return PG_EXIT_USAGE;
@@ -320,7 +561,7 @@ int cmd_classify(int argc, char **argv)
 			pg_diag_print(&diag, stderr);
 			return PG_EXIT_FAILURE;
 		}
-		o.verdicts = true;
+		o.actions = true;
 	} else {
 		policy = pg_policy_default();
 		if (!policy)
@@ -336,6 +577,8 @@ int cmd_classify(int argc, char **argv)
 	struct totals totals[PG_SYS_COUNT];
 	memset(totals, 0, sizeof(totals));
 	unsigned failed = 0;
+	if (iface && classify_live(&o, iface, hosts, &lim, totals) != 0)
+		failed++;
 	for (int i = optind; i < argc; i++)
 		if (classify_file(&o, argv[i], hosts, totals) != 0)
 			failed++;

@@ -163,6 +163,13 @@ static void print_stats_table(const struct pg_jvalue *doc)
 	printf("\n\nrestart:");
 	for (size_t i = 0; rs && i < rs->count; i++)
 		printf(" %s=%.0f", rs->keys[i], rs->items[i].num);
+	const struct pg_jvalue *lg = pg_json_get(doc, "log");
+	if (lg)
+		printf("\n\nlog: %.0f flow lines (%.0f suppressed by log-rate), %.0f messages "
+		       "(%.0f suppressed), event file: %.0f objects (%.0f lost)",
+		       pg_json_num(lg, "flow_lines"), pg_json_num(lg, "flow_suppressed"),
+		       pg_json_num(lg, "message_lines"), pg_json_num(lg, "message_suppressed"),
+		       pg_json_num(lg, "event_file_objects"), pg_json_num(lg, "event_file_errors"));
 	/* The reassembly pool in one line: a shortage means flows that could
 	 * not be inspected (dropped under fail = closed). */
 	if (pg_json_get(e, "inspect_slots"))

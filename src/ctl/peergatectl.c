@@ -21,7 +21,7 @@ static const struct subcommand subcommands[] = {
 	{"check", cmd_check, "validate a policy file and summarise it"},
 	{"reload", cmd_reload, "make peergated re-read its policy"},
 	{"rules", cmd_rules, "apply, flush or show the nftables table"},
-	{"classify", cmd_classify, "classify the flows of pcap/pcapng files offline"},
+	{"classify", cmd_classify, "classify capture files, or live traffic (audit)"},
 };
 
 static void usage(FILE *out)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "gateway.h"
+#include "eventlog.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -113,6 +114,7 @@ struct pg_gateway {
 	struct restart_counters rs;
 	struct table_guard guard;
 	bool ready;                  /* past start-up: its flows are worth saving */
+	struct pg_eventlog *events;  /* [engine] event-log; NULL: none */
 	time_t started;
 };
 
@@ -153,6 +155,64 @@ static int apply_rules(struct pg_gateway *g, const struct pg_policy *p, FILE *er
 	return 0;
 }
 
+/* What a function that writes to a FILE says, logged line by line
+ * (policy diagnostics, table errors).  Without memory: stderr. */
+struct text_sink {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static FILE *sink_open(struct text_sink *s)
+{
+	*s = (struct text_sink){0};
+	s->f = open_memstream(&s->buf, &s->len);
+	return s->f ? s->f : stderr;
+}
+
+static void sink_log(struct text_sink *s, struct pg_log *log, int level)
+{
+	if (!s->f)
+		return;
+	fclose(s->f);
+	pg_log_lines(log, level, PG_LOG_EVENT, s->buf);
+	free(s->buf);
+}
+
+/* The event file a policy names, or NULL (none, or it cannot be opened:
+ * enforcement goes on without it, and the error is logged). */
+static struct pg_eventlog *open_events(struct pg_gateway *g, const struct pg_policy *p)
+{
+	const char *path = pg_policy_engine(p)->event_log;
+	char err[512];
+	struct pg_eventlog *ev;
+
+	if (!path[0])
+		return NULL;
+	ev = pg_eventlog_open(path, err, sizeof(err));
+	if (!ev)
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "%s; no event file", err);
+	return ev;
+}
+
+/* After a reload (or a refused one: logrotate's SIGHUP comes whatever the
+ * policy says): the file is opened again by name, or, when the policy in
+ * force names another file, that one instead. */
+static void reopen_events(struct pg_gateway *g)
+{
+	const char *want = pg_policy_engine(g->policy)->event_log;
+	char err[512];
+
+	if (g->events && !strcmp(want, pg_eventlog_path(g->events))) {
+		if (pg_eventlog_reopen(g->events, err, sizeof(err)) < 0)
+			pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "%s; writing on to the old file",
+			       err);
+		return;
+	}
+	pg_eventlog_close(g->events);
+	g->events = open_events(g, g->policy);
+}
+
 static void restore_flows(struct pg_gateway *g);
 static void save_flows(struct pg_gateway *g);
 static void restart_json(const struct pg_gateway *g, FILE *out);
@@ -160,6 +220,7 @@ static void restart_json(const struct pg_gateway *g, FILE *out);
 struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 {
 	struct pg_diag diag = {0};
+	struct text_sink sink;
 	char err[512];
 	struct pg_gateway *g = calloc(1, sizeof(*g));
 	if (!g)
@@ -168,15 +229,18 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 	g->started = time(NULL);
 	g->policy = pg_policy_load_file(o->policy_path, &diag);
 	if (!g->policy) {
-		pg_diag_print(&diag, stderr);
+		pg_diag_print(&diag, sink_open(&sink));
+		sink_log(&sink, g->opt.log, LOG_ERR);
 		goto fail;
 	}
 	const struct pg_engine_settings *s = pg_policy_engine(g->policy);
 	g->mark_mask = s->mark_mask;
+	pg_log_set_flow_rate(g->opt.log, s->log_rate);
+	g->events = open_events(g, g->policy);
 	g->hosts = pg_host_rules_for_policy(g->policy);
 	g->engine = g->hosts ? make_engine(g->policy, g->hosts) : NULL;
 	if (!g->engine) {
-		fprintf(stderr, "peergated: out of memory\n");
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "out of memory");
 		goto fail;
 	}
 	/* Bind the queues before the rules exist, so no packet is queued to
@@ -188,7 +252,7 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 		qc.fail_open = s->fail_open;
 		g->queues[i] = pg_nfq_open(&qc, err, sizeof(err));
 		if (!g->queues[i]) {
-			fprintf(stderr, "peergated: queue %u: %s\n", qc.queue_num, err);
+			pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "queue %u: %s", qc.queue_num, err);
 			goto fail;
 		}
 		g->nqueues++;
@@ -208,20 +272,22 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 		g->guard.refilled_ms = now_ms();
 		g->guard.watch = pg_nft_watch_open(err, sizeof(err));
 		if (!g->guard.watch)
-			fprintf(stderr, "peergated: warning: a deleted or flushed table will not be "
-				"noticed: %s\n", err);
+			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "a deleted or flushed table "
+			       "will not be noticed: %s", err);
+		int rc = apply_rules(g, g->policy, sink_open(&sink));
+		sink_log(&sink, g->opt.log, LOG_ERR);
+		if (rc < 0)
+			goto fail;
 	}
-	if (o->manage_rules && apply_rules(g, g->policy, stderr) < 0)
-		goto fail;
 	/* The blocked-flow sets live in our table, so only with it.  Without
 	 * the socket blocked flows still get their per-packet verdicts. */
 	if (g->rules_applied) {
 		g->dyn = pg_nft_dyn_open(err, sizeof(err));
 		if (!g->dyn)
-			fprintf(stderr, "peergated: no blocked-flow sets: %s\n", err);
+			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "no blocked-flow sets: %s", err);
 	}
-	fprintf(stderr, "peergated: policy %s loaded; %u queue(s) from %u; "
-		"verdict stamping via %s; table inet %s %s (queue: %s)\n",
+	pg_log(g->opt.log, LOG_NOTICE, PG_LOG_EVENT, "policy %s loaded; %u queue(s) from %u; "
+		"verdict stamping via %s; table inet %s %s (queue: %s)",
 		o->policy_path, g->nqueues, s->queue_first,
 		g->has_ct ? "NFQA_CT ct mark" : "NF_REPEAT + packet mark",
 		PG_NFT_TABLE, g->rules_applied ? "applied" : "not managed",
@@ -240,11 +306,12 @@ void pg_gateway_close(struct pg_gateway *g, bool keep_rules)
 	if (g->ready)
 		save_flows(g);
 	if (g->rules_applied && !keep_rules && pg_nft_flush(err, sizeof(err)) < 0)
-		fprintf(stderr, "peergated: cannot remove the table: %s\n", err);
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "cannot remove the table: %s", err);
 	for (unsigned i = 0; i < g->nqueues; i++)
 		pg_nfq_close(g->queues[i]);
 	pg_nft_dyn_close(g->dyn);
 	pg_nft_watch_close(g->guard.watch);
+	pg_eventlog_close(g->events);
 	pg_engine_destroy(g->engine);
 	pg_host_rules_destroy(g->hosts);
 	pg_policy_destroy(g->policy);
@@ -259,16 +326,37 @@ int pg_gateway_fds(const struct pg_gateway *g, int *fds, int max)
 	return n;
 }
 
-static void log_flow(const struct pg_flow *f, enum pg_action a)
+/* The severity of a decided flow's line: blocks are what an admin looks
+ * for, `log` flows were asked for, allowed ones only with --verbose. */
+static int flow_level(enum pg_action a)
 {
-	char c[64], s[64];
+	return a == PG_ACTION_BLOCK ? LOG_NOTICE : a == PG_ACTION_LOG ? LOG_INFO : LOG_DEBUG;
+}
+
+/* One line per decided flow, key=value so that it greps and parses:
+ *   flow action=block class=bittorrent/file-sharing method=payload
+ *   confidence=90 l4=tcp client=10.0.0.2:40000 server=192.0.2.9:6881
+ *   host=tracker.example via=socks5 excepted=yes
+ * The host came off the wire: escaped, never trusted as text. */
+static void log_flow(struct pg_gateway *g, const struct pg_flow *f,
+		     const struct pg_flow_verdict *fv)
+{
+	int level = flow_level(fv->action);
+	char c[64], s[64], host[200];
+
+	if (!pg_log_enabled(g->opt.log, level))
+		return;
 	pg_format_endpoint(f->family, f->client_addr, f->client_port, c, sizeof(c));
 	pg_format_endpoint(f->family, f->server_addr, f->server_port, s, sizeof(s));
-	fprintf(stderr, "peergated: %s flow %s %s -> %s: %s/%s by %s\n",
-		a == PG_ACTION_BLOCK ? "blocked" : "logged",
-		f->l4proto == IPPROTO_TCP ? "tcp" : "udp", c, s,
-		pg_system_name(f->system), pg_feature_name(f->feature),
-		pg_method_name(f->method));
+	pg_log_clean(host, sizeof(host), pg_engine_flow_host(g->engine, f));
+	pg_log(g->opt.log, level, PG_LOG_FLOW,
+	       "flow action=%s class=%s/%s method=%s confidence=%u l4=%s client=%s server=%s"
+	       "%s%s%s%s%s",
+	       pg_action_name(fv->action), pg_system_name(f->system),
+	       pg_feature_name(f->feature), pg_method_name(f->method), f->confidence,
+	       f->l4proto == IPPROTO_TCP ? "tcp" : "udp", c, s, host[0] ? " host=" : "", host,
+	       f->via_proxy ? " via=" : "", f->via_proxy ? pg_feature_name(f->via_proxy) : "",
+	       fv->excepted ? " excepted=yes" : "");
 }
 
 /* A blocked flow whose conntrack entry may never be confirmed also goes
@@ -312,14 +400,14 @@ static void dyn_block(struct pg_gateway *g, const struct pg_flow *f,
 			     err, sizeof(err)) == 0) {
 		g->ec.dyn_blocks++;
 		if (g->dyn_failing)
-			fprintf(stderr, "peergated: blocked-flow sets take flows again\n");
+			pg_log(g->opt.log, LOG_NOTICE, PG_LOG_EVENT, "blocked-flow sets take flows again");
 		g->dyn_failing = false;
 	} else {
 		g->ec.dyn_block_failures++;
 		g->dyn_holdoff_until = now + DYN_BLOCK_HOLDOFF_MS;
 		if (!g->dyn_failing)
-			fprintf(stderr, "peergated: cannot add a blocked flow to the kernel set: %s; "
-				"per-packet verdicts until it works again\n", err);
+			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "cannot add a blocked flow to the kernel set: %s; "
+				"per-packet verdicts until it works again", err);
 		g->dyn_failing = true;
 	}
 }
@@ -470,8 +558,10 @@ static void decided_verdict(struct pg_gateway *g, const struct pg_nfq_packet *pk
 		c->flows++;
 		c->flows_dropped += block;
 		c->flows_logged += fv.action == PG_ACTION_LOG;
-		if (fv.action != PG_ACTION_ALLOW || g->opt.verbose)
-			log_flow(f, fv.action);
+		log_flow(g, f, &fv);
+		if (pg_eventlog_flow(g->events, f, &fv, pg_engine_flow_host(g->engine, f)) < 0)
+			pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "cannot write to the event file "
+			       "%s", pg_eventlog_path(g->events));
 	}
 	count_packet(c, block, pkt->orig_len);
 	if (fv.code == PG_MARK_NONE) {
@@ -552,18 +642,22 @@ static void repair_table(struct pg_gateway *g)
 		return;            /* the tick tries again */
 	if (t->credits-- == REAPPLY_BURST)
 		t->refilled_ms = now;
-	if (apply_rules(g, g->policy, stderr) < 0) {
+	struct text_sink sink;
+	int rc = apply_rules(g, g->policy, sink_open(&sink));
+	sink_log(&sink, g->opt.log, LOG_ERR);
+	if (rc < 0) {
 		if (!t->failures++)
-			fprintf(stderr, "peergated: table inet %s is not in place; trying again "
-				"every second\n", PG_NFT_TABLE);
+			pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "table inet %s is not in place; "
+			       "trying again every second", PG_NFT_TABLE);
 		t->pending = lost;
 		return;
 	}
 	t->reapplied++;
 	t->last_loss = lost;
 	t->last_reapplied = time(NULL);
-	fprintf(stderr, "peergated: table inet %s re-applied (%s; %llu re-applies so far)\n",
-		PG_NFT_TABLE, pg_nft_loss_describe(lost), (unsigned long long)t->reapplied);
+	pg_log(g->opt.log, LOG_NOTICE, PG_LOG_EVENT, "table inet %s re-applied (%s; %llu "
+	       "re-applies so far)", PG_NFT_TABLE, pg_nft_loss_describe(lost),
+	       (unsigned long long)t->reapplied);
 }
 
 /* Events were lost (our own blocked-flow set updates under a flood of
@@ -592,7 +686,7 @@ void pg_gateway_watch_events(struct pg_gateway *g)
 
 	if (pg_nft_watch_drain(t->watch, &lost, err, sizeof(err)) < 0) {
 		if (!t->watch_failed)
-			fprintf(stderr, "peergated: warning: %s\n", err);
+			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "%s", err);
 		t->watch_failed = true;
 		lost |= PG_NFT_LOSS_UNKNOWN;
 	}
@@ -600,17 +694,20 @@ void pg_gateway_watch_events(struct pg_gateway *g)
 		return;
 	if (!lost)
 		return;
-	fprintf(stderr, "peergated: warning: table inet %s: %s by another program%s; "
-		"putting it back\n", PG_NFT_TABLE, pg_nft_loss_describe(lost),
-		lost & PG_NFT_LOSS_UNKNOWN ? " (nftables events were lost, so it may have "
-		"been touched)" : "");
+	pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "table inet %s: %s by another "
+	       "program%s; putting it back", PG_NFT_TABLE, pg_nft_loss_describe(lost),
+	       lost & PG_NFT_LOSS_UNKNOWN ? " (nftables events were lost, so it may have "
+	       "been touched)" : "");
 	t->pending |= lost;
 	repair_table(g);
 }
 
 void pg_gateway_tick(struct pg_gateway *g)
 {
-	pg_engine_tick(g->engine, now_ms());
+	uint64_t now = now_ms();
+
+	pg_engine_tick(g->engine, now);
+	pg_log_tick(g->opt.log, now);
 	if (g->guard.pending)
 		repair_table(g);
 }
@@ -698,15 +795,18 @@ int pg_gateway_reload(struct pg_gateway *g, FILE *err)
 	pg_engine_set_heuristics_off(g->engine, ncfg.heuristics_off);
 	struct reclassify_ctx rc = {g, old};
 	pg_engine_foreach_flow(g->engine, reclassify, &rc);
+	pg_log_set_flow_rate(g->opt.log, pg_policy_engine(np)->log_rate);
 	pg_policy_destroy(old);
 	pg_host_rules_destroy(oh);
-	fprintf(stderr, "peergated: policy %s reloaded\n", g->opt.policy_path);
+	pg_log(g->opt.log, LOG_NOTICE, PG_LOG_EVENT, "policy %s reloaded", g->opt.policy_path);
+	reopen_events(g);
 	return 0;
 fail:
 	g->ec.reload_failures++;
 	pg_host_rules_destroy(nh);
 	pg_policy_destroy(np);
-	fprintf(stderr, "peergated: reload failed; the previous policy stays in force\n");
+	pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "reload failed; the previous policy stays in force");
+	reopen_events(g);
 	return -1;
 }
 
@@ -824,6 +924,25 @@ static void kernel_json(const struct pg_gateway *g, FILE *out)
 	fputs("]}", out);
 }
 
+/* The log's counters: lines written and lines the rate limits suppressed,
+ * for flow lines and for the daemon's other messages. */
+static void log_json(const struct pg_gateway *g, FILE *out)
+{
+	struct pg_log_stats ls;
+	uint64_t ev_written, ev_failed;
+
+	pg_log_get_stats(g->opt.log, &ls);
+	pg_eventlog_counts(g->events, &ev_written, &ev_failed);
+	fprintf(out, ",\"log\":{\"flow_lines\":%llu,\"flow_suppressed\":%llu,"
+		"\"message_lines\":%llu,\"message_suppressed\":%llu,"
+		"\"event_file_objects\":%llu,\"event_file_errors\":%llu}",
+		(unsigned long long)ls.lines[PG_LOG_FLOW],
+		(unsigned long long)ls.suppressed[PG_LOG_FLOW],
+		(unsigned long long)ls.lines[PG_LOG_EVENT],
+		(unsigned long long)ls.suppressed[PG_LOG_EVENT],
+		(unsigned long long)ev_written, (unsigned long long)ev_failed);
+}
+
 void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 {
 	fprintf(out, "{\"verdicts\":");
@@ -831,6 +950,7 @@ void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 	engine_json(g, out);
 	kernel_json(g, out);
 	restart_json(g, out);
+	log_json(g, out);
 	fprintf(out, ",\"policy\":");
 	pg_json_string(out, g->opt.policy_path);
 	fprintf(out, ",\"uptime_s\":%lld}\n", (long long)(time(NULL) - g->started));
@@ -963,7 +1083,7 @@ static void restore_flows(struct pg_gateway *g)
 			snprintf(state, sizeof(state), "no state file %s", path);
 			break;
 		case PG_FLOWSTATE_REJECTED:
-			fprintf(stderr, "peergated: state file %s ignored: %s\n", path, err);
+			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "state file %s ignored: %s", path, err);
 			snprintf(state, sizeof(state), "state file ignored");
 			break;
 		case PG_FLOWSTATE_LOADED:
@@ -971,28 +1091,28 @@ static void restore_flows(struct pg_gateway *g)
 			snprintf(state, sizeof(state), "%zu flows in %s", pg_flowstate_count(fs),
 				 path);
 			if (pg_flowstate_skipped(fs))
-				fprintf(stderr, "peergated: state file %s: %zu flows beyond "
-					"max-flows skipped\n", path, pg_flowstate_skipped(fs));
+				pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "state file %s: %zu flows beyond "
+					"max-flows skipped", path, pg_flowstate_skipped(fs));
 			break;
 		}
 	}
 	rc.fs = fs;
 	rc.matched = calloc(pg_flowstate_count(fs) + 1, 1);
 	if (!rc.matched) {
-		fprintf(stderr, "peergated: start-up: out of memory; verdict marks of the "
-			"previous run left as they are\n");
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "start-up: out of memory; verdict marks of the "
+			"previous run left as they are");
 		goto out;
 	}
 	if (pg_ct_sweep_marks(g->mark_mask, review_marked, &rc, &res, err, sizeof(err)) < 0) {
-		fprintf(stderr, "peergated: start-up: cannot review the previous run's verdict "
-			"marks: %s; they stay in force until their flows end\n", err);
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "start-up: cannot review the previous run's verdict "
+			"marks: %s; they stay in force until their flows end", err);
 		goto out;
 	}
 	g->rs.clear_failures = res.failures;
 	restore_unmarked(&rc);
-	fprintf(stderr, "peergated: start-up: %s; %llu marked connections; %llu flows "
+	pg_log(g->opt.log, LOG_INFO, PG_LOG_EVENT, "start-up: %s; %llu marked connections; %llu flows "
 		"restored (%llu re-decided under this policy), %llu unknown cleared for "
-		"inspection, %llu clear failures\n", state,
+		"inspection, %llu clear failures", state,
 		(unsigned long long)g->rs.marked, (unsigned long long)g->rs.restored,
 		(unsigned long long)g->rs.redecided, (unsigned long long)g->rs.cleared,
 		(unsigned long long)g->rs.clear_failures);
@@ -1027,14 +1147,14 @@ static void save_flows(struct pg_gateway *g)
 	sc.w = pg_flowstate_writer_open(path, (int64_t)time(NULL), g->mark_mask, err,
 					sizeof(err));
 	if (!sc.w) {
-		fprintf(stderr, "peergated: flows not saved: %s\n", err);
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "flows not saved: %s", err);
 		return;
 	}
 	pg_engine_foreach_flow(g->engine, save_flow, &sc);
 	if (pg_flowstate_writer_commit(sc.w, err, sizeof(err)) < 0)
-		fprintf(stderr, "peergated: flows not saved: %s\n", err);
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "flows not saved: %s", err);
 	else
-		fprintf(stderr, "peergated: %zu decided flows saved to %s\n", sc.count, path);
+		pg_log(g->opt.log, LOG_INFO, PG_LOG_EVENT, "%zu decided flows saved to %s", sc.count, path);
 }
 
 static void restart_json(const struct pg_gateway *g, FILE *out)

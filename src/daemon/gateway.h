@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "log.h"
 #include "peergate/policy.h"
 
 struct pg_gateway;
@@ -20,7 +21,8 @@ struct pg_gateway_options {
 	/* Decided flows are saved here at close and read back (then removed)
 	 * at open; NULL or "": none. */
 	const char *state_path;
-	bool verbose;
+	/* Where messages and flow lines go (see log.h); NULL: stderr. */
+	struct pg_log *log;
 };
 
 /* Loads the policy, opens the queues, re-decides the flows a previous run

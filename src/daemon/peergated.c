@@ -32,6 +32,8 @@
 #define DEFAULT_SOCKET_GROUP "peergate"
 
 enum { EXIT_USAGE = 2 };
+/* Long options without a short form. */
+enum { OPT_LOG_LEVEL = 256, OPT_LOG_TARGET };
 
 static const struct option options[] = {
 	{"policy", required_argument, NULL, 'p'},
@@ -43,6 +45,8 @@ static const struct option options[] = {
 	{"no-rules", no_argument, NULL, 'n'},
 	{"check", no_argument, NULL, 'c'},
 	{"verbose", no_argument, NULL, 'v'},
+	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"log-target", required_argument, NULL, OPT_LOG_TARGET},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -65,6 +69,13 @@ static void usage(FILE *out)
 		"  -n, --no-rules      do not manage the table (rules installed by hand)\n"
 		"  -c, --check         validate the policy, print a summary, and exit\n"
 		"  -v, --verbose       log every decided flow, not only blocked/logged ones\n"
+		"                      (the same as --log-level debug)\n"
+		"      --log-level LEVEL\n"
+		"                      err, warning, notice (blocked flows), info (logged\n"
+		"                      flows, default) or debug (allowed flows)\n"
+		"      --log-target TARGET\n"
+		"                      syslog, stderr, both, or auto (default: syslog, and\n"
+		"                      stderr too unless stderr is the journal)\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       print the version\n\n"
 		"After setup only CAP_NET_ADMIN is kept.  Signals: SIGHUP reloads the\n"
@@ -92,16 +103,29 @@ struct ctl_server {
 	struct pg_gateway *g;
 	uid_t daemon_uid;   /* who may reload besides root */
 	const struct pg_sdnotify *notify;   /* NULL without a service manager */
+	struct pg_log *log;
 };
 
 enum { REQUEST_TIMEOUT_MS = 1000 };
 
 /* A reload framed for the service manager: RELOADING, then READY again
- * whatever the outcome (a refused policy leaves the old one running). */
-static int reload_policy(const struct ctl_server *cs, FILE *err)
+ * whatever the outcome (a refused policy leaves the old one running).  The
+ * errors, one per line, are logged and left in *errs (to free) for the
+ * requester. */
+static int reload_policy(const struct ctl_server *cs, char **errs)
 {
+	size_t elen = 0;
+	FILE *ef = open_memstream(errs, &elen);
+	int rc = -1;
+
+	if (!ef) {
+		pg_log(cs->log, LOG_ERR, PG_LOG_EVENT, "reload: out of memory");
+		return -1;
+	}
 	pg_sdnotify_reloading(cs->notify);
-	int rc = pg_gateway_reload(cs->g, err);
+	rc = pg_gateway_reload(cs->g, ef);
+	fclose(ef);
+	pg_log_lines(cs->log, LOG_ERR, PG_LOG_EVENT, *errs);
 	pg_sdnotify_send(cs->notify, rc == 0 ? "READY=1\nSTATUS=policy reloaded"
 				     : "READY=1\nSTATUS=reload refused; the previous policy stays in force");
 	return rc;
@@ -110,11 +134,8 @@ static int reload_policy(const struct ctl_server *cs, FILE *err)
 static void reply_reload(const struct ctl_server *cs, FILE *out)
 {
 	char *errs = NULL;
-	size_t elen = 0;
-	FILE *ef = open_memstream(&errs, &elen);
-	int rc = ef ? reload_policy(cs, ef) : -1;
-	if (ef)
-		fclose(ef);
+	int rc = reload_policy(cs, &errs);
+
 	fprintf(out, "{\"ok\":%s,\"errors\":[", rc == 0 ? "true" : "false");
 	bool first = true;
 	for (char *tok = errs ? strtok(errs, "\n") : NULL; tok; tok = strtok(NULL, "\n")) {
@@ -150,7 +171,7 @@ static void serve_client(const struct ctl_server *cs, int fd)
 		snprintf(msg, sizeof(msg), "permission denied: %s needs root or the daemon's "
 			 "user (uid %u); you are uid %u", pg_ctl_command_name(req.command),
 			 (unsigned)cs->daemon_uid, (unsigned)uid);
-		fprintf(stderr, "peergated: %s refused to uid %u (pid %d)\n",
+		pg_log(cs->log, LOG_WARNING, PG_LOG_EVENT, "%s refused to uid %u (pid %d)",
 			pg_ctl_command_name(req.command), (unsigned)uid, (int)pid);
 		pg_ctl_error_reply(out, msg);
 	} else {
@@ -165,7 +186,7 @@ static void serve_client(const struct ctl_server *cs, int fd)
 			fprintf(out, "{\"ok\":true,\"version\":\"%s\"}\n", PEERGATE_VERSION);
 			break;
 		case PG_CTL_RELOAD:
-			fprintf(stderr, "peergated: reload asked by uid %u (pid %d)\n",
+			pg_log(cs->log, LOG_NOTICE, PG_LOG_EVENT, "reload asked by uid %u (pid %d)",
 				(unsigned)uid, (int)pid);
 			reply_reload(cs, out);
 			break;
@@ -210,7 +231,7 @@ static int run(const struct ctl_server *cs, int ctl_fd, int sig_fd)
 			pfd[n++] = (struct pollfd){.fd = watch_fd, .events = POLLIN};
 		int rc = poll(pfd, (nfds_t)n, timeout);
 		if (rc < 0 && errno != EINTR) {
-			perror("peergated: poll");
+			pg_log(cs->log, LOG_ERR, PG_LOG_EVENT, "poll: %s", strerror(errno));
 			return 1;
 		}
 		for (int i = 0; rc > 0 && i < n; i++) {
@@ -218,7 +239,7 @@ static int run(const struct ctl_server *cs, int ctl_fd, int sig_fd)
 				continue;
 			if (i < nq) {
 				if (pg_gateway_process(g, pfd[i].fd) < 0) {
-					fprintf(stderr, "peergated: queue socket failed: %s\n",
+					pg_log(cs->log, LOG_ERR, PG_LOG_EVENT, "queue socket failed: %s",
 						strerror(errno));
 					return 1;
 				}
@@ -226,9 +247,11 @@ static int run(const struct ctl_server *cs, int ctl_fd, int sig_fd)
 				struct signalfd_siginfo si;
 				if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
 					continue;
-				if (si.ssi_signo == SIGHUP)
-					reload_policy(cs, stderr);
-				else
+				if (si.ssi_signo == SIGHUP) {
+					char *errs = NULL;
+					reload_policy(cs, &errs);
+					free(errs);
+				} else
 					return 0;
 			} else if (pfd[i].fd == watch_fd) {
 				pg_gateway_watch_events(g);
@@ -254,17 +277,18 @@ static int run(const struct ctl_server *cs, int ctl_fd, int sig_fd)
 
 /* The group the control socket goes to: the named one; without a name,
  * peergate when it exists, else the daemon's own group. */
-static int socket_group(const char *name, const struct pg_identity *self, gid_t *gid)
+static int socket_group(struct pg_log *log, const char *name, const struct pg_identity *self,
+			gid_t *gid)
 {
 	if (pg_group_lookup(name ? name : DEFAULT_SOCKET_GROUP, gid) == 0)
 		return 0;
 	if (name) {
-		fprintf(stderr, "peergated: --socket-group %s: no such group\n", name);
+		pg_log(log, LOG_ERR, PG_LOG_EVENT, "--socket-group %s: no such group", name);
 		return -1;
 	}
 	*gid = self->gid;
-	fprintf(stderr, "peergated: no group '%s'; the control socket goes to the daemon's "
-		"own group (gid %u)\n", DEFAULT_SOCKET_GROUP, (unsigned)self->gid);
+	pg_log(log, LOG_WARNING, PG_LOG_EVENT, "no group '%s'; the control socket goes to the "
+	       "daemon's own group (gid %u)", DEFAULT_SOCKET_GROUP, (unsigned)self->gid);
 	return 0;
 }
 
@@ -274,6 +298,7 @@ struct daemon_args {
 	const char *socket_path;
 	const char *group_name, *user_name;
 	bool keep_rules, check;
+	struct pg_log_config log;
 	char state_buf[4096];   /* the default state path, when built */
 };
 
@@ -293,7 +318,25 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		case 'k': a->keep_rules = true; break;
 		case 'n': a->o.manage_rules = false; break;
 		case 'c': a->check = true; break;
-		case 'v': a->o.verbose = true; break;
+		case 'v': a->log.level = LOG_DEBUG; break;
+		case OPT_LOG_LEVEL:
+			a->log.level = pg_log_level_parse(optarg);
+			if (a->log.level < 0) {
+				fprintf(stderr, "peergated: --log-level %s: expected err, warning, "
+					"notice, info or debug\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_LOG_TARGET: {
+			int t = pg_log_target_parse(optarg);
+			if (t < 0) {
+				fprintf(stderr, "peergated: --log-target %s: expected syslog, stderr, "
+					"both or auto\n", optarg);
+				return EXIT_USAGE;
+			}
+			a->log.target = (enum pg_log_target)t;
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("peergated %s\n", PEERGATE_VERSION); return 0;
 		default:
@@ -333,16 +376,16 @@ static int settle_identity(const struct daemon_args *a, struct pg_identity *self
 	if (!a->user_name)
 		pg_identity_current(self);
 	else if (pg_identity_of_user(a->user_name, self, err, sizeof(err)) < 0) {
-		fprintf(stderr, "peergated: --user: %s\n", err);
+		pg_log(a->o.log, LOG_ERR, PG_LOG_EVENT, "--user: %s", err);
 		return -1;
 	}
-	return socket_group(a->group_name, self, sock_gid);
+	return socket_group(a->o.log, a->group_name, self, sock_gid);
 }
 
 /* The signals the loop serves, as a descriptor: blocked for delivery so
  * that they only arrive there.  SIGPIPE is ignored, a client that goes
  * away must not end the daemon. */
-static int open_signal_fd(void)
+static int open_signal_fd(struct pg_log *log)
 {
 	sigset_t mask;
 
@@ -354,7 +397,7 @@ static int open_signal_fd(void)
 	signal(SIGPIPE, SIG_IGN);
 	int fd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (fd < 0)
-		perror("peergated: signalfd");
+		pg_log(log, LOG_ERR, PG_LOG_EVENT, "signalfd: %s", strerror(errno));
 	return fd;
 }
 
@@ -367,16 +410,16 @@ static int go_live(const struct daemon_args *a, const struct pg_identity *self,
 	char err[512];
 
 	if (pg_privileges_drop(a->user_name ? self : NULL, err, sizeof(err)) < 0) {
-		fprintf(stderr, "peergated: cannot drop privileges: %s\n", err);
+		pg_log(a->o.log, LOG_ERR, PG_LOG_EVENT, "cannot drop privileges: %s", err);
 		return -1;
 	}
 	pg_privileges_describe(err, sizeof(err));
-	fprintf(stderr, "peergated: running as %s\n", err);
-	fprintf(stderr, "peergated: ready; control socket %s\n", a->socket_path);
+	pg_log(a->o.log, LOG_INFO, PG_LOG_EVENT, "running as %s", err);
+	pg_log(a->o.log, LOG_NOTICE, PG_LOG_EVENT, "ready; control socket %s", a->socket_path);
 	/* Only now: the table is applied and the queues are bound, so a
 	 * unit ordered after this one finds the gateway in place. */
 	if (pg_sdnotify_send(notify, "READY=1\nSTATUS=gateway running") < 0)
-		fprintf(stderr, "peergated: cannot notify the service manager: %s\n",
+		pg_log(a->o.log, LOG_WARNING, PG_LOG_EVENT, "cannot notify the service manager: %s",
 			strerror(errno));
 	return 0;
 }
@@ -386,6 +429,8 @@ int main(int argc, char **argv)
 	struct daemon_args a = {
 		.o = {.policy_path = DEFAULT_POLICY, .manage_rules = true},
 		.socket_path = PG_CTL_DEFAULT_SOCKET,
+		.log = {.ident = "peergated", .level = LOG_INFO, .target = PG_LOG_TARGET_AUTO,
+			.flow_rate = 20},
 	};
 	int ret = parse_args(argc, argv, &a), sig_fd = -1;
 	struct pg_ctl_listener *ctl = NULL;
@@ -400,34 +445,40 @@ int main(int argc, char **argv)
 	if (a.check)
 		return check_policy(a.o.policy_path);
 	ret = 1;
+	a.o.log = pg_log_open(&a.log);
+	if (!a.o.log) {
+		fprintf(stderr, "peergated: out of memory\n");
+		goto out;
+	}
 	default_state_path(&a);
 	if (settle_identity(&a, &self, &sock_gid) < 0)
 		goto out;
 	notify = pg_sdnotify_open(err, sizeof(err));
 	if (!notify && err[0])
-		fprintf(stderr, "peergated: no service manager notifications: %s\n", err);
-	sig_fd = open_signal_fd();
+		pg_log(a.o.log, LOG_WARNING, PG_LOG_EVENT, "no service manager notifications: %s", err);
+	sig_fd = open_signal_fd(a.o.log);
 	if (sig_fd < 0)
 		goto out;
 	ctl = pg_ctl_listener_open(a.socket_path, self.uid, sock_gid, err, sizeof(err));
 	if (!ctl) {
-		fprintf(stderr, "peergated: %s\n", err);
+		pg_log(a.o.log, LOG_ERR, PG_LOG_EVENT, "%s", err);
 		goto out;
 	}
 	g = pg_gateway_open(&a.o);
 	if (!g || go_live(&a, &self, notify) < 0)
 		goto out;
-	struct ctl_server cs = {.g = g, .daemon_uid = geteuid(), .notify = notify};
+	struct ctl_server cs = {.g = g, .daemon_uid = geteuid(), .notify = notify, .log = a.o.log};
 	ret = run(&cs, pg_ctl_listener_fd(ctl), sig_fd);
 	pg_sdnotify_send(notify, "STOPPING=1");
-	fprintf(stderr, "peergated: stopping%s\n", a.keep_rules ? " (table kept)" : "");
+	pg_log(a.o.log, LOG_NOTICE, PG_LOG_EVENT, "stopping%s", a.keep_rules ? " (table kept)" : "");
 out:
 	pg_gateway_close(g, a.keep_rules);
 	if (pg_ctl_listener_close(ctl) < 0)
-		fprintf(stderr, "peergated: cannot remove %s: %s\n", a.socket_path,
-			strerror(errno));
+		pg_log(a.o.log, LOG_WARNING, PG_LOG_EVENT, "cannot remove %s: %s", a.socket_path,
+		       strerror(errno));
 	if (sig_fd >= 0)
 		close(sig_fd);
 	pg_sdnotify_close(notify);
+	pg_log_close(a.o.log);
 	return ret;
 }

@@ -113,6 +113,7 @@ void pg_nft_config_from_policy(const struct pg_policy *p,
 	cfg->queue_bypass = e->fail_open;
 	cfg->mark_mask = e->mark_mask;
 	cfg->tcp_reset = e->tcp_block == PG_TCP_BLOCK_RESET;
+	cfg->portset_log_rate = e->log_rate;
 	cfg->sets = sets;
 	cfg->nsets = sets && max_sets ? pg_nft_portsets_from_policy(p, sets, max_sets) : 0;
 	cfg->nallow = pg_policy_allow_prefixes(p, &allow);

@@ -7,7 +7,7 @@
       with payload, the ordered chunks client->server and server->client.
       With --ctl PEERGATECTL each flow is annotated with its offline class
       (`peergatectl classify --json [--policy FILE]`): system, feature,
-      method and, with --policy, verdict.  Filters and caps keep it small.
+      method and, with --policy, action (block, allow, log).  Filters and caps keep it small.
 
   pgreplay.py play [options] FLOWS.json...
       Runs each flow over real sockets: the server side listens in one
@@ -120,7 +120,7 @@ def flow_record(path, f, row, max_bytes, max_chunks):
         "chunks": chunks,
     }
     if row is not None:
-        for k in ("system", "feature", "method", "verdict", "confidence"):
+        for k in ("system", "feature", "method", "action", "confidence"):
             if k in row:
                 rec[k] = row[k]
     return rec
@@ -132,7 +132,7 @@ def csv_set(text):
 
 def replayable(a, recs):
     """Keeps the flows whose replay, as packets, gets the class (system,
-    feature, decisiveness and verdict) the capture got: the chunks are
+    feature, decisiveness and action) the capture got: the chunks are
     written to a capture between the replay addresses, with TCP in MSS-size
     segments, and classified again.  Turns down flows whose class came from
     elsewhere in the capture (DNS answers, an announcing flow) or from
@@ -158,7 +158,7 @@ def replayable(a, recs):
     for i, rec in enumerate(recs):
         r = by_port.get((rec["l4"], 10000 + i))
         same = r is not None and all(r.get(k) == rec.get(k) for k in
-                                     ("system", "feature", "verdict"))
+                                     ("system", "feature", "action"))
         decisive = (rec.get("confidence", 0) >= 70) == ((r or {}).get("confidence", 0) >= 70)
         if same and decisive:
             keep.append(rec)
@@ -208,7 +208,7 @@ def cmd_extract(a):
                 continue
             if features is not None and row.get("feature") not in features:
                 continue
-            if a.verdict and row.get("verdict") != a.verdict:
+            if a.action and row.get("action") != a.action:
                 continue
             if a.min_confidence and row.get("confidence", 0) < a.min_confidence:
                 continue
@@ -324,7 +324,7 @@ class FlowRun:
 
     def result(self, status, detail, t0):
         r = {k: self.rec.get(k) for k in ("id", "l4", "system", "feature", "method",
-                                          "verdict", "server_port")}
+                                          "action", "server_port")}
         r.update({
             "family": 6 if self.family == socket.AF_INET6 else 4,
             "port": self.port,
@@ -584,8 +584,8 @@ def expectation(rec, mode):
     if mode in ("stopped", "whole"):
         return mode
     if mode == "verdict":
-        v = rec.get("verdict")
-        return "stopped" if v == "drop" else "whole" if v == "accept" else None
+        v = rec.get("action")
+        return "stopped" if v == "block" else "whole" if v in ("allow", "log") else None
     return None
 
 
@@ -681,7 +681,7 @@ def cmd_synth(a):
     rec = {"id": "synth-%s-%d" % (a.kind, a.port), "file": "-", "index": 0, "l4": a.l4,
            "family": 4, "client": "-", "server": "-", "server_port": a.port,
            "client_port": 0, "gap_bytes": 0, "truncated": False, "chunks": chunks,
-           "system": "unknown", "feature": "any", "method": "none", "verdict": "accept"}
+           "system": "unknown", "feature": "any", "method": "none", "action": "allow"}
     json.dump({"flows": [rec]}, sys.stdout)
     sys.stdout.write("\n")
     return 0
@@ -779,12 +779,12 @@ def main(argv):
     e = sub.add_parser("extract")
     e.add_argument("pcaps", nargs="+")
     e.add_argument("--ctl", help="peergatectl: annotate with the offline class")
-    e.add_argument("--policy", help="policy for the offline verdict")
+    e.add_argument("--policy", help="policy for the offline action")
     e.add_argument("--system", help="only these systems (comma list)")
     e.add_argument("--not-system", help="not these systems (comma list)")
     e.add_argument("--feature", help="only these features (comma list)")
     e.add_argument("--method", help="only these methods (comma list)")
-    e.add_argument("--verdict", choices=("drop", "accept"))
+    e.add_argument("--action", choices=("block", "allow", "log"))
     e.add_argument("--policed", action="store_true", help="only IM/P2P systems")
     e.add_argument("--unpoliced", action="store_true", help="only ordinary traffic")
     e.add_argument("--min-confidence", type=int, default=0,

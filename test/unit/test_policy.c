@@ -46,7 +46,7 @@ static const struct policy_case cases[] = {
 	    "t.ini:3: unknown key 'allow' in [aim]; 'allow' belongs in [exceptions]" } },
 	{ "[engine]\nim = block\nfoo = 1\nmax-flow = 3\n",
 	  { "t.ini:2: unknown key 'im' in [engine]; 'im' belongs in a system section such as [msn]",
-	    "t.ini:3: unknown key 'foo' in [engine]; valid keys: queue, hooks, fail, inspect-bytes, inspect-packets, inspect-idle, max-flows, tcp-timeout, udp-timeout, mark-mask, tcp-block",
+	    "t.ini:3: unknown key 'foo' in [engine]; valid keys: queue, hooks, fail, inspect-bytes, inspect-packets, inspect-idle, max-flows, tcp-timeout, udp-timeout, mark-mask, tcp-block, log-rate, event-log",
 	    "t.ini:4: unknown key 'max-flow' in [engine]; did you mean 'max-flows'?" } },
 	{ "[exceptions]\nalow = 10.0.0.1\nports = no\n",
 	  { "t.ini:2: unknown key 'alow' in [exceptions]; did you mean 'allow'?",

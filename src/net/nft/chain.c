@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -21,6 +22,9 @@
 #include "keys.h"
 #include "objects.h"
 #include "peergate/mark.h"
+
+/* The kernel keeps 127 bytes of a log prefix (NF_LOG_PREFIXLEN). */
+enum { PG_NFT_LOG_PREFIX_MAX = 128 };
 
 /* One chain being built: where its rules go, and how many it has so far
  * (error reports number them from 1). */
@@ -241,23 +245,43 @@ static int step_exceptions(struct chain_build *cb)
 	return emit(cb, &ru, false, "jump " PG_NFT_EXCEPTIONS_CHAIN);
 }
 
-/* 7. Port blocks: `meta l4proto P th dport @set counter name "set" drop`. */
+/* `meta l4proto P th dport @set`, the match of port set i. */
+static void start_portset_match(struct rule *ru, const char *chain,
+				const struct pg_nft_portset *s, const char *name, size_t i)
+{
+	pgnft_rule_start(ru, chain);
+	e_meta_load(ru, NFT_META_L4PROTO);
+	e_cmp_u8(ru, s->l4proto);
+	e_payload(ru, NFT_PAYLOAD_TRANSPORT_HEADER, 2, sizeof(uint16_t));
+	e_lookup(ru, name, (uint32_t)i + 1);
+}
+
+/* 7. Port blocks: `meta l4proto P th dport @set counter name "set" drop`,
+ *    after, when the drops are logged, `... @set limit rate N/second log
+ *    prefix "peergate port set SET drop: " level warn`.  The log has a rule
+ *    of its own because a limit ends the rule it is in once over the rate:
+ *    in the drop rule it would let the excess through. */
 static int step_port_sets(struct chain_build *cb)
 {
+	const uint32_t rate = cb->cfg->portset_log_rate;
 	struct rule ru;
 	int ret = -1;
 
 	for (size_t i = 0; i < cb->cfg->nsets; i++) {
 		const struct pg_nft_portset *s = &cb->cfg->sets[i];
-		char name[64];
+		char name[64], prefix[PG_NFT_LOG_PREFIX_MAX];
 
 		if (pgnft_portset_name(s, name, sizeof(name)) < 0)
 			goto out;
-		pgnft_rule_start(&ru, cb->chain);
-		e_meta_load(&ru, NFT_META_L4PROTO);
-		e_cmp_u8(&ru, s->l4proto);
-		e_payload(&ru, NFT_PAYLOAD_TRANSPORT_HEADER, 2, sizeof(uint16_t));
-		e_lookup(&ru, name, (uint32_t)i + 1);
+		if (rate) {
+			snprintf(prefix, sizeof(prefix), "peergate port set %s drop: ", name);
+			start_portset_match(&ru, cb->chain, s, name, i);
+			e_limit_per_second(&ru, rate, rate);
+			e_log(&ru, prefix, LOG_WARNING);
+			if (emit(cb, &ru, false, "port set %s log", name) < 0)
+				goto out;
+		}
+		start_portset_match(&ru, cb->chain, s, name, i);
 		e_counter_ref(&ru, name);
 		e_verdict(&ru, NF_DROP);
 		if (emit(cb, &ru, false, "port set %s", name) < 0)
@@ -352,7 +376,7 @@ int pgnft_add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 		step_ct_verdicts,       /* ct mark accept / block / drop */
 		step_blocked_flows,     /* blocked4/blocked6 -> drop */
 		step_exceptions,        /* jump exceptions */
-		step_port_sets,         /* port sets -> counter, drop */
+		step_port_sets,         /* port sets -> log (limited), counter, drop */
 		step_ct_invalid,        /* ct state invalid -> mark code 4 */
 		step_tcp,               /* TCP payload or SYN -> queue, rest accept */
 		step_queue,             /* the rest -> queue */

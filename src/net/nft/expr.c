@@ -179,6 +179,30 @@ void e_counter_ref(struct rule *ru, const char *name)
 		ru->oom = true;
 }
 
+void e_limit_per_second(struct rule *ru, uint32_t rate, uint32_t burst)
+{
+	struct nftnl_expr *e = rule_expr(ru, "limit");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, rate);
+	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, burst);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_FLAGS, 0);
+}
+
+void e_log(struct rule *ru, const char *prefix, uint32_t level)
+{
+	struct nftnl_expr *e = rule_expr(ru, "log");
+
+	if (!e)
+		return;
+	if (nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, prefix) < 0)
+		ru->oom = true;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOG_LEVEL, level);
+}
+
 void e_verdict(struct rule *ru, int verdict)
 {
 	struct nftnl_expr *e = rule_expr(ru, "immediate");

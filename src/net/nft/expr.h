@@ -59,6 +59,12 @@ void e_lookup(struct rule *ru, const char *set, uint32_t set_id);
 void e_counter(struct rule *ru);
 void e_counter_ref(struct rule *ru, const char *name);
 
+/* `limit rate N/second burst B packets`: the rule goes on while under the
+ * rate, else ends there (no verdict). */
+void e_limit_per_second(struct rule *ru, uint32_t rate, uint32_t burst);
+/* `log prefix "P" level L` (syslog level: kernel log). */
+void e_log(struct rule *ru, const char *prefix, uint32_t level);
+
 /* NF_ACCEPT, NF_DROP, NFT_RETURN ... */
 void e_verdict(struct rule *ru, int verdict);
 
