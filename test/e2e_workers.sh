@@ -186,13 +186,13 @@ PY
 # --- f: stuck control clients while traffic flows, then reloads
 # Many flows, so that the flows answer is large.
 pg_in "$C" "$PG_PY" "$tool" udpflows "$PG_S4" 7000 3000
-pg_in "$C" "$PG_PY" "$tool" loop 7000 10 "$C4S,$C6S" "$PLAIN" >"$work/loop-stuck.json" &
+pg_in "$C" "$PG_PY" "$tool" loop 7000 "$work/stop-stuck" "$C4S,$C6S" "$PLAIN" >"$work/loop-stuck.json" &
 loop_pid=$!
-"$PG_PY" "$tool" ctl silent "$sock" &
+"$PG_PY" "$tool" ctl silent "$sock" >"$work/ctl-silent.json" &
 s1=$!
-"$PG_PY" "$tool" ctl drip "$sock" &
+"$PG_PY" "$tool" ctl drip "$sock" >"$work/ctl-drip.json" &
 s2=$!
-"$PG_PY" "$tool" ctl noread "$sock" &
+"$PG_PY" "$tool" ctl noread "$sock" >"$work/ctl-noread.json" &
 s3=$!
 sleep 1
 answered=0
@@ -200,9 +200,21 @@ for _ in $(seq 10); do
 	timeout 5 "$ctl" stats --json --socket "$sock" >/dev/null 2>&1 && answered=$((answered + 1))
 	sleep 0.5
 done
-wait "$loop_pid" "$s1" "$s2" "$s3"
+wait "$s1" "$s2" "$s3"
+touch "$work/stop-stuck"
+wait "$loop_pid"
 [ "$answered" = 10 ] && pass "stuck control clients: 10/10 other requests answered (each within 5 s)" ||
 	fail "stuck control clients: only $answered/10 other requests answered within 5 s"
+py - "$work" <<'PY' || failures=$((failures + 1))
+import json, sys
+for mode in ("silent", "drip"):
+    d = json.load(open(f"{sys.argv[1]}/ctl-{mode}.json"))
+    ok = d["closed_after_s"] is not None and "incomplete request" in d["reply"]
+    print(("PASS: " if ok else "FAIL: ") + f"{mode} control client: closed by the daemon after "
+          f"{d['closed_after_s']} s with: {d['reply'].strip()}")
+    if not ok:
+        sys.exit(1)
+PY
 py - "$work/loop-stuck.json" "with three stuck control clients" <<'PY' || failures=$((failures + 1))
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -212,7 +224,7 @@ print(("PASS: " if ok else "FAIL: ") + f"{sys.argv[2]}: {d['connections']} new c
 sys.exit(0 if ok else 1)
 PY
 
-pg_in "$C" "$PG_PY" "$tool" loop 7000 12 "$C4S,$C6S" "$PLAIN" >"$work/loop-reload.json" &
+pg_in "$C" "$PG_PY" "$tool" loop 7000 "$work/stop-reload" "$C4S,$C6S" "$PLAIN" >"$work/loop-reload.json" &
 loop_pid=$!
 reloads=0
 for i in $(seq 25); do
@@ -221,6 +233,7 @@ for i in $(seq 25); do
 	else sed -i 's/^im = log/im = allow/' "$work/policy.ini"; fi
 	timeout 10 "$ctl" reload --socket "$sock" >"$work/reload.out" 2>&1 && reloads=$((reloads + 1))
 done
+touch "$work/stop-reload"
 wait "$loop_pid"
 [ "$reloads" = 25 ] && pass "25 reloads during traffic all succeeded" ||
 	{ fail "only $reloads/25 reloads succeeded"; cat "$work/reload.out"; }

@@ -15,15 +15,18 @@
   irc SERVER PORT ADDR,...   an IRC session that offers one DCC SEND per
                              address (to port 47000), one offer per packet
   udpflows DST PORT N        N UDP datagrams from N source ports
-  loop PORT SECONDS SRC,... DST,...
-                             new connections one after another for SECONDS;
-                             prints count, failures and the worst round trip
-  ctl MODE SOCKET            a control client: silent (connects, sends
-                             nothing), drip (one byte every 0.9 s), noread
-                             (asks for flows, never reads); for SECONDS=8
+  loop PORT STOPFILE SRC,... DST,...
+                             new connections one after another until
+                             STOPFILE exists (at most 120 s); prints count,
+                             failures and the worst round trip
+  ctl MODE SOCKET            a control client for 6 s: silent (connects,
+                             sends nothing), drip (one byte every 0.9 s),
+                             noread (asks for flows, never reads); prints
+                             when the daemon closed it and what it said
 """
 import ipaddress
 import json
+import os
 import socket
 import struct
 import sys
@@ -193,13 +196,13 @@ def udpflows(dst, port, n):
         t.close()
 
 
-def loop(port, seconds, srcs, dsts):
+def loop(port, stopfile, srcs, dsts):
     pairs = [(s, d) for s in srcs for d in dsts if family_of(s) == family_of(d)]
-    end = time.monotonic() + seconds
+    end = time.monotonic() + 120
     count = fails = 0
     worst = 0.0
     i = 0
-    while time.monotonic() < end:
+    while time.monotonic() < end and not os.path.exists(stopfile):
         src, dst = pairs[i % len(pairs)]
         i += 1
         ok, ms = one_connection(src, dst, port, b"ping %d\n" % i, 5)
@@ -210,26 +213,40 @@ def loop(port, seconds, srcs, dsts):
     print(json.dumps({"connections": count, "failed": fails, "worst_ms": round(worst, 1)}))
 
 
-def ctl(mode, path, seconds=8.0):
+def ctl(mode, path, seconds=6.0):
+    """Prints what the daemon did with the stuck client: the answer it got
+    (an error for a late request) and after how long the daemon closed."""
+    t0 = time.monotonic()
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
+    reply = b""
+    closed = None
     if mode == "noread":
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         s.sendall(b"flows\n")
         time.sleep(seconds)
-    elif mode == "drip":
-        end = time.monotonic() + seconds
-        for b in b"statsstatsstatsstats":
-            if time.monotonic() >= end:
-                break
-            try:
-                s.send(bytes([b]))
-            except OSError:
-                break
-            time.sleep(0.9)
     else:
-        time.sleep(seconds)
+        s.settimeout(0.9 if mode == "drip" else seconds)
+        drip = iter(b"statsstatsstatsstats")
+        while time.monotonic() - t0 < seconds:
+            if mode == "drip":
+                try:
+                    s.send(bytes([next(drip)]))
+                except (OSError, StopIteration):
+                    pass
+            try:
+                b = s.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                b = b""
+            if not b:
+                closed = round(time.monotonic() - t0, 1)
+                break
+            reply += b
     s.close()
+    print(json.dumps({"mode": mode, "closed_after_s": closed,
+                      "reply": reply.decode("utf-8", "replace")[:200]}))
 
 
 def main(argv):
@@ -246,7 +263,7 @@ def main(argv):
     elif cmd == "udpflows":
         udpflows(argv[2], int(argv[3]), int(argv[4]))
     elif cmd == "loop":
-        loop(int(argv[2]), float(argv[3]), argv[4].split(","), argv[5].split(","))
+        loop(int(argv[2]), argv[3], argv[4].split(","), argv[5].split(","))
     elif cmd == "ctl":
         ctl(argv[2], argv[3])
     else:
