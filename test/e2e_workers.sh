@@ -256,9 +256,9 @@ sys.exit(0 if ok else 1)
 PY
 
 pg_kill "$daemon"
-if grep -q "ERROR: AddressSanitizer\|runtime error:\|ThreadSanitizer" "$work/daemon.log"; then
+if grep -q "Sanitizer\|runtime error:" "$work/daemon.log"; then
 	fail "sanitizer report in the daemon log"
-	grep -A20 "ERROR: AddressSanitizer\|runtime error:\|ThreadSanitizer" "$work/daemon.log" | head -60
+	grep -A20 "Sanitizer\|runtime error:" "$work/daemon.log" | head -60
 fi
 if [ "$failures" -ne 0 ]; then
 	echo "--- daemon log (tail)"
