@@ -2,7 +2,8 @@
 /*
  * The classification engine: packets in, flow classes out.  The daemon and
  * offline `peergatectl classify` both drive this same code.  One engine is
- * used by one thread.
+ * used by one thread; engines on several threads may share the DNS-answer
+ * cache and the expectation table (see pg_engine_config).
  */
 #ifndef PEERGATE_ENGINE_H
 #define PEERGATE_ENGINE_H
@@ -59,6 +60,17 @@ struct pg_engine_config {
 	 * (policy `heuristics = off`): their flows are never classified by
 	 * handshake shape, learned peers or TLS names and ports alone. */
 	uint64_t heuristics_off;
+	/* State that crosses flows, shared by several engines (the daemon's
+	 * workers: a DNS answer or an announcement read on one queue serves
+	 * a flow on another).  Both are thread-safe and borrowed: they must
+	 * outlive the engine.  NULL: the engine makes its own, sized by
+	 * dns_cache_entries and max_expectations. */
+	struct pg_dns_cache *dns_cache;
+	struct pg_expect_table *expect;
+	/* The same for the BitTorrent peers the heuristics learn (a DHT
+	 * answer on one queue names the peer of a flow on another); NULL:
+	 * max_bt_peers of the engine's own. */
+	struct pg_expect_table *bt_peers;
 	bool record_hosts;           /* keep the host name each flow named
 				      * (64 bytes per flow slot) */
 	pg_flow_end_cb on_flow_end;  /* optional: a flow leaves the table */
@@ -165,6 +177,11 @@ void pg_engine_foreach_flow(struct pg_engine *e,
  * Returns the tracked flow, or NULL when the table holds no flows. */
 struct pg_flow *pg_engine_restore_flow(struct pg_engine *e, const struct pg_flow *saved,
 				       const char *host, uint64_t now_ms);
+
+/* True when e tracks the flow between f's client and server (either
+ * direction), as another engine saw it: the daemon keeps one copy of each
+ * flow when it saves the flows of several engines. */
+bool pg_engine_tracks(struct pg_engine *e, const struct pg_flow *f);
 
 /* Removes every flow (on_flow_end is called for each). */
 void pg_engine_flush(struct pg_engine *e);

@@ -24,6 +24,8 @@ struct pg_expectation {
 	enum pg_feature feature;
 };
 
+/* Thread-safe: one table may serve several engines at once (the daemon's
+ * workers share one, see pg_engine_config.expect). */
 struct pg_expect_table;
 
 struct pg_expect_table *pg_expect_create(uint32_t max_entries, uint32_t lifetime_s);
@@ -33,7 +35,7 @@ void pg_expect_add(struct pg_expect_table *t, const struct pg_expectation *e,
 		   uint32_t now_s);
 
 /* Finds (and keeps) an unexpired expectation for addr:port. */
-bool pg_expect_match(const struct pg_expect_table *t, uint8_t family,
+bool pg_expect_match(struct pg_expect_table *t, uint8_t family,
 		     const uint8_t *addr, uint16_t port, uint32_t now_s,
 		     struct pg_expectation *out);
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "peergate/direction.h"
+#include "peergate/expect.h"
 #include "peergate/flow.h"
 #include "peergate/turns.h"
 
@@ -45,7 +46,10 @@ struct pg_heuristics;
  * pg_heuristics_ops table its configuration hands it (see the end of this
  * file), as it reaches the detectors through their registry. */
 
-struct pg_heuristics *pg_heuristics_create(uint32_t max_peers, uint32_t peer_lifetime_s);
+/* shared_peers: a peer cache (an expectation table, thread-safe) shared
+ * with other engines, borrowed; NULL: one of max_peers entries of its own. */
+struct pg_heuristics *pg_heuristics_create(uint32_t max_peers, uint32_t peer_lifetime_s,
+					   struct pg_expect_table *shared_peers);
 void pg_heuristics_destroy(struct pg_heuristics *h);
 
 /* Systems (bit 1 << enum pg_system) whose heuristics are off. */
@@ -90,7 +94,8 @@ void pg_heuristics_get_stats(const struct pg_heuristics *h, struct pg_heuristics
 
 /* The functions above as a table, for pg_engine_config.heuristics. */
 struct pg_heuristics_ops {
-	struct pg_heuristics *(*create)(uint32_t max_peers, uint32_t peer_lifetime_s);
+	struct pg_heuristics *(*create)(uint32_t max_peers, uint32_t peer_lifetime_s,
+					struct pg_expect_table *shared_peers);
 	void (*destroy)(struct pg_heuristics *h);
 	void (*set_off)(struct pg_heuristics *h, uint64_t systems);
 	void (*learn)(struct pg_heuristics *h, const struct pg_flow *f, enum pg_dir dir,

@@ -40,6 +40,8 @@ struct pg_policy;
  * NULL).  Returns NULL on allocation failure. */
 struct pg_host_rules *pg_host_rules_for_policy(const struct pg_policy *p);
 
+/* Thread-safe: one cache may serve several engines at once (the daemon's
+ * workers share one, see pg_engine_config.dns_cache). */
 struct pg_dns_cache;
 
 struct pg_dns_cache *pg_dns_cache_create(uint32_t max_entries);
@@ -57,6 +59,6 @@ bool pg_dns_cache_lookup(struct pg_dns_cache *c, uint8_t family,
 			 const uint8_t *addr, uint32_t now_s, char *name,
 			 size_t name_size);
 
-uint32_t pg_dns_cache_size(const struct pg_dns_cache *c);
+uint32_t pg_dns_cache_size(struct pg_dns_cache *c);
 
 #endif

@@ -68,6 +68,10 @@ void pg_prefix_format(const struct pg_prefix *p, char *buf, size_t len);
  * least one letter or digit.  On failure writes the reason to err. */
 bool pg_host_pattern_check(const char *pattern, char *err, size_t errlen);
 
+/* The most queues `queue = N-M` may span: peergated runs one worker
+ * thread per queue, and `check` refuses what the daemon would not serve. */
+#define PG_MAX_QUEUES 64u
+
 /* [engine] settings, with their defaults filled in. */
 struct pg_engine_settings {
 	uint16_t queue_first;     /* queue = N or N-M */

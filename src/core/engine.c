@@ -37,6 +37,7 @@ struct pg_engine {
 	struct pg_expect_table *expect;
 	const struct pg_heuristics_ops *hops; /* NULL: no heuristics */
 	struct pg_heuristics *heur;
+	bool own_dns, own_expect;     /* made here, not given by the config */
 	const struct pg_detector *detectors[MAX_DETECTORS];
 	unsigned ndetectors;
 	uint64_t policed_mask;    /* detectors from the IM/P2P lists */
@@ -77,6 +78,19 @@ static void remember_host(struct pg_engine *e, const struct pg_flow *f,
 		dst[i] = (c > 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
 	}
 	dst[len] = '\0';
+}
+
+bool pg_engine_tracks(struct pg_engine *e, const struct pg_flow *f)
+{
+	struct pg_packet p = {
+		.family = f->family, .l4proto = f->l4proto,
+		.sport = f->client_port, .dport = f->server_port,
+	};
+	enum pg_dir dir;
+
+	memcpy(p.src, f->client_addr, sizeof(p.src));
+	memcpy(p.dst, f->server_addr, sizeof(p.dst));
+	return pg_flow_find(e->flows, &p, &dir) != NULL;
 }
 
 const char *pg_engine_flow_host(const struct pg_engine *e, const struct pg_flow *f)
@@ -151,13 +165,18 @@ struct pg_engine *pg_engine_create(const struct pg_engine_config *cfg,
 		.is_service_port = is_service_port,
 	};
 	e->flows = pg_flow_table_create(&fc, flow_ended, e);
-	e->dns = pg_dns_cache_create(cfg->dns_cache_entries ? cfg->dns_cache_entries : 1);
-	e->expect = pg_expect_create(cfg->max_expectations ? cfg->max_expectations : 1, 120);
+	e->own_dns = !cfg->dns_cache;
+	e->own_expect = !cfg->expect;
+	e->dns = cfg->dns_cache ? cfg->dns_cache :
+		pg_dns_cache_create(cfg->dns_cache_entries ? cfg->dns_cache_entries : 1);
+	e->expect = cfg->expect ? cfg->expect :
+		pg_expect_create(cfg->max_expectations ? cfg->max_expectations : 1, 120);
 	e->pool = pg_inspect_pool_create(cfg->max_inspecting, e->cfg.inspect_bytes,
 					 cfg->inspect_idle_s);
 	e->hops = cfg->heuristics;
 	if (e->hops) {
-		e->heur = e->hops->create(cfg->max_bt_peers, cfg->bt_peer_lifetime_s);
+		e->heur = e->hops->create(cfg->max_bt_peers, cfg->bt_peer_lifetime_s,
+					  cfg->bt_peers);
 		if (e->heur)
 			e->hops->set_off(e->heur, cfg->heuristics_off);
 	}
@@ -179,8 +198,10 @@ void pg_engine_destroy(struct pg_engine *e)
 	if (!e)
 		return;
 	pg_flow_table_destroy(e->flows);
-	pg_dns_cache_destroy(e->dns);
-	pg_expect_destroy(e->expect);
+	if (e->own_dns)
+		pg_dns_cache_destroy(e->dns);
+	if (e->own_expect)
+		pg_expect_destroy(e->expect);
 	pg_inspect_pool_destroy(e->pool);
 	if (e->heur)
 		e->hops->destroy(e->heur);

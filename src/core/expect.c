@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "peergate/expect.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,11 @@ struct entry {
 	uint32_t expires_s;
 };
 
+/* Shared by the daemon's workers (the offer is read on one queue, the
+ * peer flow may land on another): one mutex around a bounded probe window,
+ * taken only for announcements and new flows. */
 struct pg_expect_table {
+	pthread_mutex_t lock;
 	struct entry *entries;
 	uint32_t cap;             /* power of two */
 	uint32_t lifetime_s;
@@ -28,7 +33,8 @@ struct pg_expect_table *pg_expect_create(uint32_t max_entries, uint32_t lifetime
 	t->cap = cap;
 	t->lifetime_s = lifetime_s;
 	t->entries = calloc(cap, sizeof(*t->entries));
-	if (!t->entries) {
+	if (!t->entries || pthread_mutex_init(&t->lock, NULL) != 0) {
+		free(t->entries);
 		free(t);
 		return NULL;
 	}
@@ -39,6 +45,7 @@ void pg_expect_destroy(struct pg_expect_table *t)
 {
 	if (!t)
 		return;
+	pthread_mutex_destroy(&t->lock);
 	free(t->entries);
 	free(t);
 }
@@ -65,6 +72,8 @@ void pg_expect_add(struct pg_expect_table *t, const struct pg_expectation *e,
 		return;
 	uint32_t h = key_hash(e->family, e->addr, e->port);
 	struct entry *slot = NULL;
+
+	pthread_mutex_lock(&t->lock);
 	for (uint32_t i = 0; i < EXPECT_PROBES; i++) {
 		struct entry *c = &t->entries[(h + i) & (t->cap - 1)];
 		if (c->e.family && same_key(&c->e, e->family, e->addr, e->port)) {
@@ -78,20 +87,25 @@ void pg_expect_add(struct pg_expect_table *t, const struct pg_expectation *e,
 	}
 	slot->e = *e;
 	slot->expires_s = now_s + t->lifetime_s;
+	pthread_mutex_unlock(&t->lock);
 }
 
-bool pg_expect_match(const struct pg_expect_table *t, uint8_t family,
+bool pg_expect_match(struct pg_expect_table *t, uint8_t family,
 		     const uint8_t *addr, uint16_t port, uint32_t now_s,
 		     struct pg_expectation *out)
 {
 	uint32_t h = key_hash(family, addr, port);
-	for (uint32_t i = 0; i < EXPECT_PROBES; i++) {
+	bool found = false;
+
+	pthread_mutex_lock(&t->lock);
+	for (uint32_t i = 0; i < EXPECT_PROBES && !found; i++) {
 		const struct entry *c = &t->entries[(h + i) & (t->cap - 1)];
 		if (c->e.family && same_key(&c->e, family, addr, port) &&
 		    c->expires_s > now_s) {
 			*out = c->e;
-			return true;
+			found = true;
 		}
 	}
-	return false;
+	pthread_mutex_unlock(&t->lock);
+	return found;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "peergate/hosts.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,7 +166,11 @@ struct dns_entry {
 	char name[DNS_NAME_MAX];
 };
 
+/* Shared by every worker of the daemon (an answer read on one queue names
+ * the host of a flow on another): one mutex, held for one bounded probe
+ * window (DNS_PROBES entries), taken only for DNS answers and new flows. */
 struct pg_dns_cache {
+	pthread_mutex_t lock;
 	struct dns_entry *entries;
 	uint32_t cap;             /* power of two */
 	uint32_t used;
@@ -181,7 +186,8 @@ struct pg_dns_cache *pg_dns_cache_create(uint32_t max_entries)
 		cap <<= 1;
 	c->cap = cap;
 	c->entries = calloc(cap, sizeof(*c->entries));
-	if (!c->entries) {
+	if (!c->entries || pthread_mutex_init(&c->lock, NULL) != 0) {
+		free(c->entries);
 		free(c);
 		return NULL;
 	}
@@ -192,6 +198,7 @@ void pg_dns_cache_destroy(struct pg_dns_cache *c)
 {
 	if (!c)
 		return;
+	pthread_mutex_destroy(&c->lock);
 	free(c->entries);
 	free(c);
 }
@@ -220,6 +227,7 @@ void pg_dns_cache_learn(struct pg_dns_cache *c, uint8_t family,
 	uint32_t h = addr_hash(family, addr);
 	struct dns_entry *slot = NULL;
 
+	pthread_mutex_lock(&c->lock);
 	/* Same address, then an empty or expired slot, then the slot that
 	 * expires first: the window is bounded, so is the work. */
 	for (uint32_t i = 0; i < DNS_PROBES; i++) {
@@ -245,6 +253,7 @@ void pg_dns_cache_learn(struct pg_dns_cache *c, uint8_t family,
 		name_len = DNS_NAME_MAX - 1;
 	memcpy(slot->name, name, name_len);
 	slot->name[name_len] = '\0';
+	pthread_mutex_unlock(&c->lock);
 }
 
 bool pg_dns_cache_lookup(struct pg_dns_cache *c, uint8_t family,
@@ -252,23 +261,31 @@ bool pg_dns_cache_lookup(struct pg_dns_cache *c, uint8_t family,
 			 size_t name_size)
 {
 	uint32_t h = addr_hash(family, addr);
+	bool found = false;
+
+	pthread_mutex_lock(&c->lock);
 	for (uint32_t i = 0; i < DNS_PROBES; i++) {
 		struct dns_entry *e = &c->entries[(h + i) & (c->cap - 1)];
 		if (e->family && same_addr(e, family, addr)) {
 			if (e->expires_s <= now_s || name_size == 0)
-				return false;
+				break;
 			size_t n = strlen(e->name);
 			if (n >= name_size)
 				n = name_size - 1;
 			memcpy(name, e->name, n);
 			name[n] = '\0';
-			return true;
+			found = true;
+			break;
 		}
 	}
-	return false;
+	pthread_mutex_unlock(&c->lock);
+	return found;
 }
 
-uint32_t pg_dns_cache_size(const struct pg_dns_cache *c)
+uint32_t pg_dns_cache_size(struct pg_dns_cache *c)
 {
-	return c->used;
+	pthread_mutex_lock(&c->lock);
+	uint32_t n = c->used;
+	pthread_mutex_unlock(&c->lock);
+	return n;
 }

@@ -11,7 +11,6 @@
 
 #include "policy_loader.h"
 
-#define MAX_QUEUES 256                /* one thread per queue in the daemon */
 
 static const char *const fail_words[] = { "closed", "open" };
 static const char *const tcp_block_words[] = {
@@ -117,9 +116,9 @@ static bool parse_queue(struct loader *ld, const struct engine_key *k,
 			   value);
 		return false;
 	}
-	if (b - a + 1 > MAX_QUEUES) {
+	if (b - a + 1 > PG_MAX_QUEUES) {
 		pol_err_at(ld, "invalid value '" QUOTE "' for 'queue' in [engine]; a range holds at most %u queues",
-			   value, MAX_QUEUES);
+			   value, PG_MAX_QUEUES);
 		return false;
 	}
 	ld->p->engine.queue_first = (uint16_t)a;

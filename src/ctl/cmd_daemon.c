@@ -159,6 +159,18 @@ static void print_stats_table(const struct pg_jvalue *doc)
 	printf("\nengine:");
 	for (size_t i = 0; e && i < e->count; i++)
 		printf("%s %s=%.0f", i % 6 ? "" : "\n ", e->keys[i], e->items[i].num);
+	/* One worker per queue: how the work is spread, and whether each
+	 * worker still runs. */
+	const struct pg_jvalue *ws = pg_json_get(doc, "workers");
+	printf("\n\nworkers:");
+	for (size_t i = 0; ws && i < ws->count; i++) {
+		const struct pg_jvalue *w = &ws->items[i];
+		const struct pg_jvalue *alive = pg_json_get(w, "alive");
+		printf("\n  queue %-5.0f %s queued=%.0f flows_tracked=%.0f flows_decided=%.0f",
+		       pg_json_num(w, "queue"), alive && alive->boolean ? "alive " : "FAILED",
+		       pg_json_num(w, "queued"), pg_json_num(w, "flows_tracked"),
+		       pg_json_num(w, "flows_decided"));
+	}
 	const struct pg_jvalue *rs = pg_json_get(doc, "restart");
 	printf("\n\nrestart:");
 	for (size_t i = 0; rs && i < rs->count; i++)

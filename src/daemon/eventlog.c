@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "eventlog.h"
 
+#include <pthread.h>
+#include <stdbool.h>
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -14,7 +17,8 @@
 #include "peergate/taxonomy.h"
 
 struct pg_eventlog {
-	char path[256];
+	pthread_mutex_t lock;     /* workers write, the control thread retargets */
+	char path[256];           /* "" with no file */
 	FILE *f;
 	uint64_t written, failed;
 };
@@ -34,45 +38,47 @@ static FILE *open_append(const char *path, char *err, size_t errlen)
 	return f;
 }
 
-struct pg_eventlog *pg_eventlog_open(const char *path, char *err, size_t errlen)
+struct pg_eventlog *pg_eventlog_create(void)
 {
 	struct pg_eventlog *ev = calloc(1, sizeof(*ev));
 
-	if (!ev) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	snprintf(ev->path, sizeof(ev->path), "%s", path);
-	ev->f = open_append(path, err, errlen);
-	if (!ev->f) {
-		free(ev);
-		return NULL;
-	}
+	if (ev)
+		pthread_mutex_init(&ev->lock, NULL);
 	return ev;
 }
 
-void pg_eventlog_close(struct pg_eventlog *ev)
+void pg_eventlog_destroy(struct pg_eventlog *ev)
 {
 	if (!ev)
 		return;
-	fclose(ev->f);
+	if (ev->f)
+		fclose(ev->f);
+	pthread_mutex_destroy(&ev->lock);
 	free(ev);
 }
 
-const char *pg_eventlog_path(const struct pg_eventlog *ev)
+int pg_eventlog_set_path(struct pg_eventlog *ev, const char *path, char *err, size_t errlen)
 {
-	return ev->path;
+	FILE *f = path[0] ? open_append(path, err, errlen) : NULL;
+	bool same = !strcmp(path, ev->path);
+	int rc = path[0] && !f ? -1 : 0;
+
+	pthread_mutex_lock(&ev->lock);
+	if (f || !same || !path[0]) {
+		if (ev->f)
+			fclose(ev->f);
+		ev->f = f;
+		snprintf(ev->path, sizeof(ev->path), "%s", f ? path : "");
+	}
+	pthread_mutex_unlock(&ev->lock);
+	return rc;
 }
 
-int pg_eventlog_reopen(struct pg_eventlog *ev, char *err, size_t errlen)
+void pg_eventlog_path(struct pg_eventlog *ev, char *buf, size_t len)
 {
-	FILE *f = open_append(ev->path, err, errlen);
-
-	if (!f)
-		return -1;
-	fclose(ev->f);
-	ev->f = f;
-	return 0;
+	pthread_mutex_lock(&ev->lock);
+	snprintf(buf, len, "%s", ev->path);
+	pthread_mutex_unlock(&ev->lock);
 }
 
 /* RFC 3339 in UTC with milliseconds: 2026-12-02T11:25:00.123Z */
@@ -95,6 +101,11 @@ int pg_eventlog_flow(struct pg_eventlog *ev, const struct pg_flow *f,
 	if (!ev)
 		return 0;
 	timestamp(ts, sizeof(ts));
+	pthread_mutex_lock(&ev->lock);
+	if (!ev->f) {
+		pthread_mutex_unlock(&ev->lock);
+		return 0;
+	}
 	pg_format_endpoint(f->family, f->client_addr, f->client_port, c, sizeof(c));
 	pg_format_endpoint(f->family, f->server_addr, f->server_port, s, sizeof(s));
 	fprintf(ev->f, "{\"timestamp\":\"%s\",\"event_type\":\"flow\",\"action\":\"%s\","
@@ -113,17 +124,25 @@ int pg_eventlog_flow(struct pg_eventlog *ev, const struct pg_flow *f,
 	if (fv->excepted)
 		fputs(",\"excepted\":true", ev->f);
 	fputs("}\n", ev->f);
+	int rc = 0;
 	if (ferror(ev->f)) {
 		clearerr(ev->f);
 		ev->failed++;
-		return -1;
+		rc = -1;
+	} else {
+		ev->written++;
 	}
-	ev->written++;
-	return 0;
+	pthread_mutex_unlock(&ev->lock);
+	return rc;
 }
 
-void pg_eventlog_counts(const struct pg_eventlog *ev, uint64_t *written, uint64_t *failed)
+void pg_eventlog_counts(struct pg_eventlog *ev, uint64_t *written, uint64_t *failed)
 {
-	*written = ev ? ev->written : 0;
-	*failed = ev ? ev->failed : 0;
+	*written = *failed = 0;
+	if (!ev)
+		return;
+	pthread_mutex_lock(&ev->lock);
+	*written = ev->written;
+	*failed = ev->failed;
+	pthread_mutex_unlock(&ev->lock);
 }

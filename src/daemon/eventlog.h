@@ -15,15 +15,21 @@
 
 struct pg_eventlog;
 
-/* Opens (creates) path for appending; NULL with a message in err. */
-struct pg_eventlog *pg_eventlog_open(const char *path, char *err, size_t errlen);
-void pg_eventlog_close(struct pg_eventlog *ev);
+/* The event file of a running daemon: one object for its whole life, so
+ * that the packet workers can hold it while the control thread points it
+ * at another file (a reload) or opens the same name again (logrotate).
+ * Every call is thread-safe.  No file until pg_eventlog_set_path. */
+struct pg_eventlog *pg_eventlog_create(void);
+void pg_eventlog_destroy(struct pg_eventlog *ev);
 
-const char *pg_eventlog_path(const struct pg_eventlog *ev);
+/* path: the file to append to ("": none).  The same path as now opens it
+ * again by name (after logrotate moved it); another closes the old file.
+ * 0, or -1 with a message in err (then the old file stays in use when the
+ * path is the same, and no file is written when it is another). */
+int pg_eventlog_set_path(struct pg_eventlog *ev, const char *path, char *err, size_t errlen);
 
-/* Opens the path again (after logrotate moved the file); on failure the
- * old file stays in use.  0, or -1 with a message in err. */
-int pg_eventlog_reopen(struct pg_eventlog *ev, char *err, size_t errlen);
+/* The path in use ("" for none), copied into buf. */
+void pg_eventlog_path(struct pg_eventlog *ev, char *buf, size_t len);
 
 /* One decided flow, its verdict and the host it named ("" for none).
  * -1 when the line could not be written (counted). */
@@ -31,6 +37,6 @@ int pg_eventlog_flow(struct pg_eventlog *ev, const struct pg_flow *f,
 		     const struct pg_flow_verdict *fv, const char *host);
 
 /* Lines written, and lines lost to write errors. */
-void pg_eventlog_counts(const struct pg_eventlog *ev, uint64_t *written, uint64_t *failed);
+void pg_eventlog_counts(struct pg_eventlog *ev, uint64_t *written, uint64_t *failed);
 
 #endif

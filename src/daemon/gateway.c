@@ -1,43 +1,38 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "gateway.h"
-#include "eventlog.h"
+/*
+ * The gateway's control side: start-up (queues, engines, restored flows,
+ * the table), the workers' lifecycle, reloads published as snapshots, and
+ * the JSON documents that sum the workers' counters.  The packet path is
+ * in worker.c.
+ */
+#include "gateway_priv.h"
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "peergate/conntrack.h"
-#include "peergate/engine.h"
+#include "peergate/ctlproto.h"
 #include "peergate/engine_policy.h"
 #include "peergate/flowstate.h"
-#include "peergate/hosts.h"
 #include "peergate/json.h"
 #include "peergate/mark.h"
-#include "peergate/nfq.h"
-#include "peergate/nft_dyn.h"
 #include "peergate/nft_policy.h"
 #include "peergate/nft_show.h"
-#include "peergate/nft_table.h"
-#include "peergate/nft_watch.h"
-#include "peergate/stats.h"
 #include "peergate/verdict.h"
 #include "peergate/detect_registry.h"
 
-enum { MAX_QUEUES = 16, MAX_PORTSETS = 64 };
+enum { MAX_PORTSETS = 64 };
 
-/* After a failed pg_nft_dyn_block, no new attempt for this long: a full
- * set or a missing table does not heal from one packet to the next, and
- * under a flood every attempt would add a netlink round trip to each
- * queued packet.  Meanwhile blocked flows get per-packet verdicts. */
-enum { DYN_BLOCK_HOLDOFF_MS = 1000 };
-
-/* Receive batches served per wake-up before control goes back to poll():
- * a busy queue must never keep the loop from signals and the control
- * socket (poll returns at once while packets wait, so nothing is lost). */
-enum { MAX_BATCHES_PER_WAKEUP = 16 };
+/* How long a reload waits for every worker to take the new snapshot
+ * before it answers (a worker takes it between two batches). */
+enum { RELOAD_SETTLE_MS = 2000 };
 
 /* A lost table is put back at once, a few times in a row, then once a
  * second: a program that keeps deleting it (or events of our own applies
@@ -45,94 +40,33 @@ enum { MAX_BATCHES_PER_WAKEUP = 16 };
  * re-applies.  A loss that finds no credit left is repaired by the tick. */
 enum { REAPPLY_BURST = 5, REAPPLY_REFILL_MS = 1000 };
 
-struct engine_counters {
-	uint64_t queued;
-	uint64_t inspect_accepted;   /* undecided flows: accepted, still inspected */
-	uint64_t exception_accepted; /* allowed by [exceptions] over a block */
-	uint64_t watch_accepted;     /* watched IM control flows: accepted unstamped */
-	uint64_t not_tracked;        /* malformed / fragments / not TCP-UDP: accepted */
-	uint64_t reloads, reload_failures;
-	uint64_t ct_marks_cleared, ct_clear_failures;
-	uint64_t dyn_blocks, dyn_block_failures;   /* kernel blocked-flow sets */
-	uint64_t ct_blocks, ct_block_failures;     /* conntrack entries made for them */
-	uint64_t stamp_returned;     /* a stamped packet came back: final verdict */
-	uint64_t invalid_flow_verdict; /* ct INVALID, decided flow: its verdict */
-	uint64_t invalid_accepted, invalid_dropped; /* ct INVALID, no decided flow */
-	uint64_t uninspectable_accepted, uninspectable_dropped; /* by fail policy */
-	/* payload packets of undecided flows the engine could not add to
-	 * their stream (no inspection slot): dropped under fail = closed,
-	 * accepted under fail = open */
-	uint64_t starved_dropped, starved_accepted;
-	/* segments of undecided flows with other bytes than were read for
-	 * the same place: always dropped */
-	uint64_t conflicts_dropped;
-};
-
-/* The table kept in place against other programs: the event watch and
- * what it found (see nft_watch.h). */
-struct table_guard {
-	struct pg_nft_watch *watch;  /* NULL: rules not managed, or no events */
-	unsigned pending;            /* enum pg_nft_loss bits not yet repaired */
-	unsigned credits;            /* re-applies allowed now (REAPPLY_BURST) */
-	uint64_t refilled_ms;        /* when the last credit came back */
-	uint64_t reapplied, failures;
-	unsigned last_loss;          /* what the last repaired loss was */
-	time_t last_reapplied;       /* wall clock of the last re-apply; 0: none */
-	bool watch_failed;           /* reading the events failed (logged once) */
-	/* The table as our last apply left it (chains and rules; no sets:
-	 * their elements come and go): what a table that lost nothing still
-	 * has when events were lost and the kernel is asked instead. */
-	struct pg_nft_table_state applied;
-};
-
-/* What start-up did with the flows a previous run left marked. */
-struct restart_counters {
-	uint64_t state_flows;     /* flows read from the state file */
-	uint64_t marked;          /* connections found carrying a verdict code */
-	uint64_t restored;        /* put back into the engine as decided */
-	uint64_t redecided;       /* of those, mark cleared: this policy differs */
-	uint64_t cleared;         /* marked but unknown: cleared for inspection */
-	uint64_t clear_failures;
-};
-
-struct pg_gateway {
-	struct pg_gateway_options opt;
-	struct pg_policy *policy;
-	struct pg_host_rules *hosts;
-	struct pg_engine *engine;
-	struct pg_nfq *queues[MAX_QUEUES];
-	unsigned nqueues;
-	bool has_ct;                 /* verdicts can carry a ct mark */
-	bool rules_applied;
-	enum pg_nft_queue_kind queue_kind;
-	struct pg_nft_dyn *dyn;      /* blocked-flow sets; NULL: rules not managed */
-	uint64_t dyn_holdoff_until;  /* ms: no pg_nft_dyn_block before this */
-	bool dyn_failing;            /* the last attempt failed (logged once) */
-	uint32_t mark_mask;
-	struct pg_verdict_stats vstats;
-	struct engine_counters ec;
-	struct restart_counters rs;
-	struct table_guard guard;
-	bool ready;                  /* past start-up: its flows are worth saving */
-	struct pg_eventlog *events;  /* [engine] event-log; NULL: none */
-	time_t started;
-};
-
-static uint64_t now_ms(void)
+uint64_t gw_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static struct pg_engine *make_engine(const struct pg_policy *p,
-				     const struct pg_host_rules *hosts)
+static uint32_t share_of(uint32_t total, unsigned parts)
+{
+	return parts > 1 ? (total + parts - 1) / parts : total;
+}
+
+/* One worker's engine: its share of the flow table and of the reassembly
+ * slots (max-flows is the daemon's), the shared DNS cache and
+ * expectations. */
+static struct pg_engine *make_engine(const struct pg_gateway *g, const struct gw_snapshot *s)
 {
 	struct pg_engine_config cfg;
-	pg_engine_config_from_policy(p, &cfg);
+	pg_engine_config_from_policy(s->policy, &cfg);
 	pg_detect_attach(&cfg);
 	cfg.record_hosts = true; /* for `peergatectl flows` */
-	return pg_engine_create(&cfg, hosts);
+	cfg.max_flows = share_of(cfg.max_flows, g->nworkers);
+	cfg.max_inspecting = share_of(cfg.max_inspecting, g->nworkers);
+	cfg.dns_cache = g->dns;
+	cfg.expect = g->expect;
+	cfg.bt_peers = g->bt_peers;
+	return pg_engine_create(&cfg, s->hosts);
 }
 
 static int apply_rules(struct pg_gateway *g, const struct pg_policy *p, FILE *err)
@@ -149,7 +83,6 @@ static int apply_rules(struct pg_gateway *g, const struct pg_policy *p, FILE *er
 	g->rules_applied = true;
 	/* Whatever was lost is back. */
 	g->guard.pending = 0;
-	g->dyn_holdoff_until = 0;
 	if (pg_nft_table_state(&g->guard.applied, msg, sizeof(msg)) < 0)
 		memset(&g->guard.applied, 0, sizeof(g->guard.applied));
 	return 0;
@@ -179,38 +112,162 @@ static void sink_log(struct text_sink *s, struct pg_log *log, int level)
 	free(s->buf);
 }
 
-/* The event file a policy names, or NULL (none, or it cannot be opened:
- * enforcement goes on without it, and the error is logged). */
-static struct pg_eventlog *open_events(struct pg_gateway *g, const struct pg_policy *p)
+/* Points the event file at what the policy in force names (the same name
+ * opens it again, for logrotate's SIGHUP; a failure is logged, and
+ * enforcement goes on without it). */
+static void retarget_events(struct pg_gateway *g)
 {
-	const char *path = pg_policy_engine(p)->event_log;
+	const char *want = pg_policy_engine(current(g)->policy)->event_log;
 	char err[512];
-	struct pg_eventlog *ev;
 
-	if (!path[0])
-		return NULL;
-	ev = pg_eventlog_open(path, err, sizeof(err));
-	if (!ev)
-		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "%s; no event file", err);
-	return ev;
+	if (pg_eventlog_set_path(g->events, want, err, sizeof(err)) < 0)
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "%s; no new event file", err);
 }
 
-/* After a reload (or a refused one: logrotate's SIGHUP comes whatever the
- * policy says): the file is opened again by name, or, when the policy in
- * force names another file, that one instead. */
-static void reopen_events(struct pg_gateway *g)
+static const struct gw_snapshot *current(const struct pg_gateway *g);
+
+static void snapshot_free(struct gw_snapshot *s)
 {
-	const char *want = pg_policy_engine(g->policy)->event_log;
+	if (!s)
+		return;
+	pg_host_rules_destroy(s->hosts);
+	pg_policy_destroy(s->policy);
+	free(s);
+}
+
+/* Takes p (destroyed on failure). */
+static struct gw_snapshot *snapshot_new(struct pg_gateway *g, struct pg_policy *p)
+{
+	struct gw_snapshot *s = calloc(1, sizeof(*s));
+
+	if (!s || !(s->hosts = pg_host_rules_for_policy(p))) {
+		free(s);
+		pg_policy_destroy(p);
+		return NULL;
+	}
+	s->policy = p;
+	s->gen = ++g->last_gen;
+	return s;
+}
+
+/* The control thread's view: it alone publishes. */
+static const struct gw_snapshot *current(const struct pg_gateway *g)
+{
+	return atomic_load_explicit(&((struct pg_gateway *)g)->current, memory_order_acquire);
+}
+
+static void wake(int fd)
+{
+	uint64_t one = 1;
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		perror("peergated: waking a worker"); /* no logger here: rare, and to stderr */
+}
+
+/* The oldest snapshot generation some running worker may still read. */
+static uint64_t oldest_in_use(const struct pg_gateway *g)
+{
+	uint64_t oldest = UINT64_MAX;
+
+	for (unsigned i = 0; i < g->nworkers; i++) {
+		struct gw_worker *w = &g->workers[i];
+		if (!w->running || atomic_load(&w->failed))
+			continue;
+		uint64_t seen = atomic_load_explicit(&w->seen_gen, memory_order_acquire);
+		if (seen < oldest)
+			oldest = seen;
+	}
+	return oldest;
+}
+
+/* Frees the retired snapshots no worker reads any more. */
+static void free_retired(struct pg_gateway *g)
+{
+	uint64_t oldest = oldest_in_use(g);
+	struct gw_snapshot **pp = &g->retired;
+
+	while (*pp) {
+		struct gw_snapshot *s = *pp;
+		if (s->gen < oldest) {
+			*pp = s->next;
+			snapshot_free(s);
+		} else {
+			pp = &s->next;
+		}
+	}
+}
+
+/* Publishes s to the workers; the one it replaces is retired. */
+static void publish(struct pg_gateway *g, struct gw_snapshot *s)
+{
+	struct gw_snapshot *old = atomic_exchange_explicit(&g->current, s, memory_order_acq_rel);
+
+	if (old) {
+		old->next = g->retired;
+		g->retired = old;
+	}
+	for (unsigned i = 0; i < g->nworkers; i++) {
+		struct gw_worker *w = &g->workers[i];
+		if (w->running)
+			wake(w->wake_fd);
+		else
+			gw_worker_adopt_snapshot(w, s);
+	}
+}
+
+/* Bounded: until every running worker took the newest snapshot. */
+static bool settle(struct pg_gateway *g, uint64_t gen)
+{
+	uint64_t until = gw_now_ms() + RELOAD_SETTLE_MS;
+
+	while (oldest_in_use(g) < gen) {
+		if (gw_now_ms() >= until)
+			return false;
+		poll(NULL, 0, 1);
+	}
+	free_retired(g);
+	return true;
+}
+
+static int open_worker(struct pg_gateway *g, struct gw_worker *w, unsigned index)
+{
+	const struct pg_engine_settings *s = pg_policy_engine(current(g)->policy);
+	struct pg_nfq_config qc;
 	char err[512];
 
-	if (g->events && !strcmp(want, pg_eventlog_path(g->events))) {
-		if (pg_eventlog_reopen(g->events, err, sizeof(err)) < 0)
-			pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "%s; writing on to the old file",
-			       err);
-		return;
+	w->g = g;
+	w->index = index;
+	w->queue_num = (uint16_t)(s->queue_first + index);
+	w->wake_fd = -1;
+	if (pthread_mutex_init(&w->lock, NULL) != 0)
+		return -1;
+	w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	w->engine = make_engine(g, current(g));
+	if (w->wake_fd < 0 || !w->engine) {
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "out of memory");
+		return -1;
 	}
-	pg_eventlog_close(g->events);
-	g->events = open_events(g, g->policy);
+	gw_worker_adopt_snapshot(w, current(g));
+	pg_nfq_config_defaults(&qc);
+	qc.queue_num = w->queue_num;
+	qc.fail_open = s->fail_open;
+	w->nfq = pg_nfq_open(&qc, err, sizeof(err));
+	if (!w->nfq) {
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "queue %u: %s", qc.queue_num, err);
+		return -1;
+	}
+	return 0;
+}
+
+static void close_worker(struct gw_worker *w)
+{
+	if (!w->g)
+		return;
+	pg_nfq_close(w->nfq);
+	pg_nft_dyn_close(w->dyn);
+	pg_engine_destroy(w->engine);
+	if (w->wake_fd >= 0)
+		close(w->wake_fd);
+	pthread_mutex_destroy(&w->lock);
 }
 
 static void restore_flows(struct pg_gateway *g);
@@ -227,37 +284,40 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 		return NULL;
 	g->opt = *o;
 	g->started = time(NULL);
-	g->policy = pg_policy_load_file(o->policy_path, &diag);
-	if (!g->policy) {
+	g->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct pg_policy *p = pg_policy_load_file(o->policy_path, &diag);
+	if (!p) {
 		pg_diag_print(&diag, sink_open(&sink));
 		sink_log(&sink, g->opt.log, LOG_ERR);
 		goto fail;
 	}
-	const struct pg_engine_settings *s = pg_policy_engine(g->policy);
-	g->mark_mask = s->mark_mask;
+	const struct pg_engine_settings *s = pg_policy_engine(p);
 	pg_log_set_flow_rate(g->opt.log, s->log_rate);
-	g->events = open_events(g, g->policy);
-	g->hosts = pg_host_rules_for_policy(g->policy);
-	g->engine = g->hosts ? make_engine(g->policy, g->hosts) : NULL;
-	if (!g->engine) {
+	struct pg_engine_config dc;
+	pg_engine_config_defaults(&dc);
+	g->mark_mask = s->mark_mask;
+	g->nworkers = s->queue_count ? s->queue_count : 1;
+	g->workers = calloc(g->nworkers, sizeof(*g->workers));
+	g->dns = pg_dns_cache_create(dc.dns_cache_entries);
+	g->expect = pg_expect_create(dc.max_expectations, 120);
+	g->bt_peers = pg_expect_create(dc.max_bt_peers, dc.bt_peer_lifetime_s);
+	g->events = pg_eventlog_create();
+	struct gw_snapshot *snap = snapshot_new(g, p);
+	if (g->event_fd < 0 || !g->workers || !g->dns || !g->expect || !g->bt_peers ||
+	    !g->events || !snap) {
+		snapshot_free(snap);
 		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "out of memory");
 		goto fail;
 	}
+	atomic_store(&g->current, snap);
+	retarget_events(g);
 	/* Bind the queues before the rules exist, so no packet is queued to
 	 * nobody while we start. */
-	for (unsigned i = 0; i < s->queue_count && i < MAX_QUEUES; i++) {
-		struct pg_nfq_config qc;
-		pg_nfq_config_defaults(&qc);
-		qc.queue_num = (uint16_t)(s->queue_first + i);
-		qc.fail_open = s->fail_open;
-		g->queues[i] = pg_nfq_open(&qc, err, sizeof(err));
-		if (!g->queues[i]) {
-			pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "queue %u: %s", qc.queue_num, err);
+	for (unsigned i = 0; i < g->nworkers; i++) {
+		if (open_worker(g, &g->workers[i], i) < 0)
 			goto fail;
-		}
-		g->nqueues++;
 	}
-	g->has_ct = g->nqueues && pg_nfq_has_ct(g->queues[0]);
+	g->has_ct = pg_nfq_has_ct(g->workers[0].nfq);
 	/* Before the table: the ct-mark rules would otherwise go on settling
 	 * the previous run's flows by its verdicts, and every flow this
 	 * clears is in the engine before its next packet can reach a queue
@@ -269,26 +329,28 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 	 * (our own batch is recognised and ignored). */
 	if (o->manage_rules) {
 		g->guard.credits = REAPPLY_BURST;
-		g->guard.refilled_ms = now_ms();
+		g->guard.refilled_ms = gw_now_ms();
 		g->guard.watch = pg_nft_watch_open(err, sizeof(err));
 		if (!g->guard.watch)
 			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "a deleted or flushed table "
 			       "will not be noticed: %s", err);
-		int rc = apply_rules(g, g->policy, sink_open(&sink));
+		int rc = apply_rules(g, current(g)->policy, sink_open(&sink));
 		sink_log(&sink, g->opt.log, LOG_ERR);
 		if (rc < 0)
 			goto fail;
 	}
 	/* The blocked-flow sets live in our table, so only with it.  Without
-	 * the socket blocked flows still get their per-packet verdicts. */
-	if (g->rules_applied) {
-		g->dyn = pg_nft_dyn_open(err, sizeof(err));
-		if (!g->dyn)
-			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "no blocked-flow sets: %s", err);
+	 * the socket blocked flows still get their per-packet verdicts.  One
+	 * socket per worker: no lock between them. */
+	for (unsigned i = 0; g->rules_applied && i < g->nworkers; i++) {
+		g->workers[i].dyn = pg_nft_dyn_open(err, sizeof(err));
+		if (!g->workers[i].dyn)
+			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "queue %u: no blocked-flow "
+			       "sets: %s", (unsigned)g->workers[i].queue_num, err);
 	}
-	pg_log(g->opt.log, LOG_NOTICE, PG_LOG_EVENT, "policy %s loaded; %u queue(s) from %u; "
-		"verdict stamping via %s; table inet %s %s (queue: %s)",
-		o->policy_path, g->nqueues, s->queue_first,
+	pg_log(g->opt.log, LOG_NOTICE, PG_LOG_EVENT, "policy %s loaded; %u queue(s) from %u, "
+		"one worker each; verdict stamping via %s; table inet %s %s (queue: %s)",
+		o->policy_path, g->nworkers, s->queue_first,
 		g->has_ct ? "NFQA_CT ct mark" : "NF_REPEAT + packet mark",
 		PG_NFT_TABLE, g->rules_applied ? "applied" : "not managed",
 		g->rules_applied ? pg_nft_queue_kind_name(g->queue_kind) : "-");
@@ -298,328 +360,91 @@ fail:
 	return NULL;
 }
 
+int pg_gateway_start(struct pg_gateway *g)
+{
+	for (unsigned i = 0; i < g->nworkers; i++) {
+		struct gw_worker *w = &g->workers[i];
+		int rc = pthread_create(&w->thread, NULL, gw_worker_main, w);
+		if (rc != 0) {
+			pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "cannot start the worker of queue "
+			       "%u: %s", (unsigned)w->queue_num, strerror(rc));
+			return -1;
+		}
+		w->running = true;
+	}
+	return 0;
+}
+
+static void stop_workers(struct pg_gateway *g)
+{
+	atomic_store(&g->stopping, true);
+	for (unsigned i = 0; i < g->nworkers; i++) {
+		if (g->workers[i].running)
+			wake(g->workers[i].wake_fd);
+	}
+	for (unsigned i = 0; i < g->nworkers; i++) {
+		if (g->workers[i].running)
+			pthread_join(g->workers[i].thread, NULL);
+		g->workers[i].running = false;
+	}
+}
+
 void pg_gateway_close(struct pg_gateway *g, bool keep_rules)
 {
 	char err[256];
 	if (!g)
 		return;
+	if (g->workers)
+		stop_workers(g);
 	if (g->ready)
 		save_flows(g);
 	if (g->rules_applied && !keep_rules && pg_nft_flush(err, sizeof(err)) < 0)
 		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "cannot remove the table: %s", err);
-	for (unsigned i = 0; i < g->nqueues; i++)
-		pg_nfq_close(g->queues[i]);
-	pg_nft_dyn_close(g->dyn);
+	for (unsigned i = 0; g->workers && i < g->nworkers; i++)
+		close_worker(&g->workers[i]);
+	free(g->workers);
+	pg_dns_cache_destroy(g->dns);
+	pg_expect_destroy(g->expect);
+	pg_expect_destroy(g->bt_peers);
 	pg_nft_watch_close(g->guard.watch);
-	pg_eventlog_close(g->events);
-	pg_engine_destroy(g->engine);
-	pg_host_rules_destroy(g->hosts);
-	pg_policy_destroy(g->policy);
+	pg_eventlog_destroy(g->events);
+	while (g->retired) {
+		struct gw_snapshot *s = g->retired;
+		g->retired = s->next;
+		snapshot_free(s);
+	}
+	snapshot_free(atomic_load(&g->current));
+	if (g->event_fd >= 0)
+		close(g->event_fd);
 	free(g);
 }
 
-int pg_gateway_fds(const struct pg_gateway *g, int *fds, int max)
+int pg_gateway_event_fd(const struct pg_gateway *g)
 {
-	int n = 0;
-	for (unsigned i = 0; i < g->nqueues && n < max; i++)
-		fds[n++] = pg_nfq_fd(g->queues[i]);
-	return n;
+	return g->event_fd;
 }
 
-/* The severity of a decided flow's line: blocks are what an admin looks
- * for, `log` flows were asked for, allowed ones only with --verbose. */
-static int flow_level(enum pg_action a)
+bool pg_gateway_failed(const struct pg_gateway *g)
 {
-	return a == PG_ACTION_BLOCK ? LOG_NOTICE : a == PG_ACTION_LOG ? LOG_INFO : LOG_DEBUG;
-}
-
-/* One line per decided flow, key=value so that it greps and parses:
- *   flow action=block class=bittorrent/file-sharing method=payload
- *   confidence=90 l4=tcp client=10.0.0.2:40000 server=192.0.2.9:6881
- *   host=tracker.example via=socks5 excepted=yes
- * The host came off the wire: escaped, never trusted as text. */
-static void log_flow(struct pg_gateway *g, const struct pg_flow *f,
-		     const struct pg_flow_verdict *fv)
-{
-	int level = flow_level(fv->action);
-	char c[64], s[64], host[200];
-
-	if (!pg_log_enabled(g->opt.log, level))
-		return;
-	pg_format_endpoint(f->family, f->client_addr, f->client_port, c, sizeof(c));
-	pg_format_endpoint(f->family, f->server_addr, f->server_port, s, sizeof(s));
-	pg_log_clean(host, sizeof(host), pg_engine_flow_host(g->engine, f));
-	pg_log(g->opt.log, level, PG_LOG_FLOW,
-	       "flow action=%s class=%s/%s method=%s confidence=%u l4=%s client=%s server=%s"
-	       "%s%s%s%s%s",
-	       pg_action_name(fv->action), pg_system_name(f->system),
-	       pg_feature_name(f->feature), pg_method_name(f->method), f->confidence,
-	       f->l4proto == IPPROTO_TCP ? "tcp" : "udp", c, s, host[0] ? " host=" : "", host,
-	       f->via_proxy ? " via=" : "", f->via_proxy ? pg_feature_name(f->via_proxy) : "",
-	       fv->excepted ? " excepted=yes" : "");
-}
-
-/* A blocked flow whose conntrack entry may never be confirmed also goes
- * into the kernel's blocked-flow set: its REPEAT stamp lives in that entry
- * and dies with it when the packet is dropped, so every later packet of
- * the flow would be queued again.  UDP: any blocked packet that reaches us
- * (the first of its flow, or proof that the stamp did not hold).  TCP:
- * only a flow blocked on the packet that created it (its SYN dropped or
- * reset before the entry was confirmed); later TCP packets carry a
- * confirmed entry, where the stamp holds.
- * The set lives on this host only, so such a flow also gets a confirmed
- * conntrack entry carrying its code: conntrackd replicates it to a standby
- * router, whose table then drops the flow by its ct mark after a failover
- * (its later packets alone may not show what it is).  EEXIST (the flow
- * has an entry already) is no failure. */
-static void dyn_block(struct pg_gateway *g, const struct pg_flow *f,
-		      const struct pg_packet_result *r, uint64_t now)
-{
-	const struct pg_engine_settings *s = pg_policy_engine(g->policy);
-	bool udp = f->l4proto == IPPROTO_UDP;
-	uint32_t timeout_s = udp ? s->udp_timeout_s : s->tcp_timeout_s;
-	uint64_t timeout_ms = (uint64_t)timeout_s * 1000u;
-	char err[256];
-
-	if (!(udp || (f->l4proto == IPPROTO_TCP && r->created && r->just_decided)))
-		return;
-	if (pg_ct_create_marked(f->family, f->l4proto, f->client_addr, f->client_port,
-				f->server_addr, f->server_port,
-				pg_mark_value(g->mark_mask, pg_flow_verdict_of(g->policy, f).code),
-				timeout_s) == 0)
-		g->ec.ct_blocks++;
-	else if (errno != EEXIST)
-		g->ec.ct_block_failures++;
-	if (!g->dyn || now < g->dyn_holdoff_until)
-		return;
-	/* As long as the daemon would remember the idle flow. */
-	if (timeout_ms > UINT32_MAX)
-		timeout_ms = UINT32_MAX;
-	if (pg_nft_dyn_block(g->dyn, f->family, f->l4proto, f->client_addr, f->client_port,
-			     f->server_addr, f->server_port, (uint32_t)timeout_ms,
-			     err, sizeof(err)) == 0) {
-		g->ec.dyn_blocks++;
-		if (g->dyn_failing)
-			pg_log(g->opt.log, LOG_NOTICE, PG_LOG_EVENT, "blocked-flow sets take flows again");
-		g->dyn_failing = false;
-	} else {
-		g->ec.dyn_block_failures++;
-		g->dyn_holdoff_until = now + DYN_BLOCK_HOLDOFF_MS;
-		if (!g->dyn_failing)
-			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "cannot add a blocked flow to the kernel set: %s; "
-				"per-packet verdicts until it works again", err);
-		g->dyn_failing = true;
+	for (unsigned i = 0; i < g->nworkers; i++) {
+		if (atomic_load(&g->workers[i].failed))
+			return true;
 	}
+	return false;
 }
 
-static bool fail_open(const struct pg_gateway *g)
+bool pg_gateway_alive(struct pg_gateway *g)
 {
-	return pg_policy_engine(g->policy)->fail_open;
-}
+	bool all = true;
 
-/* A packet the daemon will not read: the fail policy settles it, and one
- * of the pair of counters says which way. */
-static void by_fail_policy(const struct pg_gateway *g, uint64_t *accepted, uint64_t *dropped,
-			   struct pg_nfq_verdict *v)
-{
-	bool open = fail_open(g);
-
-	++*(open ? accepted : dropped);
-	v->kind = open ? PG_NFQ_ACCEPT : PG_NFQ_DROP;
-}
-
-/* The final verdict (no stamp) a verdict code stands for. */
-static enum pg_nfq_verdict_kind final_kind(enum pg_mark_code code)
-{
-	return code == PG_MARK_ACCEPT ? PG_NFQ_ACCEPT : PG_NFQ_DROP;
-}
-
-/* Counts one packet of a decided flow under its class. */
-static void count_packet(struct pg_class_counters *c, bool dropped, size_t len)
-{
-	if (dropped) {
-		c->packets_dropped++;
-		c->bytes_dropped += len;
-	} else {
-		c->packets_accepted++;
-		c->bytes_accepted += len;
+	for (unsigned i = 0; i < g->nworkers; i++) {
+		struct gw_worker *w = &g->workers[i];
+		uint64_t hb = atomic_load_explicit(&w->heartbeat, memory_order_relaxed);
+		if (!w->running || atomic_load(&w->failed) || hb == w->heartbeat_seen)
+			all = false;
+		w->heartbeat_seen = hb;
 	}
-}
-
-/* A packet that already carries one of our verdict codes came back to the
- * queue: the table did not settle it (its rules were replaced or removed
- * by someone else).  Answering with the stamp again could loop for ever;
- * the verdict the code names is final. */
-static bool settle_returned_stamp(struct pg_gateway *g, enum pg_mark_code code,
-				  struct pg_nfq_verdict *v)
-{
-	g->ec.stamp_returned++;
-	v->kind = final_kind(code);
-	return true;
-}
-
-/* Conntrack called this packet INVALID (the table marked it so): it has
- * no entry that a stamp could reach, so it gets a final verdict.  Its
- * bytes never reach the detectors: a segment with a bad checksum or one
- * outside the window is not what the receiver will read, and feeding it
- * to reassembly would let a sender plant bytes the inspection believes. */
-static bool settle_ct_invalid(struct pg_gateway *g, const struct pg_nfq_packet *pkt,
-			      struct pg_nfq_verdict *v)
-{
-	struct pg_packet_result r;
-
-	if (pg_engine_find(g->engine, pkt->data, pkt->len, &r) == PG_ENGINE_TRACKED &&
-	    r.flow && r.flow->state == PG_FLOW_DECIDED) {
-		struct pg_flow *f = r.flow;
-		struct pg_flow_verdict fv = pg_flow_verdict_of(g->policy, f);
-		bool block = pg_flow_verdict_blocks(&fv);
-
-		g->ec.invalid_flow_verdict++;
-		count_packet(&g->vstats.cls[f->system][f->feature], block, pkt->orig_len);
-		v->kind = block ? PG_NFQ_DROP : PG_NFQ_ACCEPT;
-		return true;
-	}
-	by_fail_policy(g, &g->ec.invalid_accepted, &g->ec.invalid_dropped, v);
-	return true;
-}
-
-/* A payload packet of an undecided flow that the engine did not add to the
- * flow's stream.  Its bytes differ from those read before for the same
- * place: dropped, whatever `fail` says, so that the receiver cannot
- * assemble other bytes than the detectors read (no sender retransmits
- * other bytes).  No inspection slot was free, or the flow lost its slot:
- * fail = closed drops it, unstamped, so TCP sends it again and the flow
- * may find a slot then (its bytes were never delivered, so none are
- * missed); fail = open accepts it. */
-static void unread_verdict(struct pg_gateway *g, const struct pg_packet_result *r,
-			   struct pg_nfq_verdict *v)
-{
-	if (r->conflict) {
-		g->ec.conflicts_dropped++;
-		v->kind = PG_NFQ_DROP;
-	} else {
-		by_fail_policy(g, &g->ec.starved_accepted, &g->ec.starved_dropped, v);
-	}
-}
-
-/* A packet the engine did not track: let through, unless it is of a kind
- * peergate refuses to inspect and `fail` says closed. */
-static bool untracked_verdict(struct pg_gateway *g, enum pg_engine_status st,
-			      struct pg_nfq_verdict *v)
-{
-	if (st != PG_ENGINE_UNINSPECTABLE) {
-		/* Malformed (the receiver cannot read it either), a later
-		 * fragment, or not TCP/UDP: nothing here for the detectors. */
-		g->ec.not_tracked++;
-		return true;
-	}
-	/* Let through uninspected, it would pass every block. */
-	by_fail_policy(g, &g->ec.uninspectable_accepted, &g->ec.uninspectable_dropped, v);
-	return true;
-}
-
-/* The verdict that stamps a decided flow's code, so that the kernel
- * settles the rest of the flow. */
-static void stamp_verdict(const struct pg_gateway *g, const struct pg_nfq_packet *pkt,
-			  enum pg_mark_code code, struct pg_nfq_verdict *v)
-{
-	if (g->has_ct && !pkt->has_ct) {
-		/* The kernel reports conntrack with each packet and this one
-		 * has no entry (untracked, or INVALID where the table could
-		 * not mark it): no stamp can land, so the verdict is final. */
-		v->kind = final_kind(code);
-	} else if (g->has_ct && code == PG_MARK_ACCEPT) {
-		/* CTA_MARK replaces the whole ct mark: keep the bits of the
-		 * mark the packet reported that are not ours. */
-		v->kind = PG_NFQ_ACCEPT_CTMARK;
-		v->ct_mark = (pkt->ct_mark & ~g->mark_mask) | pg_mark_value(g->mark_mask, code);
-	} else {
-		/* The packet goes round the chain again; the head rule copies
-		 * the mark into the ct mark and the ct-mark rules settle this
-		 * packet and the rest of the flow in the kernel. */
-		v->kind = PG_NFQ_REPEAT_MARK;
-		v->mark = (pkt->mark & ~g->mark_mask) | pg_mark_value(g->mark_mask, code);
-	}
-}
-
-/* A packet of a decided flow: counted, logged when it decided the flow,
- * and answered as the shared verdict logic says. */
-static void decided_verdict(struct pg_gateway *g, const struct pg_nfq_packet *pkt,
-			    const struct pg_packet_result *r, uint64_t now,
-			    struct pg_nfq_verdict *v)
-{
-	struct pg_flow *f = r->flow;
-	struct pg_flow_verdict fv = pg_flow_verdict_of(g->policy, f);
-	bool block = pg_flow_verdict_blocks(&fv);
-	struct pg_class_counters *c = &g->vstats.cls[f->system][f->feature];
-
-	g->ec.exception_accepted += fv.excepted;
-	if (r->just_decided) {
-		c->flows++;
-		c->flows_dropped += block;
-		c->flows_logged += fv.action == PG_ACTION_LOG;
-		log_flow(g, f, &fv);
-		if (pg_eventlog_flow(g->events, f, &fv, pg_engine_flow_host(g->engine, f)) < 0)
-			pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "cannot write to the event file "
-			       "%s", pg_eventlog_path(g->events));
-	}
-	count_packet(c, block, pkt->orig_len);
-	if (fv.code == PG_MARK_NONE) {
-		/* An allowed IM control flow stays in user space (unstamped)
-		 * while the engine reads it for announced peer connections;
-		 * such sessions carry few packets. */
-		g->ec.watch_accepted++;
-		return;
-	}
-	/* Before the verdict, so that the flow's next packet already meets
-	 * the set. */
-	if (block)
-		dyn_block(g, f, r, now);
-	stamp_verdict(g, pkt, fv.code, v);
-}
-
-/* The verdict for one queued packet.  Exactly one verdict leaves here; any
- * path that cannot classify accepts (or, for a flow that cannot be
- * inspected, does what `fail` says). */
-static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_verdict *v)
-{
-	struct pg_gateway *g = ctx;
-	struct pg_packet_result r;
-	uint64_t now = now_ms();
-	enum pg_mark_code came_with = pg_mark_code_of(g->mark_mask, pkt->mark);
-
-	g->ec.queued++;
-	v->kind = PG_NFQ_ACCEPT;
-	if (pg_mark_is_verdict(came_with))
-		return settle_returned_stamp(g, came_with, v);
-	if (came_with == PG_MARK_CT_INVALID)
-		return settle_ct_invalid(g, pkt, v);
-	enum pg_engine_status st = pg_engine_packet(g->engine, pkt->data, pkt->len, now, &r);
-	if (st != PG_ENGINE_TRACKED)
-		return untracked_verdict(g, st, v);
-	if (r.starved || r.conflict)
-		unread_verdict(g, &r, v);
-	else if (r.flow->state != PG_FLOW_DECIDED)
-		g->ec.inspect_accepted++;
-	else
-		decided_verdict(g, pkt, &r, now, v);
-	return true;
-}
-
-int pg_gateway_process(struct pg_gateway *g, int fd)
-{
-	for (unsigned i = 0; i < g->nqueues; i++) {
-		if (pg_nfq_fd(g->queues[i]) != fd)
-			continue;
-		int n = 0;
-		for (unsigned b = 0; b < MAX_BATCHES_PER_WAKEUP; b++) {
-			n = pg_nfq_process(g->queues[i], false, on_packet, g);
-			if (n <= 0)
-				break;
-		}
-		return n < 0 ? -1 : 0;
-	}
-	return 0;
+	return all;
 }
 
 /* Puts the table back after another program deleted or flushed it, by
@@ -629,7 +454,7 @@ static void repair_table(struct pg_gateway *g)
 {
 	struct table_guard *t = &g->guard;
 	unsigned lost = t->pending;
-	uint64_t now = now_ms();
+	uint64_t now = gw_now_ms();
 
 	if (t->credits < REAPPLY_BURST && now - t->refilled_ms >= REAPPLY_REFILL_MS) {
 		uint64_t back = (now - t->refilled_ms) / REAPPLY_REFILL_MS;
@@ -643,7 +468,7 @@ static void repair_table(struct pg_gateway *g)
 	if (t->credits-- == REAPPLY_BURST)
 		t->refilled_ms = now;
 	struct text_sink sink;
-	int rc = apply_rules(g, g->policy, sink_open(&sink));
+	int rc = apply_rules(g, current(g)->policy, sink_open(&sink));
 	sink_log(&sink, g->opt.log, LOG_ERR);
 	if (rc < 0) {
 		if (!t->failures++)
@@ -704,34 +529,15 @@ void pg_gateway_watch_events(struct pg_gateway *g)
 
 void pg_gateway_tick(struct pg_gateway *g)
 {
-	uint64_t now = now_ms();
-
-	pg_engine_tick(g->engine, now);
-	pg_log_tick(g->opt.log, now);
+	free_retired(g);
+	pg_log_tick(g->opt.log, gw_now_ms());
 	if (g->guard.pending)
 		repair_table(g);
 }
 
-struct reclassify_ctx {
-	struct pg_gateway *g;
-	const struct pg_policy *old;
-};
-
-/* A decided flow whose system's policy changed: clear peergate's bits of its
- * ct mark, so its next packet comes back to the queue and gets the new
- * verdict (the flow stays decided; only the action is looked up again). */
-static void reclassify(struct pg_flow *f, void *ctx)
+unsigned pg_gateway_workers(const struct pg_gateway *g)
 {
-	struct reclassify_ctx *rc = ctx;
-	if (f->state != PG_FLOW_DECIDED ||
-	    (!pg_policy_system_changed(rc->old, rc->g->policy, f->system) &&
-	     !(f->via_proxy && pg_policy_system_changed(rc->old, rc->g->policy, PG_SYS_PROXY))))
-		return;
-	if (pg_ct_clear_mark(f->family, f->l4proto, f->client_addr, f->client_port,
-			     f->server_addr, f->server_port, rc->g->mark_mask) == 0)
-		rc->g->ec.ct_marks_cleared++;
-	else
-		rc->g->ec.ct_clear_failures++;
+	return g->nworkers;
 }
 
 /* The [engine] keys a running daemon cannot take over: the first one that
@@ -764,77 +570,172 @@ int pg_gateway_reload(struct pg_gateway *g, FILE *err)
 {
 	struct pg_diag diag = {0};
 	struct pg_policy *np = pg_policy_load_file(g->opt.policy_path, &diag);
-	struct pg_host_rules *nh = NULL;
+	struct gw_snapshot *ns = NULL;
 
-	g->ec.reloads++;
+	g->reloads++;
 	if (!np) {
 		pg_diag_print(&diag, err);
 		goto fail;
 	}
-	const char *fixed = restart_only_change(pg_policy_engine(g->policy), pg_policy_engine(np));
+	const char *fixed = restart_only_change(pg_policy_engine(current(g)->policy),
+						pg_policy_engine(np));
 	if (fixed) {
 		fprintf(err, "%s: [engine] %s cannot change on reload (it is bound to the running "
 			"queue, flow table or stamped marks); restart peergated to change it\n",
 			g->opt.policy_path, fixed);
+		pg_policy_destroy(np);
 		goto fail;
 	}
-	nh = pg_host_rules_for_policy(np);
-	if (!nh) {
+	/* Built aside: the workers go on with the running snapshot until
+	 * this one is published. */
+	ns = snapshot_new(g, np);
+	if (!ns) {
 		fprintf(err, "out of memory\n");
 		goto fail;
 	}
-	if (g->opt.manage_rules && apply_rules(g, np, err) < 0)
+	if (g->opt.manage_rules && apply_rules(g, ns->policy, err) < 0)
 		goto fail;
-	struct pg_policy *old = g->policy;
-	struct pg_host_rules *oh = g->hosts;
-	g->policy = np;
-	g->hosts = nh;
-	pg_engine_set_host_rules(g->engine, nh);
-	struct pg_engine_config ncfg;
-	pg_engine_config_from_policy(np, &ncfg);
-	pg_engine_set_heuristics_off(g->engine, ncfg.heuristics_off);
-	struct reclassify_ctx rc = {g, old};
-	pg_engine_foreach_flow(g->engine, reclassify, &rc);
-	pg_log_set_flow_rate(g->opt.log, pg_policy_engine(np)->log_rate);
-	pg_policy_destroy(old);
-	pg_host_rules_destroy(oh);
+	publish(g, ns);
+	/* The answer (and READY after it) means the new policy is in force:
+	 * wait, bounded, until every worker took it. */
+	if (!settle(g, ns->gen))
+		pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "a worker has not taken the new "
+		       "policy yet");
+	pg_log_set_flow_rate(g->opt.log, pg_policy_engine(ns->policy)->log_rate);
 	pg_log(g->opt.log, LOG_NOTICE, PG_LOG_EVENT, "policy %s reloaded", g->opt.policy_path);
-	reopen_events(g);
+	retarget_events(g);
 	return 0;
 fail:
-	g->ec.reload_failures++;
-	pg_host_rules_destroy(nh);
-	pg_policy_destroy(np);
-	pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "reload failed; the previous policy stays in force");
-	reopen_events(g);
+	g->reload_failures++;
+	snapshot_free(ns);
+	pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "reload failed; the previous policy stays "
+	       "in force");
+	/* logrotate's SIGHUP comes whatever the policy says */
+	retarget_events(g);
 	return -1;
 }
 
-/* The counters of all queues together: the stats speak of the gateway,
- * not of how its work is spread. */
-static void sum_queue_stats(const struct pg_gateway *g, struct pg_nfq_stats *q)
+static void add_counters(struct engine_counters *sum, const struct engine_counters *c)
 {
-	struct pg_nfq_stats qs;
+	uint64_t *d = (uint64_t *)sum;
+	const uint64_t *s = (const uint64_t *)c;
 
-	memset(q, 0, sizeof(*q));
-	for (unsigned i = 0; i < g->nqueues; i++) {
-		pg_nfq_get_stats(g->queues[i], &qs);
-		q->received += qs.received;
-		q->verdicts += qs.verdicts;
-		q->verdict_errors += qs.verdict_errors;
-		q->send_errors += qs.send_errors;
-		q->enobufs += qs.enobufs;
-		q->truncated += qs.truncated;
+	/* All members are uint64_t (checked below). */
+	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
+		d[i] += s[i];
+}
+_Static_assert(sizeof(struct engine_counters) % sizeof(uint64_t) == 0,
+	       "engine_counters holds uint64_t only");
+
+static void add_queue_stats(struct pg_nfq_stats *q, const struct pg_nfq_stats *qs)
+{
+	q->received += qs->received;
+	q->verdicts += qs->verdicts;
+	q->verdict_errors += qs->verdict_errors;
+	q->send_errors += qs->send_errors;
+	q->enobufs += qs->enobufs;
+	q->truncated += qs->truncated;
+}
+
+static void add_engine_stats(struct pg_engine_stats *t, const struct pg_engine_stats *s)
+{
+	t->packets += s->packets;
+	t->bytes += s->bytes;
+	t->malformed += s->malformed;
+	t->fragments += s->fragments;
+	t->not_tracked += s->not_tracked;
+	t->too_deep += s->too_deep;
+	t->starved_packets += s->starved_packets;
+	t->starved_flows += s->starved_flows;
+	t->slot_reclaims += s->slot_reclaims;
+	t->segments_held += s->segments_held;
+	t->segments_beyond += s->segments_beyond;
+	t->overlap_conflicts += s->overlap_conflicts;
+	t->slots_used += s->slots_used;
+	t->slots += s->slots;
+	t->dns_learned += s->dns_learned;
+	t->expectations += s->expectations;
+	t->bt_peers_learned += s->bt_peers_learned;
+	t->bt_peer_hits += s->bt_peer_hits;
+	t->heuristic_matches += s->heuristic_matches;
+	t->decided += s->decided;
+	t->flows.created += s->flows.created;
+	t->flows.evicted += s->flows.evicted;
+	t->flows.expired += s->flows.expired;
+	t->flows.active += s->flows.active;
+}
+
+static void add_verdict_stats(struct pg_verdict_stats *t, const struct pg_verdict_stats *s)
+{
+	for (size_t i = 0; i < PG_SYS_COUNT; i++) {
+		for (size_t j = 0; j < PG_FEAT_COUNT; j++) {
+			struct pg_class_counters *d = &t->cls[i][j];
+			const struct pg_class_counters *c = &s->cls[i][j];
+			d->flows += c->flows;
+			d->flows_dropped += c->flows_dropped;
+			d->flows_logged += c->flows_logged;
+			d->packets_accepted += c->packets_accepted;
+			d->packets_dropped += c->packets_dropped;
+			d->bytes_accepted += c->bytes_accepted;
+			d->bytes_dropped += c->bytes_dropped;
+		}
 	}
 }
 
-static void engine_json(const struct pg_gateway *g, FILE *out)
-{
+/* Everything the workers count, summed (each read under its lock), and
+ * one entry per worker for `workers`. */
+struct gateway_sums {
+	struct pg_verdict_stats vstats;
+	struct engine_counters ec;
 	struct pg_engine_stats es;
 	struct pg_nfq_stats q;
+};
 
-	pg_engine_get_stats(g->engine, &es);
-	sum_queue_stats(g, &q);
+static void worker_json(const struct gw_worker *w, const struct engine_counters *ec,
+			const struct pg_engine_stats *es, const struct pg_nfq_stats *q,
+			FILE *out)
+{
+	fprintf(out, "{\"queue\":%u,\"alive\":%s,\"queued\":%llu,\"verdicts\":%llu,"
+		"\"flows_tracked\":%u,\"flows_created\":%llu,\"flows_decided\":%llu}",
+		(unsigned)w->queue_num,
+		w->running && !atomic_load(&w->failed) ? "true" : "false",
+		(unsigned long long)ec->queued, (unsigned long long)q->verdicts,
+		es->flows.active, (unsigned long long)es->flows.created,
+		(unsigned long long)es->decided);
+}
+
+/* Sums the workers into s and writes the `workers` array to out. */
+static void sum_workers(struct pg_gateway *g, struct gateway_sums *s, FILE *out)
+{
+	memset(s, 0, sizeof(*s));
+	fputs(",\"workers\":[", out);
+	for (unsigned i = 0; i < g->nworkers; i++) {
+		struct gw_worker *w = &g->workers[i];
+		struct pg_engine_stats es;
+		struct pg_nfq_stats q;
+		struct engine_counters ec;
+
+		pthread_mutex_lock(&w->lock);
+		pg_engine_get_stats(w->engine, &es);
+		pg_nfq_get_stats(w->nfq, &q);
+		ec = w->ec;
+		add_verdict_stats(&s->vstats, &w->vstats);
+		pthread_mutex_unlock(&w->lock);
+		add_counters(&s->ec, &ec);
+		add_engine_stats(&s->es, &es);
+		add_queue_stats(&s->q, &q);
+		fputs(i ? "," : "", out);
+		worker_json(w, &ec, &es, &q, out);
+	}
+	fputs("]", out);
+}
+
+static void engine_json(const struct pg_gateway *g, const struct gateway_sums *s, FILE *out)
+{
+	const struct pg_engine_stats *es = &s->es;
+	const struct pg_nfq_stats *q = &s->q;
+	const struct engine_counters *ec = &s->ec;
+
 	fprintf(out,
 		",\"engine\":{\"queued\":%llu,\"verdicts\":%llu,\"verdict_errors\":%llu,"
 		"\"send_errors\":%llu,\"enobufs\":%llu,\"truncated\":%llu,"
@@ -856,39 +757,39 @@ static void engine_json(const struct pg_gateway *g, FILE *out)
 		"\"starved_dropped\":%llu,\"starved_accepted\":%llu,"
 		"\"segments_held\":%llu,\"segments_beyond\":%llu,"
 		"\"overlap_conflicts\":%llu,\"conflicts_dropped\":%llu}",
-		(unsigned long long)g->ec.queued, (unsigned long long)q.verdicts,
-		(unsigned long long)q.verdict_errors, (unsigned long long)q.send_errors,
-		(unsigned long long)q.enobufs, (unsigned long long)q.truncated,
-		(unsigned long long)es.malformed, (unsigned long long)es.fragments,
-		(unsigned long long)es.not_tracked, (unsigned long long)g->ec.inspect_accepted,
-		(unsigned long long)g->ec.exception_accepted,
-		(unsigned long long)g->ec.watch_accepted, es.flows.active,
-		(unsigned long long)es.flows.created, (unsigned long long)es.flows.evicted,
-		(unsigned long long)es.flows.expired, (unsigned long long)es.decided,
-		(unsigned long long)es.dns_learned, (unsigned long long)es.expectations,
-		(unsigned long long)es.bt_peers_learned, (unsigned long long)es.bt_peer_hits,
-		(unsigned long long)es.heuristic_matches,
-		(unsigned long long)g->ec.reloads, (unsigned long long)g->ec.reload_failures,
-		(unsigned long long)g->ec.ct_marks_cleared,
-		(unsigned long long)g->ec.ct_clear_failures,
-		(unsigned long long)g->ec.dyn_blocks,
-		(unsigned long long)g->ec.dyn_block_failures,
-		(unsigned long long)g->ec.ct_blocks,
-		(unsigned long long)g->ec.ct_block_failures,
-		(unsigned long long)g->ec.stamp_returned,
-		(unsigned long long)g->ec.invalid_flow_verdict,
-		(unsigned long long)g->ec.invalid_accepted,
-		(unsigned long long)g->ec.invalid_dropped,
-		(unsigned long long)es.too_deep,
-		(unsigned long long)g->ec.uninspectable_accepted,
-		(unsigned long long)g->ec.uninspectable_dropped,
-		es.slots, es.slots_used, (unsigned long long)es.slot_reclaims,
-		(unsigned long long)es.starved_flows, (unsigned long long)es.starved_packets,
-		(unsigned long long)g->ec.starved_dropped,
-		(unsigned long long)g->ec.starved_accepted,
-		(unsigned long long)es.segments_held, (unsigned long long)es.segments_beyond,
-		(unsigned long long)es.overlap_conflicts,
-		(unsigned long long)g->ec.conflicts_dropped);
+		(unsigned long long)ec->queued, (unsigned long long)q->verdicts,
+		(unsigned long long)q->verdict_errors, (unsigned long long)q->send_errors,
+		(unsigned long long)q->enobufs, (unsigned long long)q->truncated,
+		(unsigned long long)es->malformed, (unsigned long long)es->fragments,
+		(unsigned long long)es->not_tracked, (unsigned long long)ec->inspect_accepted,
+		(unsigned long long)ec->exception_accepted,
+		(unsigned long long)ec->watch_accepted, es->flows.active,
+		(unsigned long long)es->flows.created, (unsigned long long)es->flows.evicted,
+		(unsigned long long)es->flows.expired, (unsigned long long)es->decided,
+		(unsigned long long)es->dns_learned, (unsigned long long)es->expectations,
+		(unsigned long long)es->bt_peers_learned, (unsigned long long)es->bt_peer_hits,
+		(unsigned long long)es->heuristic_matches,
+		(unsigned long long)g->reloads, (unsigned long long)g->reload_failures,
+		(unsigned long long)ec->ct_marks_cleared,
+		(unsigned long long)ec->ct_clear_failures,
+		(unsigned long long)ec->dyn_blocks,
+		(unsigned long long)ec->dyn_block_failures,
+		(unsigned long long)ec->ct_blocks,
+		(unsigned long long)ec->ct_block_failures,
+		(unsigned long long)ec->stamp_returned,
+		(unsigned long long)ec->invalid_flow_verdict,
+		(unsigned long long)ec->invalid_accepted,
+		(unsigned long long)ec->invalid_dropped,
+		(unsigned long long)es->too_deep,
+		(unsigned long long)ec->uninspectable_accepted,
+		(unsigned long long)ec->uninspectable_dropped,
+		es->slots, es->slots_used, (unsigned long long)es->slot_reclaims,
+		(unsigned long long)es->starved_flows, (unsigned long long)es->starved_packets,
+		(unsigned long long)ec->starved_dropped,
+		(unsigned long long)ec->starved_accepted,
+		(unsigned long long)es->segments_held, (unsigned long long)es->segments_beyond,
+		(unsigned long long)es->overlap_conflicts,
+		(unsigned long long)ec->conflicts_dropped);
 }
 
 /* The table's own counters, read from the kernel (none when the table is
@@ -945,19 +846,37 @@ static void log_json(const struct pg_gateway *g, FILE *out)
 
 void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 {
+	struct gateway_sums *s = malloc(sizeof(*s));
+	char *workers = NULL;
+	size_t wlen = 0;
+	FILE *wf = open_memstream(&workers, &wlen);
+
+	if (!s || !wf) {
+		if (wf)
+			fclose(wf);
+		free(workers);
+		free(s);
+		pg_ctl_error_reply(out, "out of memory");
+		return;
+	}
+	sum_workers(g, s, wf);
+	fclose(wf);
 	fprintf(out, "{\"verdicts\":");
-	pg_verdict_stats_json(&g->vstats, out);
-	engine_json(g, out);
+	pg_verdict_stats_json(&s->vstats, out);
+	engine_json(g, s, out);
+	fwrite(workers, 1, wlen, out);
 	kernel_json(g, out);
 	restart_json(g, out);
 	log_json(g, out);
 	fprintf(out, ",\"policy\":");
 	pg_json_string(out, g->opt.policy_path);
 	fprintf(out, ",\"uptime_s\":%lld}\n", (long long)(time(NULL) - g->started));
+	free(workers);
+	free(s);
 }
 
 struct flows_json_ctx {
-	struct pg_gateway *g;
+	const struct gw_worker *w;
 	FILE *out;
 };
 
@@ -968,24 +887,32 @@ static void flow_json(struct pg_flow *f, void *ctx)
 	pg_format_endpoint(f->family, f->client_addr, f->client_port, cl, sizeof(cl));
 	pg_format_endpoint(f->family, f->server_addr, f->server_port, sv, sizeof(sv));
 	const char *action = f->state == PG_FLOW_DECIDED ?
-		pg_action_name(pg_flow_verdict_of(c->g->policy, f).action) : "inspecting";
+		pg_action_name(pg_flow_verdict_of(c->w->snap->policy, f).action) : "inspecting";
 	fprintf(c->out,
 		"{\"l4\":\"%s\",\"client\":\"%s\",\"server\":\"%s\",\"system\":\"%s\","
 		"\"feature\":\"%s\",\"method\":\"%s\",\"state\":\"%s\",\"action\":\"%s\","
-		"\"packets\":%llu,\"bytes\":%llu,\"host\":",
+		"\"packets\":%llu,\"bytes\":%llu,\"queue\":%u,\"host\":",
 		f->l4proto == IPPROTO_TCP ? "tcp" : "udp", cl, sv, pg_system_name(f->system),
 		pg_feature_name(f->feature), pg_method_name(f->method),
 		f->state == PG_FLOW_DECIDED ? "decided" : "inspecting", action,
 		(unsigned long long)f->packets[0] + f->packets[1],
-		(unsigned long long)(f->bytes[0] + f->bytes[1]));
-	pg_json_string(c->out, pg_engine_flow_host(c->g->engine, f));
+		(unsigned long long)(f->bytes[0] + f->bytes[1]), (unsigned)c->w->queue_num);
+	pg_json_string(c->out, pg_engine_flow_host(c->w->engine, f));
 	fputs("}\n", c->out);
 }
 
+/* Each worker's flows, read under its lock (the worker waits for at most
+ * one pass over its own table; the others go on). */
 void pg_gateway_flows_json(struct pg_gateway *g, FILE *out)
 {
-	struct flows_json_ctx c = {g, out};
-	pg_engine_foreach_flow(g->engine, flow_json, &c);
+	for (unsigned i = 0; i < g->nworkers; i++) {
+		struct gw_worker *w = &g->workers[i];
+		struct flows_json_ctx c = {w, out};
+
+		pthread_mutex_lock(&w->lock);
+		pg_engine_foreach_flow(w->engine, flow_json, &c);
+		pthread_mutex_unlock(&w->lock);
+	}
 }
 
 struct restore_ctx {
@@ -994,6 +921,22 @@ struct restore_ctx {
 	uint8_t *matched;            /* per state entry: a marked connection was its */
 	uint64_t now;
 };
+
+/* The kernel picks a flow's queue by a hash whose seed only it knows, so a
+ * restored flow goes to every worker: the copies on the other queues see
+ * no packet and expire, and save_flows keeps one copy of each flow. */
+static struct pg_flow *restore_everywhere(struct pg_gateway *g, const struct pg_flow *saved,
+					  const char *host, uint64_t now)
+{
+	struct pg_flow *first = NULL;
+
+	for (unsigned i = 0; i < g->nworkers; i++) {
+		struct pg_flow *f = pg_engine_restore_flow(g->workers[i].engine, saved, host, now);
+		if (!first)
+			first = f;
+	}
+	return first;
+}
 
 /* The state entry of a connection: the daemon saw the flow between the
  * ends of its original tuple, or, behind DNAT, of its reply tuple. */
@@ -1020,7 +963,7 @@ static bool review_marked(const struct pg_ct_entry *ct, void *ctx)
 	if (i >= 0) {
 		const struct pg_flowstate_entry *se = pg_flowstate_at(rc->fs, (size_t)i);
 		rc->matched[i] = 1;
-		f = pg_engine_restore_flow(g->engine, &se->flow, se->host, rc->now);
+		f = restore_everywhere(g, &se->flow, se->host, rc->now);
 	}
 	if (!f) {
 		/* Its class is unknown here (no state file, or not in it):
@@ -1029,7 +972,7 @@ static bool review_marked(const struct pg_ct_entry *ct, void *ctx)
 		return true;
 	}
 	g->rs.restored++;
-	if (pg_flow_verdict_of(g->policy, f).code == pg_mark_code_of(g->mark_mask, ct->mark))
+	if (pg_flow_verdict_of(current(g)->policy, f).code == pg_mark_code_of(g->mark_mask, ct->mark))
 		return false;
 	g->rs.redecided++;
 	return true;
@@ -1050,7 +993,7 @@ static void restore_unmarked(struct restore_ctx *rc)
 				   f->server_addr, f->server_port, &mark) < 0 ||
 		    pg_mark_code_of(g->mark_mask, mark) != PG_MARK_NONE)
 			continue;
-		if (pg_engine_restore_flow(g->engine, f, se->host, rc->now))
+		if (restore_everywhere(g, f, se->host, rc->now))
 			g->rs.restored++;
 	}
 }
@@ -1063,7 +1006,7 @@ static void restore_unmarked(struct restore_ctx *rc)
  * touched: connections are never deleted (that would break NATed flows). */
 static void restore_flows(struct pg_gateway *g)
 {
-	const struct pg_engine_settings *s = pg_policy_engine(g->policy);
+	const struct pg_engine_settings *s = pg_policy_engine(current(g)->policy);
 	const char *path = g->opt.state_path;
 	struct pg_flowstate_limits lim = {
 		.now_s = (int64_t)time(NULL),
@@ -1072,7 +1015,7 @@ static void restore_flows(struct pg_gateway *g)
 		.max_flows = s->max_flows,
 	};
 	struct pg_flowstate *fs = NULL;
-	struct restore_ctx rc = {.g = g, .now = now_ms()};
+	struct restore_ctx rc = {.g = g, .now = gw_now_ms()};
 	struct pg_ct_sweep_result res;
 	char err[512], state[600];
 
@@ -1083,7 +1026,8 @@ static void restore_flows(struct pg_gateway *g)
 			snprintf(state, sizeof(state), "no state file %s", path);
 			break;
 		case PG_FLOWSTATE_REJECTED:
-			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "state file %s ignored: %s", path, err);
+			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "state file %s ignored: %s", path,
+			       err);
 			snprintf(state, sizeof(state), "state file ignored");
 			break;
 		case PG_FLOWSTATE_LOADED:
@@ -1091,28 +1035,28 @@ static void restore_flows(struct pg_gateway *g)
 			snprintf(state, sizeof(state), "%zu flows in %s", pg_flowstate_count(fs),
 				 path);
 			if (pg_flowstate_skipped(fs))
-				pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "state file %s: %zu flows beyond "
-					"max-flows skipped", path, pg_flowstate_skipped(fs));
+				pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "state file %s: %zu flows "
+				       "beyond max-flows skipped", path, pg_flowstate_skipped(fs));
 			break;
 		}
 	}
 	rc.fs = fs;
 	rc.matched = calloc(pg_flowstate_count(fs) + 1, 1);
 	if (!rc.matched) {
-		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "start-up: out of memory; verdict marks of the "
-			"previous run left as they are");
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "start-up: out of memory; verdict marks "
+		       "of the previous run left as they are");
 		goto out;
 	}
 	if (pg_ct_sweep_marks(g->mark_mask, review_marked, &rc, &res, err, sizeof(err)) < 0) {
-		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "start-up: cannot review the previous run's verdict "
-			"marks: %s; they stay in force until their flows end", err);
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "start-up: cannot review the previous "
+		       "run's verdict marks: %s; they stay in force until their flows end", err);
 		goto out;
 	}
 	g->rs.clear_failures = res.failures;
 	restore_unmarked(&rc);
-	pg_log(g->opt.log, LOG_INFO, PG_LOG_EVENT, "start-up: %s; %llu marked connections; %llu flows "
-		"restored (%llu re-decided under this policy), %llu unknown cleared for "
-		"inspection, %llu clear failures", state,
+	pg_log(g->opt.log, LOG_INFO, PG_LOG_EVENT, "start-up: %s; %llu marked connections; "
+	       "%llu flows restored (%llu re-decided under this policy), %llu unknown cleared "
+	       "for inspection, %llu clear failures", state,
 		(unsigned long long)g->rs.marked, (unsigned long long)g->rs.restored,
 		(unsigned long long)g->rs.redecided, (unsigned long long)g->rs.cleared,
 		(unsigned long long)g->rs.clear_failures);
@@ -1123,6 +1067,7 @@ out:
 
 struct save_ctx {
 	const struct pg_gateway *g;
+	unsigned worker;             /* whose flows are being saved */
 	struct pg_flowstate_writer *w;
 	size_t count;
 };
@@ -1132,11 +1077,18 @@ static void save_flow(struct pg_flow *f, void *ctx)
 	struct save_ctx *sc = ctx;
 	if (f->state != PG_FLOW_DECIDED)
 		return;
-	pg_flowstate_writer_add(sc->w, f, pg_engine_flow_host(sc->g->engine, f));
+	/* A restored flow sits in every worker: once is enough. */
+	for (unsigned i = 0; i < sc->worker; i++) {
+		if (sc->g->workers[i].engine && pg_engine_tracks(sc->g->workers[i].engine, f))
+			return;
+	}
+	pg_flowstate_writer_add(sc->w, f,
+				pg_engine_flow_host(sc->g->workers[sc->worker].engine, f));
 	sc->count++;
 }
 
-/* The decided flows, for the next run's start-up (see restore_flows). */
+/* The decided flows, for the next run's start-up (see restore_flows).
+ * The workers have stopped. */
 static void save_flows(struct pg_gateway *g)
 {
 	const char *path = g->opt.state_path;
@@ -1150,11 +1102,15 @@ static void save_flows(struct pg_gateway *g)
 		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "flows not saved: %s", err);
 		return;
 	}
-	pg_engine_foreach_flow(g->engine, save_flow, &sc);
+	for (sc.worker = 0; sc.worker < g->nworkers; sc.worker++) {
+		if (g->workers[sc.worker].engine)
+			pg_engine_foreach_flow(g->workers[sc.worker].engine, save_flow, &sc);
+	}
 	if (pg_flowstate_writer_commit(sc.w, err, sizeof(err)) < 0)
 		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "flows not saved: %s", err);
 	else
-		pg_log(g->opt.log, LOG_INFO, PG_LOG_EVENT, "%zu decided flows saved to %s", sc.count, path);
+		pg_log(g->opt.log, LOG_INFO, PG_LOG_EVENT, "%zu decided flows saved to %s",
+		       sc.count, path);
 }
 
 static void restart_json(const struct pg_gateway *g, FILE *out)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "log.h"
 
+#include <pthread.h>
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,10 @@ enum { EVENT_RATE = 20, EVENT_BURST = 100 };
 /* How often, at most, a "suppressed" line is written. */
 enum { REPORT_INTERVAL_MS = 10000 };
 
+/* Every packet worker logs its flows through the one logger: the buckets
+ * and counts are under the lock (syslog(3) and stdio lock on their own). */
 struct pg_log {
+	pthread_mutex_t lock;
 	char ident[32];
 	int level;
 	bool to_syslog, to_stderr;
@@ -59,6 +64,7 @@ struct pg_log *pg_log_open(const struct pg_log_config *c)
 
 	if (!log)
 		return NULL;
+	pthread_mutex_init(&log->lock, NULL);
 	snprintf(log->ident, sizeof(log->ident), "%s", c->ident ? c->ident : "peergated");
 	log->level = c->level;
 	switch (c->target) {
@@ -91,13 +97,17 @@ void pg_log_close(struct pg_log *log)
 		return;
 	if (log->to_syslog)
 		closelog();
+	pthread_mutex_destroy(&log->lock);
 	free(log);
 }
 
 void pg_log_set_flow_rate(struct pg_log *log, uint32_t rate)
 {
-	if (log)
-		pg_ratelimit_set(&log->bucket[PG_LOG_FLOW], rate, rate);
+	if (!log)
+		return;
+	pthread_mutex_lock(&log->lock);
+	pg_ratelimit_set(&log->bucket[PG_LOG_FLOW], rate, rate);
+	pthread_mutex_unlock(&log->lock);
 }
 
 bool pg_log_enabled(const struct pg_log *log, int level)
@@ -136,11 +146,15 @@ static void vlog(struct pg_log *log, int level, enum pg_log_class cls, const cha
 
 	if (!pg_log_enabled(log, level))
 		return;
-	if (log && !pg_ratelimit_take(&log->bucket[cls], monotonic_ms()))
-		return;
+	if (log) {
+		pthread_mutex_lock(&log->lock);
+		bool taken = pg_ratelimit_take(&log->bucket[cls], monotonic_ms());
+		log->lines[cls] += taken;
+		pthread_mutex_unlock(&log->lock);
+		if (!taken)
+			return;
+	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (log)
-		log->lines[cls]++;
 	emit(log, level, msg);
 }
 
@@ -169,8 +183,13 @@ void pg_log_tick(struct pg_log *log, uint64_t now_ms)
 
 	/* The first suppression after a quiet spell is reported at once,
 	 * then at most one report per interval while the flood goes on. */
-	if (!log || (log->last_report_ms && now_ms - log->last_report_ms < REPORT_INTERVAL_MS))
+	if (!log)
 		return;
+	pthread_mutex_lock(&log->lock);
+	if (log->last_report_ms && now_ms - log->last_report_ms < REPORT_INTERVAL_MS) {
+		pthread_mutex_unlock(&log->lock);
+		return;
+	}
 	for (int c = 0; c < PG_LOG_CLASS_COUNT; c++) {
 		uint64_t n = pg_ratelimit_collect(&log->bucket[c]);
 		char msg[160];
@@ -186,15 +205,20 @@ void pg_log_tick(struct pg_log *log, uint64_t now_ms)
 		reported = true;
 	}
 	log->last_report_ms = reported ? now_ms : 0;
+	pthread_mutex_unlock(&log->lock);
 }
 
-void pg_log_get_stats(const struct pg_log *log, struct pg_log_stats *s)
+void pg_log_get_stats(struct pg_log *log, struct pg_log_stats *s)
 {
 	memset(s, 0, sizeof(*s));
-	for (int c = 0; log && c < PG_LOG_CLASS_COUNT; c++) {
+	if (!log)
+		return;
+	pthread_mutex_lock(&log->lock);
+	for (int c = 0; c < PG_LOG_CLASS_COUNT; c++) {
 		s->lines[c] = log->lines[c];
 		s->suppressed[c] = log->bucket[c].refused;
 	}
+	pthread_mutex_unlock(&log->lock);
 }
 
 int pg_log_level_parse(const char *name)

@@ -67,7 +67,7 @@ bool pg_log_enabled(const struct pg_log *log, int level);
  * interval a warning says how many. */
 void pg_log_tick(struct pg_log *log, uint64_t now_ms);
 
-void pg_log_get_stats(const struct pg_log *log, struct pg_log_stats *s);
+void pg_log_get_stats(struct pg_log *log, struct pg_log_stats *s);
 
 /* "err" ... "debug" (and syslog's other names) -> LOG_*; -1 if unknown. */
 int pg_log_level_parse(const char *name);

@@ -3,9 +3,11 @@
  * peergated: the verdict engine.  Runs in the foreground: binds the queues,
  * applies the nftables table, answers the control socket, reloads the
  * policy on SIGHUP or `peergatectl reload`, and removes the table on exit.
+ * One worker thread per queue serves the packets; this (main) thread is
+ * the control thread: signals, the control socket, reloads.
  * Under systemd (Type=notify) it reports READY once the table and the
  * queues are in place, RELOADING/READY around reloads, STOPPING at exit,
- * and pings the watchdog from its packet loop.
+ * and pings the watchdog while every worker is alive.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctlclients.h"
 #include "gateway.h"
 #include "privilege.h"
 #include "sdnotify.h"
@@ -106,7 +109,10 @@ struct ctl_server {
 	struct pg_log *log;
 };
 
-enum { REQUEST_TIMEOUT_MS = 1000 };
+/* A client has this long to send its request line, and this long to take
+ * its answer; at most MAX_CLIENTS are served at once (more wait in the
+ * listen backlog). */
+enum { REQUEST_TIMEOUT_MS = 2000, REPLY_TIMEOUT_MS = 10000, MAX_CLIENTS = 16 };
 
 /* A reload framed for the service manager: RELOADING, then READY again
  * whatever the outcome (a refused policy leaves the old one running).  The
@@ -148,34 +154,29 @@ static void reply_reload(const struct ctl_server *cs, FILE *out)
 }
 
 /* Answers one request: the peer's credentials decide what it may do. */
-static void serve_client(const struct ctl_server *cs, int fd)
+static void answer_client(void *ctx, int fd, const struct pg_ctl_request *req, FILE *out)
 {
-	struct pg_ctl_request req;
+	const struct ctl_server *cs = ctx;
 	char msg[256];
-	char *doc = NULL;
-	size_t len = 0;
 	uid_t uid;
 	pid_t pid;
-	FILE *out;
 
-	if (pg_ctl_read_request(fd, REQUEST_TIMEOUT_MS, &req) < 0 ||
-	    pg_ctl_peer_cred(fd, &uid, NULL, &pid) < 0)
+	if (pg_ctl_peer_cred(fd, &uid, NULL, &pid) < 0) {
+		pg_ctl_error_reply(out, "cannot read the peer's credentials");
 		return;
-	out = open_memstream(&doc, &len);
-	if (!out)
-		return;
-	if (req.status != PG_CTL_REQ_OK) {
-		pg_ctl_request_error(&req, msg, sizeof(msg));
+	}
+	if (req->status != PG_CTL_REQ_OK) {
+		pg_ctl_request_error(req, msg, sizeof(msg));
 		pg_ctl_error_reply(out, msg);
-	} else if (!pg_ctl_permitted(req.command, uid, cs->daemon_uid)) {
+	} else if (!pg_ctl_permitted(req->command, uid, cs->daemon_uid)) {
 		snprintf(msg, sizeof(msg), "permission denied: %s needs root or the daemon's "
-			 "user (uid %u); you are uid %u", pg_ctl_command_name(req.command),
+			 "user (uid %u); you are uid %u", pg_ctl_command_name(req->command),
 			 (unsigned)cs->daemon_uid, (unsigned)uid);
 		pg_log(cs->log, LOG_WARNING, PG_LOG_EVENT, "%s refused to uid %u (pid %d)",
-			pg_ctl_command_name(req.command), (unsigned)uid, (int)pid);
+		       pg_ctl_command_name(req->command), (unsigned)uid, (int)pid);
 		pg_ctl_error_reply(out, msg);
 	} else {
-		switch (req.command) {
+		switch (req->command) {
 		case PG_CTL_STATS:
 			pg_gateway_stats_json(cs->g, out);
 			break;
@@ -187,14 +188,11 @@ static void serve_client(const struct ctl_server *cs, int fd)
 			break;
 		case PG_CTL_RELOAD:
 			pg_log(cs->log, LOG_NOTICE, PG_LOG_EVENT, "reload asked by uid %u (pid %d)",
-				(unsigned)uid, (int)pid);
+			       (unsigned)uid, (int)pid);
 			reply_reload(cs, out);
 			break;
 		}
 	}
-	fclose(out);
-	pg_ctl_write_all(fd, doc, len);
-	free(doc);
 }
 
 static uint64_t monotonic_ms(void)
@@ -204,75 +202,143 @@ static uint64_t monotonic_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The control thread's loop state.  The packets never come here: the
+ * workers serve them, so nothing this loop does (a slow client, a reload,
+ * a large flows answer) holds a packet. */
+struct control {
+	const struct ctl_server *cs;
+	struct pg_ctl_clients *clients;
+	int ctl_fd, sig_fd;
+	bool done;
+	int status;                  /* the exit status once done */
+};
+
+/* One descriptor the loop watches besides the clients, and what to do
+ * when it is ready.  A new source (a table watch, ...) is one more entry
+ * in control_fds() below. */
+struct control_fd {
+	int fd;
+	short events;
+	void (*ready)(struct control *c, short revents);
+};
+
+static void on_signal(struct control *c, short revents)
+{
+	struct signalfd_siginfo si;
+
+	if (read(c->sig_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (si.ssi_signo == SIGHUP) {
+		char *errs = NULL;
+		reload_policy(c->cs, &errs);
+		free(errs);
+	} else {
+		c->done = true;
+		c->status = 0;
+	}
+}
+
+static void on_listener(struct control *c, short revents)
+{
+	int fd = accept4(c->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd >= 0)
+		pg_ctl_clients_add(c->clients, fd, monotonic_ms());
+}
+
+static void on_worker_event(struct control *c, short revents)
+{
+	uint64_t v;
+
+	if (read(pg_gateway_event_fd(c->cs->g), &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	if (pg_gateway_failed(c->cs->g)) {
+		pg_log(c->cs->log, LOG_ERR, PG_LOG_EVENT, "a worker stopped on a queue socket "
+		       "failure");
+		c->done = true;
+		c->status = 1;
+	}
+}
+
+/* The nftables events: another program deleted or flushed the table. */
+static void on_table_event(struct control *c, short revents)
+{
+	pg_gateway_watch_events(c->cs->g);
+}
+
+/* The fixed sources; returns how many.  The listener is left out while
+ * the clients are at their cap, so that further clients wait in the
+ * backlog instead of taking memory. */
+static int control_fds(const struct control *c, struct control_fd *v)
+{
+	int n = 0;
+
+	v[n++] = (struct control_fd){c->sig_fd, POLLIN, on_signal};
+	v[n++] = (struct control_fd){pg_gateway_event_fd(c->cs->g), POLLIN, on_worker_event};
+	if (pg_gateway_watch_fd(c->cs->g) >= 0)
+		v[n++] = (struct control_fd){pg_gateway_watch_fd(c->cs->g), POLLIN, on_table_event};
+	if (c->ctl_fd >= 0 && !pg_ctl_clients_full(c->clients))
+		v[n++] = (struct control_fd){c->ctl_fd, POLLIN, on_listener};
+	return n;
+}
+
 static int run(const struct ctl_server *cs, int ctl_fd, int sig_fd)
 {
-	enum { MAXFD = 20, TICK_MS = 1000 };
-	struct pollfd pfd[MAXFD];
-	int qfds[16];
-	struct pg_gateway *g = cs->g;
-	int nq = pg_gateway_fds(g, qfds, 16);
-	int watch_fd = pg_gateway_watch_fd(g);
-	time_t last_tick = 0;
-	/* The watchdog is pinged from this loop only, after the queues were
-	 * served: a packet path that hangs or dies stops the pings, and the
-	 * service manager restarts the daemon. */
+	enum { MAX_FIXED = 8, TICK_MS = 1000 };
+	struct pollfd pfd[MAX_FIXED + MAX_CLIENTS];
+	struct control_fd fixed[MAX_FIXED];
+	struct pg_ctl_clients_config cc = {
+		.max_clients = MAX_CLIENTS, .request_ms = REQUEST_TIMEOUT_MS,
+		.reply_ms = REPLY_TIMEOUT_MS, .answer = answer_client, .ctx = (void *)cs,
+	};
+	struct control c = {.cs = cs, .ctl_fd = ctl_fd, .sig_fd = sig_fd,
+			    .clients = pg_ctl_clients_create(&cc)};
+	/* WATCHDOG=1 only while every worker turns its loop: a worker that
+	 * hangs or dies stops the pings, and the service manager restarts
+	 * the daemon. */
 	unsigned watchdog_ms = pg_sdnotify_watchdog_ms(cs->notify);
-	int timeout = watchdog_ms && watchdog_ms < TICK_MS ? (int)watchdog_ms : TICK_MS;
-	uint64_t last_ping = 0;
+	uint64_t last_tick = monotonic_ms(), last_ping = 0;
 
-	for (;;) {
-		int n = 0;
-		for (int i = 0; i < nq; i++)
-			pfd[n++] = (struct pollfd){.fd = qfds[i], .events = POLLIN};
-		pfd[n++] = (struct pollfd){.fd = sig_fd, .events = POLLIN};
-		if (ctl_fd >= 0)
-			pfd[n++] = (struct pollfd){.fd = ctl_fd, .events = POLLIN};
-		if (watch_fd >= 0)
-			pfd[n++] = (struct pollfd){.fd = watch_fd, .events = POLLIN};
-		int rc = poll(pfd, (nfds_t)n, timeout);
+	if (!c.clients) {
+		pg_log(cs->log, LOG_ERR, PG_LOG_EVENT, "out of memory");
+		return 1;
+	}
+	while (!c.done) {
+		int nf = control_fds(&c, fixed);
+		for (int i = 0; i < nf; i++)
+			pfd[i] = (struct pollfd){.fd = fixed[i].fd, .events = fixed[i].events};
+		int ncl = pg_ctl_clients_pollfds(c.clients, pfd + nf, MAX_CLIENTS);
+		uint64_t now = monotonic_ms();
+		int timeout = TICK_MS;
+		int next = pg_ctl_clients_next_ms(c.clients, now);
+		if (next >= 0 && next < timeout)
+			timeout = next;
+		if (watchdog_ms && (int)watchdog_ms < timeout)
+			timeout = (int)watchdog_ms;
+		int rc = poll(pfd, (nfds_t)(nf + ncl), timeout);
 		if (rc < 0 && errno != EINTR) {
 			pg_log(cs->log, LOG_ERR, PG_LOG_EVENT, "poll: %s", strerror(errno));
-			return 1;
+			c.status = 1;
+			break;
 		}
-		for (int i = 0; rc > 0 && i < n; i++) {
-			if (!(pfd[i].revents & (POLLIN | POLLERR)))
-				continue;
-			if (i < nq) {
-				if (pg_gateway_process(g, pfd[i].fd) < 0) {
-					pg_log(cs->log, LOG_ERR, PG_LOG_EVENT, "queue socket failed: %s",
-						strerror(errno));
-					return 1;
-				}
-			} else if (pfd[i].fd == sig_fd) {
-				struct signalfd_siginfo si;
-				if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
-					continue;
-				if (si.ssi_signo == SIGHUP) {
-					char *errs = NULL;
-					reload_policy(cs, &errs);
-					free(errs);
-				} else
-					return 0;
-			} else if (pfd[i].fd == watch_fd) {
-				pg_gateway_watch_events(g);
-			} else {
-				int c = accept4(ctl_fd, NULL, NULL, SOCK_CLOEXEC);
-				if (c >= 0) {
-					serve_client(cs, c);
-					close(c);
-				}
-			}
+		for (int i = 0; rc > 0 && i < nf && !c.done; i++) {
+			if (pfd[i].revents)
+				fixed[i].ready(&c, pfd[i].revents);
 		}
-		time_t now = time(NULL);
-		if (now != last_tick) {
+		now = monotonic_ms();
+		pg_ctl_clients_serve(c.clients, pfd + nf, rc > 0 ? ncl : 0, now);
+		if (now - last_tick >= TICK_MS) {
 			last_tick = now;
-			pg_gateway_tick(g);
+			pg_gateway_tick(cs->g);
 		}
-		if (watchdog_ms && monotonic_ms() - last_ping >= watchdog_ms) {
-			pg_sdnotify_send(cs->notify, "WATCHDOG=1");
-			last_ping = monotonic_ms();
+		if (watchdog_ms && now - last_ping >= watchdog_ms) {
+			last_ping = now;
+			if (pg_gateway_alive(cs->g))
+				pg_sdnotify_send(cs->notify, "WATCHDOG=1");
 		}
 	}
+	pg_ctl_clients_destroy(c.clients);
+	return c.status;
 }
 
 /* The group the control socket goes to: the named one; without a name,
@@ -405,7 +471,7 @@ static int open_signal_fd(struct pg_log *log)
  * table applied, socket bound and given away, netlink sockets open.
  * Reloads, verdicts, set updates and ct marks need only it. */
 static int go_live(const struct daemon_args *a, const struct pg_identity *self,
-		   struct pg_sdnotify *notify)
+		   struct pg_gateway *g, struct pg_sdnotify *notify)
 {
 	char err[512];
 
@@ -413,6 +479,10 @@ static int go_live(const struct daemon_args *a, const struct pg_identity *self,
 		pg_log(a->o.log, LOG_ERR, PG_LOG_EVENT, "cannot drop privileges: %s", err);
 		return -1;
 	}
+	/* After the drop: capabilities are per thread, and the workers
+	 * inherit this thread's. */
+	if (pg_gateway_start(g) < 0)
+		return -1;
 	pg_privileges_describe(err, sizeof(err));
 	pg_log(a->o.log, LOG_INFO, PG_LOG_EVENT, "running as %s", err);
 	pg_log(a->o.log, LOG_NOTICE, PG_LOG_EVENT, "ready; control socket %s", a->socket_path);
@@ -420,7 +490,7 @@ static int go_live(const struct daemon_args *a, const struct pg_identity *self,
 	 * unit ordered after this one finds the gateway in place. */
 	if (pg_sdnotify_send(notify, "READY=1\nSTATUS=gateway running") < 0)
 		pg_log(a->o.log, LOG_WARNING, PG_LOG_EVENT, "cannot notify the service manager: %s",
-			strerror(errno));
+		       strerror(errno));
 	return 0;
 }
 
@@ -455,7 +525,8 @@ int main(int argc, char **argv)
 		goto out;
 	notify = pg_sdnotify_open(err, sizeof(err));
 	if (!notify && err[0])
-		pg_log(a.o.log, LOG_WARNING, PG_LOG_EVENT, "no service manager notifications: %s", err);
+		pg_log(a.o.log, LOG_WARNING, PG_LOG_EVENT, "no service manager notifications: %s",
+		       err);
 	sig_fd = open_signal_fd(a.o.log);
 	if (sig_fd < 0)
 		goto out;
@@ -465,12 +536,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	g = pg_gateway_open(&a.o);
-	if (!g || go_live(&a, &self, notify) < 0)
+	if (!g || go_live(&a, &self, g, notify) < 0)
 		goto out;
-	struct ctl_server cs = {.g = g, .daemon_uid = geteuid(), .notify = notify, .log = a.o.log};
+	struct ctl_server cs = {.g = g, .daemon_uid = geteuid(), .notify = notify,
+				.log = a.o.log};
 	ret = run(&cs, pg_ctl_listener_fd(ctl), sig_fd);
 	pg_sdnotify_send(notify, "STOPPING=1");
-	pg_log(a.o.log, LOG_NOTICE, PG_LOG_EVENT, "stopping%s", a.keep_rules ? " (table kept)" : "");
+	pg_log(a.o.log, LOG_NOTICE, PG_LOG_EVENT, "stopping%s",
+	       a.keep_rules ? " (table kept)" : "");
 out:
 	pg_gateway_close(g, a.keep_rules);
 	if (pg_ctl_listener_close(ctl) < 0)

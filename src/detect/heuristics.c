@@ -17,16 +17,20 @@
 
 struct pg_heuristics {
 	struct pg_expect_table *bt_peers;
+	bool own_peers;           /* made here, not shared with other engines */
 	uint64_t off;             /* bit 1 << system: heuristics off */
 	struct pg_heuristics_stats stats;
 };
 
-struct pg_heuristics *pg_heuristics_create(uint32_t max_peers, uint32_t peer_lifetime_s)
+struct pg_heuristics *pg_heuristics_create(uint32_t max_peers, uint32_t peer_lifetime_s,
+					   struct pg_expect_table *shared_peers)
 {
 	struct pg_heuristics *h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
-	h->bt_peers = pg_expect_create(max_peers ? max_peers : 1,
+	h->own_peers = !shared_peers;
+	h->bt_peers = shared_peers ? shared_peers :
+		      pg_expect_create(max_peers ? max_peers : 1,
 				       peer_lifetime_s ? peer_lifetime_s : 1);
 	if (!h->bt_peers) {
 		free(h);
@@ -39,7 +43,8 @@ void pg_heuristics_destroy(struct pg_heuristics *h)
 {
 	if (!h)
 		return;
-	pg_expect_destroy(h->bt_peers);
+	if (h->own_peers)
+		pg_expect_destroy(h->bt_peers);
 	free(h);
 }
 

@@ -99,7 +99,7 @@ static const struct policy_case cases[] = {
 	{ "[engine]\nqueue = 70000\n",
 	  { "t.ini:2: invalid value '70000' for 'queue' in [engine]; expected N or N-M, queue numbers 0 to 65535" } },
 	{ "[engine]\nqueue = 0-300\n",
-	  { "t.ini:2: invalid value '0-300' for 'queue' in [engine]; a range holds at most 256 queues" } },
+	  { "t.ini:2: invalid value '0-300' for 'queue' in [engine]; a range holds at most 64 queues" } },
 	{ "[engine]\nqueue = -1\n",
 	  { "t.ini:2: invalid value '-1' for 'queue' in [engine]; expected N or N-M, queue numbers 0 to 65535" } },
 	{ "[engine]\nhooks = forwad, input prerouting\n",

@@ -275,6 +275,13 @@ void e_tcp_flags(struct rule *ru, uint8_t bits, uint32_t op)
 	e_tcp_flags_cmp(ru, bits, op, 0);
 }
 
+/* A range of queues without CPU fanout: the kernel picks the queue by its
+ * flow hash (nfqueue_hash), which orders the two addresses before hashing
+ * them with the protocol, IPv4 and IPv6 alike, so both directions of a
+ * flow reach the same queue, and so the same peergated worker, whose
+ * engine alone holds that flow.  Ports are not hashed: all flows between
+ * one pair of hosts share a queue (test/e2e_workers.sh checks the
+ * symmetry on the real kernel path). */
 void e_queue(struct rule *ru, const struct pg_nft_config *cfg,
 	     enum pg_nft_queue_kind kind)
 {
