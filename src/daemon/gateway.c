@@ -88,6 +88,8 @@ static int apply_rules(struct pg_gateway *g, const struct pg_policy *p, FILE *er
 	return 0;
 }
 
+static const struct gw_snapshot *current(const struct pg_gateway *g);
+
 /* What a function that writes to a FILE says, logged line by line
  * (policy diagnostics, table errors).  Without memory: stderr. */
 struct text_sink {
@@ -123,8 +125,6 @@ static void retarget_events(struct pg_gateway *g)
 	if (pg_eventlog_set_path(g->events, want, err, sizeof(err)) < 0)
 		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "%s; no new event file", err);
 }
-
-static const struct gw_snapshot *current(const struct pg_gateway *g);
 
 static void snapshot_free(struct gw_snapshot *s)
 {
