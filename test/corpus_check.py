@@ -17,7 +17,10 @@ from pathlib import Path
 
 POLICED = {"aim", "icq", "msn", "yahoo", "fasttrack", "gnutella", "proxy",
            "bittorrent", "edonkey", "dc", "xmpp", "irc", "telegram",
-           "whatsapp", "signal", "teams", "skype", "tor"}
+           "whatsapp", "signal", "teams", "skype", "tor",
+           # systems defined in data files (policy/systems.d)
+           "discord", "google_chat", "imo", "kakaotalk", "line", "snapchat",
+           "threema", "viber", "wechat"}
 
 
 def read_tsv(path):

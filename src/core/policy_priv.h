@@ -32,6 +32,7 @@ struct pg_policy {
 	bool ports[PG_SYS_POLICED_END];
 	struct strvec hosts[PG_SYS_POLICED_END];
 	struct pfxvec allow, inspect;
+	struct pg_systems *systems;   /* owned; NULL: built-in systems only */
 };
 
 /* Append a copy; false when out of memory. */

@@ -21,6 +21,7 @@
 #include "peergate/nft_show.h"
 #include "peergate/nft_table.h"
 #include "peergate/stats.h"
+#include "peergate/systems.h"
 #include "peergate/verdict.h"
 
 enum { MAX_QUEUES = 16, MAX_PORTSETS = 64 };
@@ -134,7 +135,8 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 		return NULL;
 	g->opt = *o;
 	g->started = time(NULL);
-	g->policy = pg_policy_load_file(o->policy_path, &diag);
+	g->policy = pg_policy_load_all(o->policy_path, o->systems_dirs, o->nsystems_dirs,
+				       NULL, &diag);
 	if (!g->policy) {
 		pg_diag_print(&diag, stderr);
 		goto fail;
@@ -216,7 +218,7 @@ int pg_gateway_fds(const struct pg_gateway *g, int *fds, int max)
 	return n;
 }
 
-static void log_flow(const struct pg_flow *f, enum pg_action a)
+static void log_flow(const struct pg_policy *p, const struct pg_flow *f, enum pg_action a)
 {
 	char c[64], s[64];
 	pg_format_endpoint(f->family, f->client_addr, f->client_port, c, sizeof(c));
@@ -224,7 +226,7 @@ static void log_flow(const struct pg_flow *f, enum pg_action a)
 	fprintf(stderr, "peergated: %s flow %s %s -> %s: %s/%s by %s\n",
 		a == PG_ACTION_BLOCK ? "blocked" : "logged",
 		f->l4proto == IPPROTO_TCP ? "tcp" : "udp", c, s,
-		pg_system_name(f->system), pg_feature_name(f->feature),
+		pg_systems_name(pg_policy_systems(p), f->system), pg_feature_name(f->feature),
 		pg_method_name(f->method));
 }
 
@@ -427,7 +429,7 @@ static void decided_verdict(struct pg_gateway *g, const struct pg_nfq_packet *pk
 		c->flows++;
 		c->flows_dropped += block;
 		if (fv.action != PG_ACTION_ALLOW || g->opt.verbose)
-			log_flow(f, fv.action);
+			log_flow(g->policy, f, fv.action);
 	}
 	count_packet(c, block, pkt->orig_len);
 	if (fv.code == PG_MARK_NONE) {
@@ -544,7 +546,8 @@ static const char *restart_only_change(const struct pg_engine_settings *a,
 int pg_gateway_reload(struct pg_gateway *g, FILE *err)
 {
 	struct pg_diag diag = {0};
-	struct pg_policy *np = pg_policy_load_file(g->opt.policy_path, &diag);
+	struct pg_policy *np = pg_policy_load_all(g->opt.policy_path, g->opt.systems_dirs,
+						  g->opt.nsystems_dirs, g->policy, &diag);
 	struct pg_host_rules *nh = NULL;
 
 	g->ec.reloads++;
@@ -687,7 +690,7 @@ static void kernel_json(const struct pg_gateway *g, FILE *out)
 void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 {
 	fprintf(out, "{\"verdicts\":");
-	pg_verdict_stats_json(&g->vstats, out);
+	pg_verdict_stats_json(&g->vstats, pg_policy_systems(g->policy), out);
 	engine_json(g, out);
 	kernel_json(g, out);
 	restart_json(g, out);
@@ -713,7 +716,8 @@ static void flow_json(struct pg_flow *f, void *ctx)
 		"{\"l4\":\"%s\",\"client\":\"%s\",\"server\":\"%s\",\"system\":\"%s\","
 		"\"feature\":\"%s\",\"method\":\"%s\",\"state\":\"%s\",\"action\":\"%s\","
 		"\"packets\":%llu,\"bytes\":%llu,\"host\":",
-		f->l4proto == IPPROTO_TCP ? "tcp" : "udp", cl, sv, pg_system_name(f->system),
+		f->l4proto == IPPROTO_TCP ? "tcp" : "udp", cl, sv,
+		pg_systems_name(pg_policy_systems(c->g->policy), f->system),
 		pg_feature_name(f->feature), pg_method_name(f->method),
 		f->state == PG_FLOW_DECIDED ? "decided" : "inspecting", action,
 		(unsigned long long)f->packets[0] + f->packets[1],
@@ -810,6 +814,7 @@ static void restore_flows(struct pg_gateway *g)
 		.max_age_s = s->tcp_timeout_s,
 		.mark_mask = g->mark_mask,
 		.max_flows = s->max_flows,
+		.systems = pg_policy_systems(g->policy),
 	};
 	struct pg_flowstate *fs = NULL;
 	struct restore_ctx rc = {.g = g, .now = now_ms()};
@@ -884,8 +889,8 @@ static void save_flows(struct pg_gateway *g)
 	if (!path || !*path)
 		return;
 	struct save_ctx sc = {.g = g};
-	sc.w = pg_flowstate_writer_open(path, (int64_t)time(NULL), g->mark_mask, err,
-					sizeof(err));
+	sc.w = pg_flowstate_writer_open(path, (int64_t)time(NULL), g->mark_mask,
+					pg_policy_systems(g->policy), err, sizeof(err));
 	if (!sc.w) {
 		fprintf(stderr, "peergated: flows not saved: %s\n", err);
 		return;
