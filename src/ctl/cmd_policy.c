@@ -17,10 +17,10 @@
 static void check_usage(FILE *out)
 {
 	fprintf(out, "Usage: peergatectl check [--systems DIR]... [FILE]\n"
-		     "  Validates the systems' data files (default " PG_PATH_SYSTEMS_DIR "\n"
-		     "  then " PG_PATH_SYSTEMS_ETC_DIR ") and a policy file (default\n"
-		     "  " DEFAULT_POLICY "), prints 'policy OK' and what it blocks;\n"
-		     "  exit 0 if valid, 1 if not.\n");
+		     "  Validates a policy file (default " DEFAULT_POLICY ")\n"
+		     "  and the systems' data files (--systems DIR, repeatable; by default\n"
+		     "  " PG_PATH_SYSTEMS_DIR " then " PG_PATH_SYSTEMS_ETC_DIR "),\n"
+		     "  prints 'policy OK' and what it blocks; exit 0 if valid, 1 if not.\n");
 }
 
 int cmd_check(int argc, char **argv)
