@@ -4,6 +4,7 @@
  * systems, and the signals the data files give them.  Reading the files is
  * systems_read.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,8 +173,10 @@ size_t pg_systems_default_dirs(const char **out, size_t max, char *buf, size_t b
 	size_t n = 0;
 
 	if (env && *env && buflen) {
+		char *save = NULL;
 		snprintf(buf, buflen, "%s", env);
-		for (char *tok = strtok(buf, ":"); tok && n < max; tok = strtok(NULL, ":"))
+		for (char *tok = strtok_r(buf, ":", &save); tok && n < max;
+		     tok = strtok_r(NULL, ":", &save))
 			out[n++] = tok;
 		return n;
 	}

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,8 @@ struct reader {
 	struct origin origin[PG_SYS_DATA_MAX];
 	bool taken[PG_SYS_DATA_MAX];      /* ids defined in this load */
 
-	/* the file being read */
+	/* The file being read: everything from here on is cleared for each
+	 * file (read_file). */
 	const char *file;
 	const char *pos, *end;
 	unsigned line;
@@ -444,6 +446,7 @@ static void read_file(struct reader *rd, const char *path)
 	FILE *f = fopen(path, "re");
 
 	memset(&rd->file, 0, sizeof(*rd) - offsetof(struct reader, file));
+	rd->sect = SECT_NONE;
 	rd->file = path;
 	if (!f) {
 		err(rd, 0, "cannot open: %s", strerror(errno));
@@ -483,8 +486,10 @@ static struct pg_systems *load_paths(const char *const *paths, size_t n,
 	struct reader *rd = calloc(1, sizeof(*rd));
 	struct pg_systems *reg = calloc(1, sizeof(*reg));
 
-	if (!diag)
+	if (!diag) {
 		diag = &local;
+		local.count = 0;
+	}
 	if (!rd || !reg) {
 		pol_diag_add(diag, "systems.d", 0, "out of memory");
 		goto fail;
@@ -568,7 +573,8 @@ static bool scan_dir(const char *dir, bool required, struct entry *v, size_t *n,
 			}
 			(*n)++;
 		}
-		snprintf(v[i].base, sizeof(v[i].base), "%s", de->d_name);
+		/* is_data_file checked that the name fits */
+		memcpy(v[i].base, de->d_name, strlen(de->d_name) + 1);
 		snprintf(v[i].path, sizeof(v[i].path), "%s/%s", dir, de->d_name);
 	}
 	closedir(d);
