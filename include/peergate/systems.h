@@ -50,6 +50,10 @@ struct pg_systems *pg_systems_load(const char *const *dirs, size_t ndirs,
 struct pg_systems *pg_systems_load_files(const char *const *paths, size_t n,
 					 const struct pg_systems *prev,
 					 struct pg_diag *diag);
+/* One file's text (NUL-terminated), named name in messages. */
+struct pg_systems *pg_systems_load_string(const char *text, const char *name,
+					  const struct pg_systems *prev,
+					  struct pg_diag *diag);
 void pg_systems_destroy(struct pg_systems *s);
 
 /* The directories used when none are given: $PEERGATE_SYSTEMS_DIRS (a

@@ -439,6 +439,21 @@ static char *read_line(char *buf, int size, void *stream)
 	return buf;
 }
 
+/* One file's text, named name in messages. */
+static void read_text(struct reader *rd, const char *name, const char *text, size_t len)
+{
+	memset(&rd->file, 0, sizeof(*rd) - offsetof(struct reader, file));
+	rd->sect = SECT_NONE;
+	rd->file = name;
+	rd->pos = text;
+	rd->end = text + len;
+	int rc = ini_parse_stream(read_line, rd, on_pair, rd);
+	if (rc == -2)
+		out_of_memory(rd);
+	resolve_system(rd); /* a file with [system] only: names or extends a system */
+	rd->reg->files++;
+}
+
 static void read_file(struct reader *rd, const char *path)
 {
 	char *text = NULL;
@@ -466,20 +481,16 @@ static void read_file(struct reader *rd, const char *path)
 		err(rd, 0, "file too large (more than %u bytes)", DATA_FILE_MAX_BYTES);
 		goto out;
 	}
-	rd->pos = text;
-	rd->end = text + len;
-	int rc = ini_parse_stream(read_line, rd, on_pair, rd);
-	if (rc == -2)
-		out_of_memory(rd);
-	resolve_system(rd); /* a file with [system] only: names or extends a system */
-	rd->reg->files++;
+	read_text(rd, path, text, len);
 out:
 	if (f)
 		fclose(f);
 	free(text);
 }
 
+/* Reads n files, or (paths NULL) the one text under the name text_name. */
 static struct pg_systems *load_paths(const char *const *paths, size_t n,
+				     const char *text, const char *text_name,
 				     const struct pg_systems *prev, struct pg_diag *diag)
 {
 	struct pg_diag local;
@@ -497,7 +508,9 @@ static struct pg_systems *load_paths(const char *const *paths, size_t n,
 	rd->reg = reg;
 	rd->prev = prev;
 	rd->diag = diag;
-	for (size_t i = 0; i < n; i++)
+	if (!paths)
+		read_text(rd, text_name, text, strlen(text));
+	for (size_t i = 0; paths && i < n; i++)
 		read_file(rd, paths[i]);
 	if (diag->count)
 		goto fail;
@@ -522,7 +535,16 @@ struct pg_systems *pg_systems_load_files(const char *const *paths, size_t n,
 {
 	if (diag)
 		diag->count = 0;
-	return load_paths(paths, n, prev, diag);
+	return load_paths(paths, n, NULL, NULL, prev, diag);
+}
+
+struct pg_systems *pg_systems_load_string(const char *text, const char *name,
+					  const struct pg_systems *prev,
+					  struct pg_diag *diag)
+{
+	if (diag)
+		diag->count = 0;
+	return load_paths(NULL, 0, text ? text : "", name ? name : "systems", prev, diag);
 }
 
 /* ---- directories ---- */
@@ -604,7 +626,7 @@ struct pg_systems *pg_systems_load(const char *const *dirs, size_t ndirs,
 	qsort(v, n, sizeof(*v), entry_cmp);
 	for (size_t i = 0; i < n; i++)
 		paths[i] = v[i].path;
-	reg = load_paths(paths, n, prev, diag);
+	reg = load_paths(paths, n, NULL, NULL, prev, diag);
 out:
 	free(v);
 	free(paths);
