@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "peergate/hosts.h"
+#include "peergate/nft_policy.h"
 #include "peergate/systems.h"
 #include "shipped_systems.h"
 
@@ -150,6 +151,35 @@ static void test_policy_checks_data_features(void)
 	/* without the data files the section is unknown */
 	p = pg_policy_load_string("[examplechat]\nim = block\n", "t.ini", &d);
 	CHECK(p == NULL && d.count == 1 && strstr(d.msg[0], "unknown section [examplechat]"));
+	pg_policy_destroy(p);
+}
+
+/* A data system's ports become kernel port sets under its name when the
+ * policy blocks the feature. */
+static void test_port_sets(void)
+{
+	struct pg_diag d = { 0 };
+	struct pg_systems *s = load_one(good, &d);
+	struct pg_policy *p = pg_policy_load_string_systems(
+		"[examplechat]\nim = block\n", "t.ini", s, &d);
+	struct pg_nft_portset sets[64];
+	size_t n = p ? pg_nft_portsets_from_policy(p, sets, 64) : 0;
+	const struct pg_nft_portset *im = NULL;
+
+	CHECK(p != NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (sets[i].system == PG_SYS_DATA_FIRST)
+			CHECK(im == NULL && (im = &sets[i]) != NULL);
+	}
+	CHECK(im && im->feature == PG_FEAT_IM && im->l4proto == IPPROTO_TCP &&
+	      strcmp(im->system_name, "examplechat") == 0 && im->count == 2);
+	pg_policy_destroy(p);
+	/* voice-video allowed: its UDP ports get no set */
+	s = load_one(good, &d);
+	p = pg_policy_load_string_systems("[examplechat]\nim = allow\n", "t.ini", s, &d);
+	n = p ? pg_nft_portsets_from_policy(p, sets, 64) : 0;
+	for (size_t i = 0; i < n; i++)
+		CHECK(sets[i].system != PG_SYS_DATA_FIRST);
 	pg_policy_destroy(p);
 }
 
@@ -301,6 +331,7 @@ int main(void)
 	}
 	test_good_file();
 	test_policy_checks_data_features();
+	test_port_sets();
 	test_errors();
 	test_duplicate_across_files();
 	test_dirs_and_reload();
