@@ -14,6 +14,7 @@ failures=0
 work=$(mktemp -d /tmp/pgcomp.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 touch "$work/policy-a.ini" "$work/policy-b.ini"
+mkdir "$work/sysdir"
 
 # expect FUNCTION "EXPECTED WORDS" WORD...: complete the last word
 expect() {
@@ -44,6 +45,8 @@ expect _peergatectl "$work/policy-a.ini $work/policy-b.ini" "$ctl" rules apply -
 expect _peergatectl "$work/policy-a.ini $work/policy-b.ini" "$ctl" check "$work/pol"
 expect _peergated "--socket --socket-group" "$build/peergated" --so
 expect _peergated "root" "$build/peergated" --user roo
+expect _peergatectl "--systems" "$ctl" check --sys
+expect _peergated "$work/sysdir" "$build/peergated" --systems "$work/sysd"
 if [ "$failures" = 0 ]; then
 	echo "completion: 1 passed, 0 failed"
 	exit 0
