@@ -421,8 +421,13 @@ static char *read_line(char *buf, int size, void *stream)
 			rd->sect = SECT_SKIP;
 		} else {
 			char name[64];
-			size_t n = (size_t)(close - (buf + 1));
-			snprintf(name, sizeof(name), "%.*s", (int)n, buf + 1);
+			const char *b = buf + 1;
+			/* "[ im ]" is [im] */
+			while (b < close && pol_is_space((unsigned char)*b))
+				b++;
+			while (close > b && pol_is_space((unsigned char)close[-1]))
+				close--;
+			snprintf(name, sizeof(name), "%.*s", (int)(close - b), b);
 			enter_section(rd, name);
 		}
 		buf[0] = '\0';

@@ -71,7 +71,7 @@ static const char good[] =
 	"[voice-video]\n"
 	"udp = 7000-7100\n"
 	"  hosts = media.example-messenger.test   ; indented lines are keys too\n"
-	"[file-transfer]\n"
+	"[ file-transfer ]\n"
 	"hosts = files.example-messenger.test\n"
 	"[any]\n"
 	"hosts = example-messenger.test\n";
