@@ -33,6 +33,13 @@ _peergatectl()
 		compopt -o filenames 2>/dev/null
 		return 0
 		;;
+	--watch)
+		# SECONDS is optional: offer a few, and the options after a dash
+		if [[ $cur != -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "1 2 5 10" -- "$cur")
+			return 0
+		fi
+		;;
 	esac
 	words_help=$("$bin" "$cmd" --help 2>/dev/null)
 	opts=$(printf '%s\n' "$words_help" | grep -o -- '--[a-z][a-z-]*' | sort -u)

@@ -38,7 +38,9 @@ ctl=$build/peergatectl
 expect _peergatectl "--help --version check classify flows help reload rules stats version" "$ctl" ""
 expect _peergatectl "reload rules" "$ctl" r
 expect _peergatectl "apply flush show" "$ctl" rules ""
-expect _peergatectl "--json --socket" "$ctl" stats --
+expect _peergatectl "--json --prometheus --socket --watch" "$ctl" stats --
+expect _peergatectl "1 10 2 5" "$ctl" stats --watch ""
+expect _peergatectl "--json --socket" "$ctl" flows --
 expect _peergatectl "--quiet" "$ctl" classify --json --q
 expect _peergatectl "--policy" "$ctl" rules apply --p
 expect _peergatectl "$work/policy-a.ini $work/policy-b.ini" "$ctl" rules apply --policy "$work/pol"

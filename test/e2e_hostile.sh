@@ -37,7 +37,7 @@ ctl() { pg_in "$R" "$build/peergatectl" "$@" --socket "$sock"; }
 # stat KEY: one number from `stats --json` (engine counters)
 stat() { ctl stats --json | "$PG_PY" -c 'import json,sys; print(json.load(sys.stdin)["engine"][sys.argv[1]])' "$1"; }
 
-systems="aim icq msn yahoo fasttrack gnutella proxy bittorrent edonkey dc xmpp irc telegram whatsapp signal teams skype tor"
+systems="aim icq msn yahoo fasttrack gnutella proxy bittorrent edonkey dc xmpp irc telegram whatsapp signal teams skype tor qq soulseek manolito ares"
 { printf '[engine]\nfail = closed\n'; for s in $systems; do printf '[%s]\nall = allow\n' "$s"; done; } >"$work/allow.ini"
 sed 's/^fail = closed/fail = open/' "$work/allow.ini" >"$work/allow-open.ini"
 printf '[engine]\nfail = closed\n[bittorrent]\nall = block\nports = no\n' >"$work/block.ini"

@@ -64,7 +64,7 @@ py() { "$PG_PY" "$@"; }
 # ---------------------------------------------------------------------------
 # policies, written here so the test does not depend on the examples
 
-systems="aim icq msn yahoo fasttrack gnutella proxy bittorrent edonkey dc xmpp irc telegram whatsapp signal teams skype tor"
+systems="aim icq msn yahoo fasttrack gnutella proxy bittorrent edonkey dc xmpp irc telegram whatsapp signal teams skype tor qq soulseek manolito ares"
 write_policy() { # FILE fail(open|closed) action [extra sections...]
 	local f=$1 failmode=$2 action=$3 s
 	shift 3

@@ -8,6 +8,8 @@
 #      the daemon running as peergate under the full sandbox.
 #   2. systemctl reload: 0 with a good policy; 1 with a broken one, whose
 #      FILE:LINE message is in the journal, and the service stays active.
+#      `nft flush ruleset` inside: the table is back, one loss warned (the
+#      reload, the daemon's own batch, is none).
 #   3. A daemon whose loop stops (SIGSTOP) misses its watchdog pings and
 #      is restarted; the new one has the table in place.
 #   4. systemctl stop removes the table; systemd-analyze security scores
@@ -108,6 +110,18 @@ fi
 # 2. reloads through ExecReload
 in_c systemctl reload peergated && ok "reload with a good policy: exit 0" ||
 	fail "reload with a good policy failed"
+# 2a. in the container's pid namespace too, the daemon tells its own
+# reload from another program's `nft flush ruleset`: only the flush is a
+# loss, and the table is back within 2 s
+in_c nft flush ruleset
+for _ in $(seq 20); do has_table && break; sleep 0.1; done
+losses=$(in_c journalctl -u peergated --no-pager -o cat | grep -c 'by another program')
+if has_table && [ "$losses" = 1 ]; then
+	ok "nft flush ruleset: the table is back; the one warning: $(in_c journalctl -u peergated \
+		--no-pager -o cat | grep -m1 'by another program')"
+else
+	fail "nft flush ruleset: table back: $(has_table && echo yes || echo no), $losses loss warnings (want 1)"
+fi
 in_c cp /etc/peergate/policy.ini /etc/peergate/policy.ini.good
 in_c sh -c 'printf "\n[tor]\nall = blok\n" >>/etc/peergate/policy.ini'
 in_c systemctl reload peergated 2>/dev/null

@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "peergate/direction.h"
+#include "peergate/expect.h"
 #include "peergate/taxonomy.h"
-
-enum pg_dir { PG_DIR_C2S = 0, PG_DIR_S2C = 1 };
 
 /* Confidence levels.  A match at or above PG_CONF_DECIDE ends inspection. */
 enum {
@@ -53,17 +53,6 @@ struct pg_detect_input {
 	 * its protocol out on the first payload instead of allowing for a
 	 * capture (or a gateway restart) that joined the session midway. */
 	bool from_start;
-};
-
-/* A peer connection that a control flow announced (AIM rendezvous, MSN
- * invitation, IRC DCC ...): the flow to addr:port is classified on its first
- * packet with method `correlation`. */
-struct pg_expectation {
-	uint8_t family;           /* 0 = none */
-	uint8_t addr[16];
-	uint16_t port;
-	enum pg_system system;
-	enum pg_feature feature;
 };
 
 struct pg_detect_result {
@@ -104,14 +93,16 @@ struct pg_detector {
 	enum pg_system vetoes_port_of;
 };
 
-/* The detectors, in NULL-terminated lists, one list per family file:
- * src/detect/paper.c (the six systems of the paper and their tunnels),
- * src/detect/modern.c (later IM/P2P systems) and src/detect/common.c (ordinary
- * protocols and host extractors: HTTP, TLS, QUIC, DNS, SSH, proxies ...).
- * Within a list, more specific detectors come first. */
-extern const struct pg_detector *const pg_detectors_paper[];
-extern const struct pg_detector *const pg_detectors_modern[];
-extern const struct pg_detector *const pg_detectors_common[];
+/* A list of detectors the engine asks in order, NULL-terminated, and whether
+ * they find IM/P2P systems (policed) or ordinary protocols and host names.
+ * The engine takes its detectors as an array of groups, ended by a group
+ * whose list is NULL (pg_engine_config.detectors); src/detect provides the
+ * standard set (peergate/detect_registry.h), so the engine itself names no
+ * detector. */
+struct pg_detector_group {
+	const struct pg_detector *const *list;
+	bool policed;
+};
 
 /* Helper to fill a payload match. */
 static inline enum pg_detect_status

@@ -15,8 +15,15 @@
 #include "peergate/hosts.h"
 
 struct pg_engine;
+struct pg_detector_group;
 
 struct pg_engine_config {
+	/* The payload detectors, asked group by group in this order (the
+	 * first 64 are used), ended by a group whose list is NULL; NULL: none,
+	 * flows are classed by port, host and correlation only.  Borrowed: it
+	 * must outlive the engine.  The standard set is pg_detector_registry()
+	 * (peergate/detect_registry.h, library pgdetect). */
+	const struct pg_detector_group *detectors;
 	uint32_t max_flows;
 	uint32_t tcp_timeout_s;
 	uint32_t udp_timeout_s;
@@ -39,6 +46,19 @@ struct pg_engine_config {
 	bool starved_dropped;
 	uint32_t dns_cache_entries;
 	uint32_t max_expectations;
+	/* The heuristics (method `heuristic`: learned peers, handshake
+	 * shapes, chat over TLS); NULL: none.  The standard table is
+	 * pg_heuristics_standard() (peergate/detect_registry.h). */
+	const struct pg_heuristics_ops *heuristics;
+	/* BitTorrent peers learned from the swarm's own traffic (DHT
+	 * answers, trackers, PEX, LSD) and kept bt_peer_lifetime_s: a flow to
+	 * one is BitTorrent before its first byte (method `heuristic`). */
+	uint32_t max_bt_peers;
+	uint32_t bt_peer_lifetime_s;
+	/* Systems (bit 1 << enum pg_system) whose heuristic matches are off
+	 * (policy `heuristics = off`): their flows are never classified by
+	 * handshake shape, learned peers or TLS names and ports alone. */
+	uint64_t heuristics_off;
 	bool record_hosts;           /* keep the host name each flow named
 				      * (64 bytes per flow slot) */
 	pg_flow_end_cb on_flow_end;  /* optional: a flow leaves the table */
@@ -68,6 +88,9 @@ struct pg_engine_stats {
 	uint32_t slots;              /* max_inspecting */
 	uint64_t dns_learned;
 	uint64_t expectations;       /* announced peer flows recorded */
+	uint64_t bt_peers_learned;   /* BitTorrent peers and DHT nodes learned */
+	uint64_t bt_peer_hits;       /* flows to a learned peer */
+	uint64_t heuristic_matches;  /* flows classified with method heuristic */
 	uint64_t decided;
 	struct pg_flow_stats flows;
 };
@@ -80,6 +103,10 @@ void pg_engine_destroy(struct pg_engine *e);
 
 void pg_engine_set_host_rules(struct pg_engine *e,
 			      const struct pg_host_rules *hosts);
+
+/* Replaces pg_engine_config.heuristics_off (a reload): flows classified
+ * from now on follow the new mask. */
+void pg_engine_set_heuristics_off(struct pg_engine *e, uint64_t systems);
 
 enum pg_engine_status {
 	PG_ENGINE_TRACKED = 0,       /* *flow and *dir are set */

@@ -11,7 +11,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "peergate/detect.h"
+#include "peergate/taxonomy.h"
+
+/* A peer connection that a control flow announced (AIM rendezvous, MSN
+ * invitation, IRC DCC ...): the flow to addr:port is classified on its first
+ * packet with method `correlation`. */
+struct pg_expectation {
+	uint8_t family;           /* 0 = none */
+	uint8_t addr[16];
+	uint16_t port;
+	enum pg_system system;
+	enum pg_feature feature;
+};
 
 struct pg_expect_table;
 

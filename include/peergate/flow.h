@@ -11,7 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "peergate/detect.h"
+#include "peergate/direction.h"
+#include "peergate/taxonomy.h"
 #include "peergate/packet.h"
 
 struct pg_flow_table;

@@ -22,6 +22,16 @@ struct pg_nft_counter {
 int pg_nft_counters(struct pg_nft_counter *out, size_t max, char *err,
 		    size_t errlen);
 
+/* What the kernel holds of the table now: whether it exists, and how many
+ * chains and rules it has (a flushed table has chains but no rules). */
+struct pg_nft_table_state {
+	bool present;
+	unsigned chains, rules;
+};
+
+/* Reads st from the kernel; -1 with a message when it cannot be asked. */
+int pg_nft_table_state(struct pg_nft_table_state *st, char *err, size_t errlen);
+
 /* Prints the table as nft does (libnftables: `nft list table inet
  * peergate`, or with json `nft -j ...`), without handles, and in text with
  * a comment line saying which queue kind is in use.  Queue rules that hold

@@ -151,6 +151,18 @@ enum pg_action pg_policy_flow_action_via(const struct pg_policy *p, enum pg_syst
 
 const struct pg_engine_settings *pg_policy_engine(const struct pg_policy *p);
 
+/* `heuristics = block|log|off` for a system (default block): what a flow
+ * classified with method `heuristic` gets.  block: the system's actions,
+ * like any other match; log: logged, never blocked; off: not classified
+ * by heuristics at all (the engine does not run them for the system). */
+enum pg_heuristics_mode {
+	PG_HEURISTICS_BLOCK = 0,
+	PG_HEURISTICS_LOG,
+	PG_HEURISTICS_OFF,
+};
+
+enum pg_heuristics_mode pg_policy_heuristics(const struct pg_policy *p, enum pg_system sys);
+
 /* `ports = yes|no` for a system (default yes). */
 bool pg_policy_ports_enabled(const struct pg_policy *p, enum pg_system sys);
 

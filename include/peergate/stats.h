@@ -16,6 +16,7 @@
 struct pg_class_counters {
 	uint64_t flows;
 	uint64_t flows_dropped;
+	uint64_t flows_logged;        /* decided under the action log */
 	uint64_t packets_accepted, packets_dropped;
 	uint64_t bytes_accepted, bytes_dropped;
 };

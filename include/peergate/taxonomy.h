@@ -33,6 +33,10 @@ enum pg_system {
 	PG_SYS_TEAMS,
 	PG_SYS_SKYPE,
 	PG_SYS_TOR,
+	PG_SYS_QQ,
+	PG_SYS_SOULSEEK,
+	PG_SYS_MANOLITO,
+	PG_SYS_ARES,
 	/* Systems defined in data files (systems.d, see systems.h): their ids
 	 * are handed out at load, their names are held by the registry.  New
 	 * built-in systems go above this block. */
@@ -79,6 +83,8 @@ enum pg_method {
 	PG_METHOD_HOST,
 	PG_METHOD_PAYLOAD,
 	PG_METHOD_CORRELATION,
+	PG_METHOD_HEURISTIC,      /* a handshake's shape, a learned peer, a
+				   * TLS name or port: see peergate/shape.h */
 	PG_METHOD_COUNT
 };
 
@@ -101,6 +107,10 @@ bool pg_system_is_data(enum pg_system sys);
 /* True for the IM/P2P systems (and proxy) that policy can block, data
  * systems' ids included. */
 bool pg_system_is_policed(enum pg_system sys);
+
+/* True for the systems that peergate can also find by heuristics
+ * (bittorrent, edonkey, irc, xmpp): see `heuristics` in policy.ini. */
+bool pg_system_has_heuristics(enum pg_system sys);
 
 /* True when the taxonomy lists this feature for this system.  `any` and
  * `http-tunnel` are valid for every policed system. */

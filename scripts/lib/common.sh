@@ -11,7 +11,7 @@ PG_PACKAGES=(build-essential cmake pkg-config
 	libinih-dev libpcap-dev nettle-dev
 	python3 python3-scapy iproute2 nftables iperf3 conntrack procps
 	passwd util-linux clang libclang-rt-14-dev conntrackd keepalived
-	dpkg-dev systemd man-db systemd-container)
+	dpkg-dev systemd man-db systemd-container transmission-cli)
 
 pg_install_deps() {
 	local missing=()

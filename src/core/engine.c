@@ -15,9 +15,11 @@
 
 #include "peergate/dns.h"
 #include "peergate/expect.h"
+#include "peergate/heuristics.h"
 #include "peergate/ports.h"
 
 #include "detect_input.h"
+#include "inspect_pool.h"
 
 enum {
 	MAX_DETECTORS = 64,
@@ -27,58 +29,19 @@ enum {
 	WATCH_MAX_PACKETS = 20000,
 };
 
-/* Side state of a flow under inspection, in a preallocated pool so that
- * the fixed flow entry stays small.
- *
- * TCP: each direction's bytes are reassembled from the flow's first data
- * byte (known from the SYN) or, for a flow first seen mid-stream, from the
- * first payload seen.  buf holds the stream from that offset on; len is
- * how far it is contiguous, and only those bytes reach the detectors.
- * Segments past len are held in place (a bitmap marks the held bytes)
- * until the gap before them fills.  Where segments overlap, the bytes
- * received first stand: a segment that would put other bytes in their
- * place is not read at all and is reported (pg_packet_result.conflict), so
- * that the gateway can keep it from the receiver, which might otherwise
- * assemble other bytes than the detectors read.  Bytes past the buffer
- * are not kept: the buffer is also the byte budget, so a flow is decided
- * by the time it is full.
- *
- * UDP: the last datagram per direction, so a detector can see a request
- * beside its reply.
- *
- * Holders are kept in order of when their detectors last got new bytes,
- * so that the pool cannot be held by idle flows (see inspect_idle_s). */
-struct inspect_slot {
-	uint64_t in_play;         /* bit i: detector i may still match */
-	struct pg_flow *owner;    /* NULL while free */
-	uint32_t next_free;       /* free-list link (index + 1) */
-	uint32_t lru_prev, lru_next; /* holders, least recently fed first (index + 1) */
-	uint32_t fed_s;           /* when the detectors last got new bytes */
-	uint32_t base_seq[2];     /* TCP: sequence number of buffer offset 0 */
-	uint32_t len[2];          /* TCP: contiguous bytes; UDP: last datagram */
-	uint32_t held[2];         /* TCP: bytes held past len */
-	uint32_t fed[2];          /* payload bytes the detectors got (budget) */
-	uint32_t run_len[2];      /* TCP: len[d] when the detectors last ran */
-	uint8_t seq_valid[2];     /* base_seq[d] is set */
-	uint8_t buf[];            /* 2 * inspect_bytes, then two bitmaps of
-				   * inspect_bytes bits (TCP held bytes) */
-};
-
 struct pg_engine {
 	struct pg_engine_config cfg;
 	struct pg_flow_table *flows;
 	const struct pg_host_rules *hosts;
 	struct pg_dns_cache *dns;
 	struct pg_expect_table *expect;
+	const struct pg_heuristics_ops *hops; /* NULL: no heuristics */
+	struct pg_heuristics *heur;
 	const struct pg_detector *detectors[MAX_DETECTORS];
 	unsigned ndetectors;
 	uint64_t policed_mask;    /* detectors from the IM/P2P lists */
 	uint64_t tcp_mask, udp_mask; /* detectors that read TCP / UDP */
-	uint8_t *slots;
-	size_t slot_size;
-	size_t map_bytes;         /* one direction's held-byte bitmap */
-	uint32_t free_slot;       /* index + 1 */
-	uint32_t lru_head, lru_tail; /* slot holders, least recently fed first */
+	struct pg_inspect_pool *pool;
 	uint32_t last_tick_s;
 	char (*hosts_seen)[HOST_SEEN_LEN]; /* per flow slot, with record_hosts */
 	struct pg_engine_stats stats;
@@ -96,70 +59,8 @@ void pg_engine_config_defaults(struct pg_engine_config *cfg)
 	cfg->inspect_idle_s = 10;
 	cfg->dns_cache_entries = 16384;
 	cfg->max_expectations = 4096;
-}
-
-static struct inspect_slot *slot_at(struct pg_engine *e, uint32_t idx1)
-{
-	return (struct inspect_slot *)(e->slots + (size_t)(idx1 - 1) * e->slot_size);
-}
-
-static uint8_t *stream_buf(const struct pg_engine *e, struct inspect_slot *s, enum pg_dir d)
-{
-	return s->buf + (size_t)d * e->cfg.inspect_bytes;
-}
-
-static uint8_t *held_map(const struct pg_engine *e, struct inspect_slot *s, enum pg_dir d)
-{
-	return s->buf + 2 * (size_t)e->cfg.inspect_bytes + (size_t)d * e->map_bytes;
-}
-
-static void lru_unlink(struct pg_engine *e, uint32_t idx1)
-{
-	struct inspect_slot *s = slot_at(e, idx1);
-	if (s->lru_prev)
-		slot_at(e, s->lru_prev)->lru_next = s->lru_next;
-	else
-		e->lru_head = s->lru_next;
-	if (s->lru_next)
-		slot_at(e, s->lru_next)->lru_prev = s->lru_prev;
-	else
-		e->lru_tail = s->lru_prev;
-	s->lru_prev = s->lru_next = 0;
-}
-
-static void lru_append(struct pg_engine *e, uint32_t idx1)
-{
-	struct inspect_slot *s = slot_at(e, idx1);
-	s->lru_prev = e->lru_tail;
-	s->lru_next = 0;
-	if (e->lru_tail)
-		slot_at(e, e->lru_tail)->lru_next = idx1;
-	else
-		e->lru_head = idx1;
-	e->lru_tail = idx1;
-}
-
-/* The detectors of the slot's flow got new bytes at now_s. */
-static void slot_fed(struct pg_engine *e, struct pg_flow *f, uint32_t now_s)
-{
-	slot_at(e, f->inspect_slot)->fed_s = now_s;
-	if (e->lru_tail != f->inspect_slot) {
-		lru_unlink(e, f->inspect_slot);
-		lru_append(e, f->inspect_slot);
-	}
-}
-
-static void release_slot(struct pg_engine *e, struct pg_flow *f)
-{
-	if (!f->inspect_slot)
-		return;
-	struct inspect_slot *s = slot_at(e, f->inspect_slot);
-	lru_unlink(e, f->inspect_slot);
-	s->owner = NULL;
-	s->next_free = e->free_slot;
-	e->free_slot = f->inspect_slot;
-	f->inspect_slot = 0;
-	e->stats.slots_used--;
+	cfg->max_bt_peers = 8192;
+	cfg->bt_peer_lifetime_s = 1800;
 }
 
 static void remember_host(struct pg_engine *e, const struct pg_flow *f,
@@ -187,7 +88,7 @@ static void flow_ended(const struct pg_flow *flow, void *ctx)
 {
 	struct pg_engine *e = ctx;
 	/* The flow table hands out a const view; the slot index is ours. */
-	release_slot(e, (struct pg_flow *)flow);
+	pg_inspect_release(e->pool, (struct pg_flow *)flow);
 	if (e->cfg.on_flow_end)
 		e->cfg.on_flow_end(flow, e->cfg.cb_ctx);
 	if (e->hosts_seen)
@@ -209,8 +110,8 @@ static uint64_t detectors_for(const struct pg_engine *e, uint8_t l4proto)
 	return l4proto == IPPROTO_TCP ? e->tcp_mask : e->udp_mask;
 }
 
-static void add_list(struct pg_engine *e, const struct pg_detector *const *list,
-		     bool policed)
+static void add_group(struct pg_engine *e, const struct pg_detector *const *list,
+		      bool policed)
 {
 	for (size_t i = 0; list[i] && e->ndetectors < MAX_DETECTORS; i++) {
 		uint64_t bit = 1ull << e->ndetectors;
@@ -240,9 +141,8 @@ struct pg_engine *pg_engine_create(const struct pg_engine_config *cfg,
 	if (e->cfg.inspect_bytes > 65535)
 		e->cfg.inspect_bytes = 65535;
 	e->hosts = hosts;
-	add_list(e, pg_detectors_paper, true);
-	add_list(e, pg_detectors_modern, true);
-	add_list(e, pg_detectors_common, false);
+	for (const struct pg_detector_group *g = cfg->detectors; g && g->list; g++)
+		add_group(e, g->list, g->policed);
 
 	struct pg_flow_config fc = {
 		.max_flows = cfg->max_flows,
@@ -253,24 +153,23 @@ struct pg_engine *pg_engine_create(const struct pg_engine_config *cfg,
 	e->flows = pg_flow_table_create(&fc, flow_ended, e);
 	e->dns = pg_dns_cache_create(cfg->dns_cache_entries ? cfg->dns_cache_entries : 1);
 	e->expect = pg_expect_create(cfg->max_expectations ? cfg->max_expectations : 1, 120);
-	e->map_bytes = (e->cfg.inspect_bytes + 7) / 8;
-	e->slot_size = (sizeof(struct inspect_slot) + 2 * (size_t)e->cfg.inspect_bytes +
-			2 * e->map_bytes + 7) & ~(size_t)7;
+	e->pool = pg_inspect_pool_create(cfg->max_inspecting, e->cfg.inspect_bytes,
+					 cfg->inspect_idle_s);
+	e->hops = cfg->heuristics;
+	if (e->hops) {
+		e->heur = e->hops->create(cfg->max_bt_peers, cfg->bt_peer_lifetime_s);
+		if (e->heur)
+			e->hops->set_off(e->heur, cfg->heuristics_off);
+	}
 	e->stats.slots = cfg->max_inspecting;
-	if (cfg->max_inspecting)
-		e->slots = calloc(cfg->max_inspecting, e->slot_size);
 	if (cfg->record_hosts && cfg->max_flows &&
 	    !(e->hosts_seen = calloc(cfg->max_flows, sizeof(*e->hosts_seen)))) {
 		pg_engine_destroy(e);
 		return NULL;
 	}
-	if (!e->flows || !e->dns || !e->expect || (cfg->max_inspecting && !e->slots)) {
+	if (!e->flows || !e->dns || !e->expect || !e->pool || (e->hops && !e->heur)) {
 		pg_engine_destroy(e);
 		return NULL;
-	}
-	for (uint32_t i = cfg->max_inspecting; i > 0; i--) {
-		slot_at(e, i)->next_free = e->free_slot;
-		e->free_slot = i;
 	}
 	return e;
 }
@@ -282,7 +181,9 @@ void pg_engine_destroy(struct pg_engine *e)
 	pg_flow_table_destroy(e->flows);
 	pg_dns_cache_destroy(e->dns);
 	pg_expect_destroy(e->expect);
-	free(e->slots);
+	pg_inspect_pool_destroy(e->pool);
+	if (e->heur)
+		e->hops->destroy(e->heur);
 	free(e->hosts_seen);
 	free(e);
 }
@@ -290,6 +191,13 @@ void pg_engine_destroy(struct pg_engine *e)
 void pg_engine_set_host_rules(struct pg_engine *e, const struct pg_host_rules *hosts)
 {
 	e->hosts = hosts;
+}
+
+void pg_engine_set_heuristics_off(struct pg_engine *e, uint64_t systems)
+{
+	e->cfg.heuristics_off = systems;
+	if (e->heur)
+		e->hops->set_off(e->heur, systems);
 }
 
 struct dns_learn_ctx {
@@ -334,6 +242,13 @@ static void set_class(struct pg_flow *f, enum pg_system sys, enum pg_feature fea
 	f->confidence = conf;
 }
 
+static void set_heuristic(struct pg_engine *e, struct pg_flow *f,
+			  const struct pg_heuristic_class *c)
+{
+	set_class(f, c->system, c->feature, PG_METHOD_HEURISTIC, c->confidence);
+	e->stats.heuristic_matches++;
+}
+
 /* The IM systems whose sessions announce peer connections mid-session. */
 static bool announces_peers(enum pg_system sys)
 {
@@ -356,11 +271,16 @@ static void decide(struct pg_engine *e, struct pg_flow *f, struct pg_packet_resu
 		return;
 	f->state = PG_FLOW_DECIDED;
 	if (announces_peers(f->system) && f->method != PG_METHOD_PORT &&
-	    f->method != PG_METHOD_CORRELATION &&
+	    f->method != PG_METHOD_CORRELATION && f->method != PG_METHOD_HEURISTIC &&
 	    (f->feature == PG_FEAT_IM || f->feature == PG_FEAT_LOGIN ||
 	     f->feature == PG_FEAT_ANY || f->feature == PG_FEAT_CHAT))
 		f->flags |= PG_FLOW_WATCH;
-	release_slot(e, f);
+	/* DHT and tracker answers name the peers that encrypted transfers
+	 * go to (pg_heuristics_learn): read them while the flow is allowed. */
+	if (f->system == PG_SYS_BITTORRENT && f->feature == PG_FEAT_NETWORK &&
+	    f->method == PG_METHOD_PAYLOAD && !(e->cfg.heuristics_off >> PG_SYS_BITTORRENT & 1))
+		f->flags |= PG_FLOW_WATCH;
+	pg_inspect_release(e->pool, f);
 	e->stats.decided++;
 	out->just_decided = true;
 }
@@ -391,6 +311,12 @@ static void classify_new_flow(struct pg_engine *e, struct pg_flow *f,
 			decide(e, f, out);
 		return;
 	}
+	struct pg_heuristic_class hc;
+	if (e->heur && e->hops->new_flow(e->heur, f, now_s, &hc)) {
+		set_heuristic(e, f, &hc);
+		decide(e, f, out);
+		return;
+	}
 	char name[256];
 	enum pg_system sys;
 	enum pg_feature feat;
@@ -414,63 +340,6 @@ static void classify_new_flow(struct pg_engine *e, struct pg_flow *f,
 		set_class(f, sys, feat, PG_METHOD_PORT, PG_CONF_PORT);
 }
 
-/* Takes the slot of the holder whose detectors have waited longest for new
- * bytes, if that is at least inspect_idle_s.  Its flow cannot be read as
- * one stream any more (its bytes so far went through and are gone with the
- * buffer); a UDP flow loses only its last datagrams. */
-static bool reclaim_slot(struct pg_engine *e, uint32_t now_s)
-{
-	if (!e->lru_head || !e->cfg.inspect_idle_s)
-		return false;
-	struct inspect_slot *s = slot_at(e, e->lru_head);
-	if (now_s < s->fed_s || now_s - s->fed_s < e->cfg.inspect_idle_s)
-		return false;
-	struct pg_flow *victim = s->owner;
-	if (victim->l4proto == IPPROTO_TCP)
-		victim->flags |= PG_FLOW_STREAM_LOST;
-	release_slot(e, victim);
-	e->stats.slot_reclaims++;
-	return true;
-}
-
-static struct inspect_slot *get_slot(struct pg_engine *e, struct pg_flow *f, uint32_t now_s)
-{
-	if (f->inspect_slot)
-		return slot_at(e, f->inspect_slot);
-	if (!e->free_slot && !reclaim_slot(e, now_s))
-		return NULL;
-	uint32_t idx = e->free_slot;
-	struct inspect_slot *s = slot_at(e, idx);
-	e->free_slot = s->next_free;
-	memset(s, 0, sizeof(*s));
-	/* held bits are cleared as the stream passes them, but a flow may
-	 * have left some behind */
-	memset(held_map(e, s, PG_DIR_C2S), 0, 2 * e->map_bytes);
-	f->inspect_slot = idx;
-	s->owner = f;
-	s->in_play = detectors_for(e, f->l4proto);
-	s->fed_s = now_s;
-	lru_append(e, idx);
-	e->stats.slots_used++;
-	return s;
-}
-
-static unsigned start_flag(enum pg_dir d)
-{
-	return d == PG_DIR_C2S ? PG_FLOW_START_C2S : PG_FLOW_START_S2C;
-}
-
-static void set_start(struct pg_engine *e, struct pg_flow *f, enum pg_dir d,
-		      uint32_t seq, bool override)
-{
-	if (f->inspect_slot && slot_at(e, f->inspect_slot)->seq_valid[d])
-		return; /* that side's stream has begun */
-	if ((f->flags & start_flag(d)) && !override)
-		return;
-	f->start_seq[d] = seq;
-	f->flags |= (uint8_t)start_flag(d);
-}
-
 /* Where each side's stream starts: a SYN tells its own side's; the SYN-ACK
  * tells the server's and, in its acknowledgement number, the client's as
  * the server took it, which wins over any SYN (a second SYN with another
@@ -480,114 +349,9 @@ static void note_syn(struct pg_engine *e, struct pg_flow *f, enum pg_dir d,
 		     const struct pg_packet *p)
 {
 	bool syn_ack = (p->tcp_flags & PG_TCP_ACK) != 0;
-	set_start(e, f, d, p->tcp_seq + 1, syn_ack);
+	pg_inspect_set_start(e->pool, f, d, p->tcp_seq + 1, syn_ack);
 	if (syn_ack)
-		set_start(e, f, !d, p->tcp_ack, true);
-}
-
-static bool bit_test(const uint8_t *map, size_t i)
-{
-	return map[i / 8] >> (i % 8) & 1;
-}
-
-static void bit_set(uint8_t *map, size_t i)
-{
-	map[i / 8] |= (uint8_t)(1u << (i % 8));
-}
-
-static void bit_clear(uint8_t *map, size_t i)
-{
-	map[i / 8] &= (uint8_t)~(1u << (i % 8));
-}
-
-/* What a segment did to its direction's stream. */
-enum seg_fate {
-	SEG_NOTHING_NEW,   /* only bytes already received, or out of reach */
-	SEG_HELD,          /* new bytes, held behind a gap */
-	SEG_FED,           /* the contiguous stream grew */
-	SEG_CONFLICT,      /* other bytes where some were received: refused */
-};
-
-/* Adds a TCP segment to its direction's stream.  On SEG_FED, *fresh and
- * *fresh_len are the bytes newly in order (in the buffer, or in the packet
- * when it runs past the buffer). */
-static enum seg_fate add_segment(struct pg_engine *e, struct inspect_slot *s,
-				 const struct pg_flow *f, enum pg_dir d,
-				 const struct pg_packet *p,
-				 const uint8_t **fresh, size_t *fresh_len)
-{
-	const size_t cap = e->cfg.inspect_bytes;
-	uint8_t *buf = stream_buf(e, s, d);
-	uint8_t *map = held_map(e, s, d);
-	const uint8_t *data = p->payload;
-	size_t n = p->payload_len;
-	/* A SYN's sequence number is its own; its data (TCP Fast Open)
-	 * starts one later. */
-	uint32_t seq = p->tcp_seq + ((p->tcp_flags & PG_TCP_SYN) ? 1u : 0u);
-
-	if (!s->seq_valid[d]) {
-		s->seq_valid[d] = 1;
-		s->base_seq[d] = (f->flags & start_flag(d)) ? f->start_seq[d] : seq;
-	}
-	int64_t off = (int32_t)(seq - s->base_seq[d]);
-	if (off < 0) {
-		/* begins before the stream: only its tail can be new */
-		if ((uint64_t)-off >= n)
-			return SEG_NOTHING_NEW;
-		data += -off;
-		n -= (size_t)-off;
-		off = 0;
-	}
-	size_t start = (size_t)off, end = start + n, len = s->len[d];
-	if (start >= cap) {
-		e->stats.segments_beyond++;
-		return SEG_NOTHING_NEW;
-	}
-	size_t stop = end < cap ? end : cap;
-	/* The bytes received first stand; a segment that says otherwise is
-	 * not read at all (see pg_packet_result.conflict). */
-	bool conflict = start < len &&
-			memcmp(buf + start, data, (end < len ? end : len) - start) != 0;
-	for (size_t pos = start > len ? start : len; s->held[d] && pos < stop; pos++)
-		conflict |= bit_test(map, pos) && buf[pos] != data[pos - start];
-	if (conflict) {
-		e->stats.overlap_conflicts++;
-		return SEG_CONFLICT;
-	}
-	if (end <= len)
-		return SEG_NOTHING_NEW;
-	if (start <= len && !s->held[d]) {
-		/* in order, nothing held: the usual case */
-		size_t skip = len - start;
-		memcpy(buf + len, data + skip, stop - len);
-		s->len[d] = (uint32_t)stop;
-		*fresh = data + skip;
-		*fresh_len = n - skip;
-		return SEG_FED;
-	}
-	bool stored = false;
-	for (size_t pos = start > len ? start : len; pos < stop; pos++) {
-		if (bit_test(map, pos))
-			continue;
-		buf[pos] = data[pos - start];
-		bit_set(map, pos);
-		s->held[d]++;
-		stored = true;
-	}
-	while (s->len[d] < cap && bit_test(map, s->len[d])) {
-		bit_clear(map, s->len[d]);
-		s->held[d]--;
-		s->len[d]++;
-	}
-	if (s->len[d] > len) {
-		*fresh = buf + len;
-		*fresh_len = s->len[d] - len;
-		return SEG_FED;
-	}
-	if (!stored)
-		return SEG_NOTHING_NEW;
-	e->stats.segments_held++;
-	return SEG_HELD;
+		pg_inspect_set_start(e->pool, f, !d, p->tcp_ack, true);
 }
 
 static void consider(struct pg_engine *e, struct pg_flow *f,
@@ -626,6 +390,13 @@ static void consider(struct pg_engine *e, struct pg_flow *f,
 		sys = hsys;
 		feat = hfeat;
 		method = PG_METHOD_HOST;
+	} else if (sys == PG_SYS_TLS) {
+		struct pg_heuristic_class hc;
+		if (e->heur && e->hops->tls(e->heur, f, r->host, r->host_len, &hc) &&
+		    better(f, hc.system, hc.feature, hc.confidence)) {
+			set_heuristic(e, f, &hc);
+			return;
+		}
 	}
 	if (better(f, sys, feat, conf))
 		set_class(f, sys, feat, method, conf);
@@ -697,11 +468,32 @@ static bool run_due(const struct inspect_slot *s, enum pg_dir dir, bool budget_s
 	return budget_spent || len <= RUN_EACH_SEGMENT_BYTES || len - last >= growth;
 }
 
+/* The handshake shapes (pg_heuristics_shapes), for a TCP flow read from its
+ * start in which no known protocol has matched (a port hint at most). */
+static enum pg_shape try_shapes(struct pg_engine *e, struct pg_flow *f,
+				struct inspect_slot *s, uint32_t now_s)
+{
+	if (!e->heur || f->l4proto != IPPROTO_TCP || !(f->flags & PG_FLOW_FROM_START) ||
+	    (f->flags & PG_FLOW_STREAM_LOST) ||
+	    (f->method != PG_METHOD_NONE && f->method != PG_METHOD_PORT))
+		return PG_SHAPE_NO;
+	struct pg_heuristic_class hc;
+	const uint8_t *c2s = pg_inspect_stream(e->pool, s, PG_DIR_C2S);
+	const uint8_t *s2c = pg_inspect_stream(e->pool, s, PG_DIR_S2C);
+	enum pg_shape sh = e->hops->shapes(e->heur, f, &s->turns, c2s, s->len[PG_DIR_C2S],
+					   s2c, s->len[PG_DIR_S2C], now_s, &hc);
+	if (sh == PG_SHAPE_YES)
+		set_heuristic(e, f, &hc);
+	return sh;
+}
+
 /* Runs the detectors still in play over new bytes of f, then decides the
- * flow if it can or must. */
+ * flow if it can or must.  s is the flow's inspection slot (NULL when it
+ * is read packet by packet). */
 static void run_detectors(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 			  const struct pg_packet *p, const struct run_bytes *b,
-			  uint64_t *in_play, uint32_t now_s, struct pg_packet_result *out)
+			  struct inspect_slot *s, uint64_t *in_play, uint32_t now_s,
+			  struct pg_packet_result *out)
 {
 	if (f->payload_pkts[dir] < 255)
 		f->payload_pkts[dir]++;
@@ -737,14 +529,20 @@ static void run_detectors(struct pg_engine *e, struct pg_flow *f, enum pg_dir di
 		}
 	}
 
+	if (e->heur)
+		e->hops->learn(e->heur, f, dir, b->fresh, b->fresh_len, now_s);
+	enum pg_shape shape = s ? try_shapes(e, f, s, now_s) : PG_SHAPE_NO;
+
 	/* Decide: a decisive IM/P2P class at once; an ordinary protocol only
 	 * once no IM/P2P detector can still claim the flow (an HTTP request
-	 * may turn out to be a Gnutella download a packet later); else when
-	 * the budget is spent, with the best class so far. */
+	 * may turn out to be a Gnutella download a packet later); a
+	 * handshake shape once complete, and a flow no detector claims only
+	 * when no shape can either; else when the budget is spent, with the
+	 * best class so far. */
 	bool decisive = f->confidence >= PG_CONF_DECIDE;
 	if (decisive && (pg_system_is_policed(f->system) || !(*in_play & e->policed_mask)))
 		decide(e, f, out);
-	else if (!*in_play)
+	else if (shape == PG_SHAPE_YES || (!*in_play && shape == PG_SHAPE_NO))
 		decide(e, f, out);
 	else if (b->budget_spent)
 		decide(e, f, out);
@@ -778,7 +576,7 @@ static void starve(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 			.fresh = p->payload, .fresh_len = p->payload_len,
 			.stream = p->payload, .stream_len = p->payload_len,
 		};
-		run_detectors(e, f, dir, p, &b, &in_play, now_s, out);
+		run_detectors(e, f, dir, p, &b, NULL, &in_play, now_s, out);
 	}
 	out->starved = f->state != PG_FLOW_DECIDED;
 }
@@ -790,7 +588,7 @@ static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 	bool tcp = p->l4proto == IPPROTO_TCP;
 	struct inspect_slot *s = NULL;
 	if (!(f->flags & PG_FLOW_STREAM_LOST))
-		s = get_slot(e, f, now_s);
+		s = pg_inspect_acquire(e->pool, f, detectors_for(e, f->l4proto), now_s);
 	if (!s && tcp) {
 		starve(e, f, dir, p, now_s, out);
 		return;
@@ -802,25 +600,27 @@ static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 			.fresh = p->payload, .fresh_len = p->payload_len,
 			.stream = p->payload, .stream_len = p->payload_len,
 		};
-		run_detectors(e, f, dir, p, &b, &in_play, now_s, out);
+		run_detectors(e, f, dir, p, &b, NULL, &in_play, now_s, out);
 		return;
 	}
 
 	const size_t cap = e->cfg.inspect_bytes;
 	struct run_bytes b = {0};
 	if (tcp) {
-		enum seg_fate fate = add_segment(e, s, f, dir, p, &b.fresh, &b.fresh_len);
-		out->conflict = fate == SEG_CONFLICT;
-		if (fate != SEG_FED)
+		enum pg_seg_fate fate = pg_inspect_add_segment(e->pool, s, f, dir, p,
+								 &b.fresh, &b.fresh_len);
+		out->conflict = fate == PG_SEG_CONFLICT;
+		if (fate != PG_SEG_FED)
 			return; /* nothing new in order for the detectors */
-		b.stream = stream_buf(e, s, dir);
+		pg_turns_add(&s->turns, dir == PG_DIR_C2S, b.fresh_len);
+		b.stream = pg_inspect_stream(e->pool, s, dir);
 		b.stream_len = s->len[dir];
 		/* seen from its SYN: the stream begins at the first byte */
 		b.from_start = (f->flags & PG_FLOW_FROM_START) != 0;
 		b.stream_cut_check = true;
 	} else {
 		size_t n = p->payload_len < cap ? p->payload_len : cap;
-		memcpy(stream_buf(e, s, dir), p->payload, n);
+		memcpy(pg_inspect_stream(e->pool, s, dir), p->payload, n);
 		s->len[dir] = (uint32_t)n;
 		b.fresh = b.stream = p->payload;
 		b.fresh_len = b.stream_len = p->payload_len;
@@ -830,7 +630,7 @@ static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 	b.budget_spent = tcp ? s->len[dir] >= cap : s->fed[dir] >= cap;
 	if (tcp) {
 		if (!run_due(s, dir, b.budget_spent)) {
-			slot_fed(e, f, now_s);
+			pg_inspect_fed(e->pool, f, now_s);
 			return;
 		}
 		/* new to the detectors: everything since their last run */
@@ -838,10 +638,10 @@ static void inspect(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 		b.fresh_len = s->len[dir] - s->run_len[dir];
 		s->run_len[dir] = s->len[dir];
 	}
-	slot_fed(e, f, now_s);
-	b.other = stream_buf(e, s, !dir);
+	pg_inspect_fed(e->pool, f, now_s);
+	b.other = pg_inspect_stream(e->pool, s, !dir);
 	b.other_len = s->len[!dir];
-	run_detectors(e, f, dir, p, &b, &s->in_play, now_s, out);
+	run_detectors(e, f, dir, p, &b, s, &s->in_play, now_s, out);
 }
 
 /* A decided control flow: only announcements are of interest now.  The
@@ -852,6 +652,12 @@ static void watch(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 {
 	if ((uint64_t)f->packets[0] + f->packets[1] > WATCH_MAX_PACKETS) {
 		f->flags &= (uint8_t)~PG_FLOW_WATCH;
+		return;
+	}
+	if (f->system == PG_SYS_BITTORRENT) {
+		/* a DHT or tracker flow: only the peers it names */
+		if (e->heur)
+			e->hops->learn(e->heur, f, dir, p->payload, p->payload_len, now_s);
 		return;
 	}
 	uint64_t asked = e->policed_mask & detectors_for(e, p->l4proto);
@@ -959,7 +765,7 @@ struct pg_flow *pg_engine_restore_flow(struct pg_engine *e, const struct pg_flow
 					   (uint32_t)(now_ms / 1000), &created);
 	if (!f)
 		return NULL;
-	release_slot(e, f);
+	pg_inspect_release(e->pool, f);
 	set_class(f, (enum pg_system)saved->system, (enum pg_feature)saved->feature,
 		  (enum pg_method)saved->method, saved->confidence);
 	f->state = PG_FLOW_DECIDED;
@@ -1000,4 +806,17 @@ void pg_engine_get_stats(const struct pg_engine *e, struct pg_engine_stats *out)
 {
 	*out = e->stats;
 	pg_flow_get_stats(e->flows, &out->flows);
+	struct pg_inspect_pool_stats ps;
+	pg_inspect_pool_get_stats(e->pool, &ps);
+	out->slots_used = ps.slots_used;
+	out->slot_reclaims = ps.slot_reclaims;
+	out->segments_held = ps.segments_held;
+	out->segments_beyond = ps.segments_beyond;
+	out->overlap_conflicts = ps.overlap_conflicts;
+	if (e->heur) {
+		struct pg_heuristics_stats hs;
+		e->hops->get_stats(e->heur, &hs);
+		out->bt_peers_learned = hs.bt_peers_learned;
+		out->bt_peer_hits = hs.bt_peer_hits;
+	}
 }

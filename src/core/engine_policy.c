@@ -15,4 +15,8 @@ void pg_engine_config_from_policy(const struct pg_policy *p, struct pg_engine_co
 	cfg->starved_dropped = !s->fail_open;
 	cfg->tcp_timeout_s = s->tcp_timeout_s;
 	cfg->udp_timeout_s = s->udp_timeout_s;
+	for (unsigned sys = 0; sys < PG_SYS_POLICED_END; sys++)
+		if (pg_system_has_heuristics((enum pg_system)sys) &&
+		    pg_policy_heuristics(p, (enum pg_system)sys) == PG_HEURISTICS_OFF)
+			cfg->heuristics_off |= 1ull << sys;
 }

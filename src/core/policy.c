@@ -121,6 +121,13 @@ const struct pg_engine_settings *pg_policy_engine(const struct pg_policy *p)
 	return p ? &p->engine : &engine_defaults;
 }
 
+enum pg_heuristics_mode pg_policy_heuristics(const struct pg_policy *p, enum pg_system sys)
+{
+	if ((unsigned)sys >= PG_SYS_POLICED_END || !pg_system_has_heuristics(sys))
+		return PG_HEURISTICS_OFF;
+	return p ? (enum pg_heuristics_mode)p->heuristics[sys] : PG_HEURISTICS_BLOCK;
+}
+
 bool pg_policy_ports_enabled(const struct pg_policy *p, enum pg_system sys)
 {
 	if (!pg_system_is_policed(sys))
@@ -227,6 +234,10 @@ static void print_system(const struct pg_policy *p, enum pg_system sys, FILE *ou
 	}
 	if (count[PG_ACTION_BLOCK])
 		fprintf(out, "; port blocks %s", pg_policy_ports_enabled(p, sys) ? "on" : "off");
+	/* only where it differs from the default, which needs no mention */
+	if (pg_system_has_heuristics(sys) && pg_policy_heuristics(p, sys) != PG_HEURISTICS_BLOCK)
+		fprintf(out, "; heuristics %s",
+			pg_policy_heuristics(p, sys) == PG_HEURISTICS_LOG ? "log" : "off");
 	fputc('\n', out);
 }
 

@@ -44,7 +44,7 @@ enum cont_kind {
 };
 
 /* Per-system key slots for duplicate detection: the features, then these. */
-enum { SK_ALL = PG_FEAT_COUNT, SK_PORTS, SK_HOSTS, SK_COUNT };
+enum { SK_ALL = PG_FEAT_COUNT, SK_PORTS, SK_HOSTS, SK_HEURISTICS, SK_COUNT };
 
 /* The [exceptions] keys. */
 enum { EXC_ALLOW, EXC_INSPECT, EXC_COUNT };

@@ -30,6 +30,7 @@ struct pg_policy {
 	 * the packet path is one array read. */
 	uint8_t action[PG_SYS_POLICED_END][PG_FEAT_COUNT];
 	bool ports[PG_SYS_POLICED_END];
+	uint8_t heuristics[PG_SYS_POLICED_END]; /* enum pg_heuristics_mode; calloc: block */
 	struct strvec hosts[PG_SYS_POLICED_END];
 	struct pfxvec allow, inspect;
 	struct pg_systems *systems;   /* owned; NULL: built-in systems only */

@@ -24,7 +24,9 @@ static const char *const exception_keys[] = {
 	[EXC_ALLOW] = "allow",
 	[EXC_INSPECT] = "inspect",
 };
-static const char *const system_meta_keys[] = { "all", "ports", "hosts" };
+static const char *const system_meta_keys[] = { "all", "ports", "hosts", "heuristics" };
+/* enum pg_heuristics_mode order */
+static const char *const heuristics_words[] = { "block", "log", "off" };
 
 /* ---- errors ---- */
 
@@ -224,7 +226,9 @@ static size_t section_keys(const struct loader *ld, const char **out, size_t max
 		break;
 	case SECT_SYSTEM:
 		for (size_t i = 0; i < COUNT(system_meta_keys) && n < max; i++)
-			out[n++] = system_meta_keys[i];
+			if (strcmp(system_meta_keys[i], "heuristics") != 0 ||
+			    pg_system_has_heuristics(ld->sys))
+				out[n++] = system_meta_keys[i];
 		for (unsigned f = 0; f < PG_FEAT_COUNT && n < max; f++)
 			if (pg_systems_feature_valid(ld->reg, ld->sys, (enum pg_feature)f))
 				out[n++] = pg_feature_name((enum pg_feature)f);
@@ -328,6 +332,13 @@ static bool system_key(struct loader *ld, const char *key, const char *value)
 		slot = SK_PORTS;
 	else if (strcmp(key, "hosts") == 0)
 		slot = SK_HOSTS;
+	else if (strcmp(key, "heuristics") == 0 && pg_system_has_heuristics(sys))
+		slot = SK_HEURISTICS;
+	else if (strcmp(key, "heuristics") == 0) {
+		pol_err_at(ld, "'heuristics' in [%s]: only bittorrent, edonkey, irc and xmpp "
+			   "are found by heuristics", ld->sect_name);
+		return false;
+	}
 	else if (pg_feature_from_name(key, &f) && pg_systems_feature_valid(ld->reg, sys, f))
 		slot = f;
 	else {
@@ -348,6 +359,13 @@ static bool system_key(struct loader *ld, const char *key, const char *value)
 	case SK_HOSTS:
 		ld->cont = CONT_HOSTS;
 		return add_hosts(ld, value);
+	case SK_HEURISTICS:
+		i = pol_parse_word(ld, key, value, heuristics_words, COUNT(heuristics_words),
+				   "expected block, log or off");
+		if (i < 0)
+			return false;
+		ld->p->heuristics[sys] = (uint8_t)i;
+		break;
 	default:
 		i = pol_parse_word(ld, key, value, pol_action_words, COUNT(pol_action_words),
 				   ACTION_EXPECT);

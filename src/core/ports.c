@@ -70,6 +70,11 @@ const struct pg_port_rule pg_port_rules[] = {
 	{PG_SYS_XMPP, PG_FEAT_IM, TCP, 5269, 5269, true, false, "XMPP s2s"},
 	{PG_SYS_IRC, PG_FEAT_IM, TCP, 6665, 6669, true, true, "IRC"},
 	{PG_SYS_IRC, PG_FEAT_IM, TCP, 6697, 6697, true, true, "IRC over TLS"},
+	/* UDP 8000 also serves other software: a hint, no kernel block */
+	{PG_SYS_QQ, PG_FEAT_IM, UDP, 8000, 8000, true, false, "QQ/OICQ server"},
+	{PG_SYS_SOULSEEK, PG_FEAT_NETWORK, TCP, 2242, 2242, true, true, "Soulseek server"},
+	{PG_SYS_SOULSEEK, PG_FEAT_DOWNLOAD, TCP, 2234, 2234, true, true, "Soulseek peers (default)"},
+	{PG_SYS_MANOLITO, PG_FEAT_NETWORK, UDP, 41170, 41170, true, true, "Manolito (Piolet, Blubster)"},
 };
 
 const size_t pg_port_rule_count = sizeof(pg_port_rules) / sizeof(pg_port_rules[0]);

@@ -16,12 +16,14 @@ void pg_verdict_stats_json(const struct pg_verdict_stats *s,
 				continue;
 			fprintf(out,
 				"%s{\"system\":\"%s\",\"feature\":\"%s\",\"flows\":%llu,"
-				"\"flows_dropped\":%llu,\"packets_accepted\":%llu,"
+				"\"flows_dropped\":%llu,\"flows_logged\":%llu,"
+				"\"packets_accepted\":%llu,"
 				"\"packets_dropped\":%llu,\"bytes_accepted\":%llu,"
 				"\"bytes_dropped\":%llu}",
 				first ? "" : ",", pg_systems_name(systems, sys), pg_feature_name(f),
 				(unsigned long long)c->flows,
 				(unsigned long long)c->flows_dropped,
+				(unsigned long long)c->flows_logged,
 				(unsigned long long)c->packets_accepted,
 				(unsigned long long)c->packets_dropped,
 				(unsigned long long)c->bytes_accepted,

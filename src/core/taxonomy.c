@@ -23,6 +23,10 @@ static const char *const system_names[PG_SYS_COUNT] = {
 	[PG_SYS_TEAMS] = "teams",
 	[PG_SYS_SKYPE] = "skype",
 	[PG_SYS_TOR] = "tor",
+	[PG_SYS_QQ] = "qq",
+	[PG_SYS_SOULSEEK] = "soulseek",
+	[PG_SYS_MANOLITO] = "manolito",
+	[PG_SYS_ARES] = "ares",
 	[PG_SYS_HTTP] = "http",
 	[PG_SYS_TLS] = "tls",
 	[PG_SYS_QUIC] = "quic",
@@ -61,6 +65,7 @@ static const char *const method_names[PG_METHOD_COUNT] = {
 	[PG_METHOD_HOST] = "host",
 	[PG_METHOD_PAYLOAD] = "payload",
 	[PG_METHOD_CORRELATION] = "correlation",
+	[PG_METHOD_HEURISTIC] = "heuristic",
 };
 
 #define F(x) (1u << PG_FEAT_##x)
@@ -88,6 +93,10 @@ static const unsigned system_features[PG_SYS_POLICED_END] = {
 	[PG_SYS_TEAMS] = F(IM) | F(VOICE_VIDEO) | F(FILE_TRANSFER),
 	[PG_SYS_SKYPE] = F(IM) | F(VOICE_VIDEO) | F(FILE_TRANSFER),
 	[PG_SYS_TOR] = F(NETWORK),
+	[PG_SYS_QQ] = F(IM) | F(VOICE_VIDEO) | F(FILE_TRANSFER),
+	[PG_SYS_SOULSEEK] = F(NETWORK) | F(DOWNLOAD),
+	[PG_SYS_MANOLITO] = F(NETWORK) | F(DOWNLOAD),
+	[PG_SYS_ARES] = F(NETWORK) | F(DOWNLOAD) | F(CHAT),
 };
 #undef F
 
@@ -142,6 +151,12 @@ bool pg_system_is_data(enum pg_system sys)
 bool pg_system_is_policed(enum pg_system sys)
 {
 	return sys > PG_SYS_UNKNOWN && sys < PG_SYS_POLICED_END;
+}
+
+bool pg_system_has_heuristics(enum pg_system sys)
+{
+	return sys == PG_SYS_BITTORRENT || sys == PG_SYS_EDONKEY || sys == PG_SYS_IRC ||
+	       sys == PG_SYS_XMPP;
 }
 
 bool pg_feature_valid_for(enum pg_system sys, enum pg_feature feat)

@@ -18,6 +18,7 @@
 #include "peergate/linklayer.h"
 #include "peergate/policy.h"
 #include "peergate/verdict.h"
+#include "peergate/detect_registry.h"
 
 struct kept_flow {
 	struct pg_flow flow;
@@ -132,6 +133,7 @@ static struct pg_engine *open_engine(const struct classify_opts *o,
 	struct pg_engine_config cfg;
 
 	pg_engine_config_from_policy(o->policy, &cfg);
+	pg_detect_attach(&cfg);
 	cfg.record_hosts = true;
 	cfg.on_flow_end = keep_flow;
 	cfg.cb_ctx = flows;

@@ -8,41 +8,93 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "commands.h"
 #include "jsonread.h"
 #include "peergate/ctlsock.h"
+#include "stats_views.h"
+
+/* `stats --watch` without SECONDS, and the range it takes. */
+#define WATCH_DEFAULT_S 2.0
+#define WATCH_MIN_S 0.1
+#define WATCH_MAX_S 3600.0
 
 struct daemon_opts {
 	const char *socket;
 	bool json;
+	bool stats;               /* stats: --prometheus and --watch are known */
+	bool prometheus;
+	double watch_s;           /* 0: no --watch */
 };
+
+/* SECONDS of --watch, or -1 when text is not a number in range. */
+static double watch_seconds(const char *text)
+{
+	char *end;
+	double v = strtod(text, &end);
+
+	if (end == text || *end || !(v >= WATCH_MIN_S && v <= WATCH_MAX_S))
+		return -1;
+	return v;
+}
 
 static int parse_opts(int argc, char **argv, struct daemon_opts *o, const char *usage)
 {
 	static const struct option options[] = {
 		{"socket", required_argument, NULL, 's'},
 		{"json", no_argument, NULL, 'j'},
+		{"prometheus", no_argument, NULL, 'P'},
+		{"watch", optional_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	const char *watch_arg = NULL;
 	int c;
 	o->socket = PG_CTL_DEFAULT_SOCKET;
-	o->json = false;
+	o->json = o->prometheus = false;
+	o->watch_s = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:jh", options, NULL)) != -1) {
 		switch (c) {
 		case 's': o->socket = optarg; break;
 		case 'j': o->json = true; break;
+		case 'P':
+			if (!o->stats)
+				goto usage;
+			o->prometheus = true;
+			break;
+		case 'w':
+			if (!o->stats)
+				goto usage;
+			o->watch_s = WATCH_DEFAULT_S;
+			watch_arg = optarg;
+			break;
 		case 'h': printf("%s", usage); return 1;
-		default: fprintf(stderr, "%s", usage); return -1;
+		default: goto usage;
 		}
 	}
+	/* `--watch 5`: the optional SECONDS as a word of its own (getopt
+	 * moved it behind the options). */
+	if (o->watch_s && !watch_arg && optind == argc - 1 && watch_seconds(argv[optind]) > 0)
+		watch_arg = argv[optind++];
 	if (optind < argc) {
 		fprintf(stderr, "unexpected argument '%s'\n%s", argv[optind], usage);
 		return -1;
 	}
+	if (watch_arg && (o->watch_s = watch_seconds(watch_arg)) < 0) {
+		fprintf(stderr, "--watch: SECONDS must be a number from %g to %g, not '%s'\n%s",
+			WATCH_MIN_S, WATCH_MAX_S, watch_arg, usage);
+		return -1;
+	}
+	if (o->json + o->prometheus + (o->watch_s > 0) > 1) {
+		fprintf(stderr, "--json, --prometheus and --watch exclude each other\n%s", usage);
+		return -1;
+	}
 	return 0;
+usage:
+	fprintf(stderr, "%s", usage);
+	return -1;
 }
 
 /* The daemon's refusal of a request (unknown command, not permitted):
@@ -75,6 +127,8 @@ static int request(int argc, char **argv, const char *usage, const char *cmd,
 	int rc = parse_opts(argc, argv, o, usage);
 	if (rc)
 		return rc > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
+	if (o->watch_s > 0)
+		return pg_stats_watch(o->socket, o->watch_s);
 	*reply = pg_ctl_request(o->socket, cmd, err, sizeof(err));
 	if (!*reply) {
 		fprintf(stderr, "peergatectl: %s\n", err);
@@ -120,8 +174,29 @@ static void print_stats_table(const struct pg_jvalue *doc)
 		       pg_json_num(e, "starved_packets"), pg_json_num(e, "starved_dropped"),
 		       pg_json_num(e, "starved_accepted"), pg_json_num(e, "conflicts_dropped"));
 	const struct pg_jvalue *k = pg_json_get(doc, "kernel");
-	printf("\n\nkernel: table %s, queue %s, stamping %s\n", pg_json_str(k, "table"),
-	       pg_json_str(k, "queue"), pg_json_str(k, "stamping"));
+	const struct pg_jvalue *present = pg_json_get(k, "present");
+	/* What the kernel holds now, as the daemon read it for this answer. */
+	if (present && present->type == PG_JSON_BOOL && present->boolean)
+		printf("\n\nkernel: table %s present (%.0f chains, %.0f rules), queue %s, "
+		       "stamping %s\n", pg_json_str(k, "table"), pg_json_num(k, "chains"),
+		       pg_json_num(k, "rules"), pg_json_str(k, "queue"), pg_json_str(k, "stamping"));
+	else
+		printf("\n\nkernel: table %s MISSING, stamping %s\n", pg_json_str(k, "table"),
+		       pg_json_str(k, "stamping"));
+	if (pg_json_num(k, "table_reapplied") || pg_json_num(k, "table_reapply_failures")) {
+		time_t when = (time_t)pg_json_num(k, "table_last_reapplied");
+		char at[32] = "-";
+		struct tm tm;
+
+		if (when && localtime_r(&when, &tm))
+			strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S", &tm);
+		printf("  re-applied %.0f times after another program removed it (last: %s, at %s); "
+		       "%.0f failed attempts\n", pg_json_num(k, "table_reapplied"),
+		       pg_json_str(k, "table_last_loss"), at,
+		       pg_json_num(k, "table_reapply_failures"));
+	}
+	if (!pg_json_get(k, "watched") || !pg_json_get(k, "watched")->boolean)
+		printf("  not watched: a deleted or flushed table is not put back\n");
 	const struct pg_jvalue *kc = pg_json_get(k, "counters");
 	for (size_t i = 0; kc && i < kc->count; i++)
 		printf("  %-34s %12.0f packets %14.0f bytes\n", pg_json_str(&kc->items[i], "name"),
@@ -130,18 +205,32 @@ static void print_stats_table(const struct pg_jvalue *doc)
 
 int cmd_stats(int argc, char **argv)
 {
-	struct daemon_opts o;
+	struct daemon_opts o = {.stats = true};
 	char *reply;
 	int rc = request(argc, argv,
-		"Usage: peergatectl stats [--json] [--socket PATH]\n"
+		"Usage: peergatectl stats [--json | --prometheus | --watch [SECONDS]] [--socket PATH]\n"
 		"  Verdict counters per system and feature, the engine's counters and\n"
-		"  the kernel table's counters, from the running peergated.\n",
+		"  the kernel table's counters, from the running peergated.\n"
+		"  --json          the daemon's answer as it is\n"
+		"  --prometheus    Prometheus text format (node_exporter textfile collector)\n"
+		"  --watch [SECONDS]\n"
+		"                  redraw every SECONDS (default 2) with rates per second,\n"
+		"                  until Ctrl-C\n",
 		"stats", &o, &reply);
 	if (rc >= 0)
 		return rc;
 	int ret = PG_EXIT_OK;
 	if (o.json) {
 		fputs(reply, stdout);
+	} else if (o.prometheus) {
+		struct pg_jvalue *doc = pg_json_parse(reply);
+		if (!doc) {
+			fprintf(stderr, "peergatectl: malformed answer from peergated\n");
+			ret = PG_EXIT_FAILURE;
+		} else {
+			pg_stats_prometheus(doc, stdout);
+		}
+		pg_json_free(doc);
 	} else {
 		struct pg_jvalue *doc = pg_json_parse(reply);
 		if (!doc) {
@@ -158,7 +247,7 @@ int cmd_stats(int argc, char **argv)
 
 int cmd_flows(int argc, char **argv)
 {
-	struct daemon_opts o;
+	struct daemon_opts o = {0};
 	char *reply;
 	int rc = request(argc, argv,
 		"Usage: peergatectl flows [--json] [--socket PATH]\n"
@@ -191,7 +280,7 @@ int cmd_flows(int argc, char **argv)
 
 int cmd_reload(int argc, char **argv)
 {
-	struct daemon_opts o;
+	struct daemon_opts o = {0};
 	char *reply;
 	int rc = request(argc, argv,
 		"Usage: peergatectl reload [--json] [--socket PATH]\n"

@@ -20,9 +20,11 @@
 #include "peergate/nft_policy.h"
 #include "peergate/nft_show.h"
 #include "peergate/nft_table.h"
+#include "peergate/nft_watch.h"
 #include "peergate/stats.h"
 #include "peergate/systems.h"
 #include "peergate/verdict.h"
+#include "peergate/detect_registry.h"
 
 enum { MAX_QUEUES = 16, MAX_PORTSETS = 64 };
 
@@ -36,6 +38,12 @@ enum { DYN_BLOCK_HOLDOFF_MS = 1000 };
  * a busy queue must never keep the loop from signals and the control
  * socket (poll returns at once while packets wait, so nothing is lost). */
 enum { MAX_BATCHES_PER_WAKEUP = 16 };
+
+/* A lost table is put back at once, a few times in a row, then once a
+ * second: a program that keeps deleting it (or events of our own applies
+ * that were not recognised as ours) cannot make the daemon loop on
+ * re-applies.  A loss that finds no credit left is repaired by the tick. */
+enum { REAPPLY_BURST = 5, REAPPLY_REFILL_MS = 1000 };
 
 struct engine_counters {
 	uint64_t queued;
@@ -58,6 +66,23 @@ struct engine_counters {
 	/* segments of undecided flows with other bytes than were read for
 	 * the same place: always dropped */
 	uint64_t conflicts_dropped;
+};
+
+/* The table kept in place against other programs: the event watch and
+ * what it found (see nft_watch.h). */
+struct table_guard {
+	struct pg_nft_watch *watch;  /* NULL: rules not managed, or no events */
+	unsigned pending;            /* enum pg_nft_loss bits not yet repaired */
+	unsigned credits;            /* re-applies allowed now (REAPPLY_BURST) */
+	uint64_t refilled_ms;        /* when the last credit came back */
+	uint64_t reapplied, failures;
+	unsigned last_loss;          /* what the last repaired loss was */
+	time_t last_reapplied;       /* wall clock of the last re-apply; 0: none */
+	bool watch_failed;           /* reading the events failed (logged once) */
+	/* The table as our last apply left it (chains and rules; no sets:
+	 * their elements come and go): what a table that lost nothing still
+	 * has when events were lost and the kernel is asked instead. */
+	struct pg_nft_table_state applied;
 };
 
 /* What start-up did with the flows a previous run left marked. */
@@ -87,6 +112,7 @@ struct pg_gateway {
 	struct pg_verdict_stats vstats;
 	struct engine_counters ec;
 	struct restart_counters rs;
+	struct table_guard guard;
 	bool ready;                  /* past start-up: its flows are worth saving */
 	time_t started;
 };
@@ -103,6 +129,7 @@ static struct pg_engine *make_engine(const struct pg_policy *p,
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_from_policy(p, &cfg);
+	pg_detect_attach(&cfg);
 	cfg.record_hosts = true; /* for `peergatectl flows` */
 	return pg_engine_create(&cfg, hosts);
 }
@@ -119,6 +146,11 @@ static int apply_rules(struct pg_gateway *g, const struct pg_policy *p, FILE *er
 		return -1;
 	}
 	g->rules_applied = true;
+	/* Whatever was lost is back. */
+	g->guard.pending = 0;
+	g->dyn_holdoff_until = 0;
+	if (pg_nft_table_state(&g->guard.applied, msg, sizeof(msg)) < 0)
+		memset(&g->guard.applied, 0, sizeof(g->guard.applied));
 	return 0;
 }
 
@@ -171,6 +203,16 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 	 * above, read only once start-up is over). */
 	restore_flows(g);
 	g->ready = true; /* the engine holds flows worth saving from here on */
+	/* Before the table: a loss right after it is applied is seen too
+	 * (our own batch is recognised and ignored). */
+	if (o->manage_rules) {
+		g->guard.credits = REAPPLY_BURST;
+		g->guard.refilled_ms = now_ms();
+		g->guard.watch = pg_nft_watch_open(err, sizeof(err));
+		if (!g->guard.watch)
+			fprintf(stderr, "peergated: warning: a deleted or flushed table will not be "
+				"noticed: %s\n", err);
+	}
 	if (o->manage_rules && apply_rules(g, g->policy, stderr) < 0)
 		goto fail;
 	/* The blocked-flow sets live in our table, so only with it.  Without
@@ -204,6 +246,7 @@ void pg_gateway_close(struct pg_gateway *g, bool keep_rules)
 	for (unsigned i = 0; i < g->nqueues; i++)
 		pg_nfq_close(g->queues[i]);
 	pg_nft_dyn_close(g->dyn);
+	pg_nft_watch_close(g->guard.watch);
 	pg_engine_destroy(g->engine);
 	pg_host_rules_destroy(g->hosts);
 	pg_policy_destroy(g->policy);
@@ -428,6 +471,7 @@ static void decided_verdict(struct pg_gateway *g, const struct pg_nfq_packet *pk
 	if (r->just_decided) {
 		c->flows++;
 		c->flows_dropped += block;
+		c->flows_logged += fv.action == PG_ACTION_LOG;
 		if (fv.action != PG_ACTION_ALLOW || g->opt.verbose)
 			log_flow(g->policy, f, fv.action);
 	}
@@ -490,9 +534,87 @@ int pg_gateway_process(struct pg_gateway *g, int fd)
 	return 0;
 }
 
+/* Puts the table back after another program deleted or flushed it, by
+ * the same apply as start-up and reload (the blocked-flow sets come back
+ * empty; flows blocked there get per-packet verdicts and go back in). */
+static void repair_table(struct pg_gateway *g)
+{
+	struct table_guard *t = &g->guard;
+	unsigned lost = t->pending;
+	uint64_t now = now_ms();
+
+	if (t->credits < REAPPLY_BURST && now - t->refilled_ms >= REAPPLY_REFILL_MS) {
+		uint64_t back = (now - t->refilled_ms) / REAPPLY_REFILL_MS;
+
+		t->credits = back >= REAPPLY_BURST - t->credits ? REAPPLY_BURST :
+			     t->credits + (unsigned)back;
+		t->refilled_ms = now;
+	}
+	if (!t->credits)
+		return;            /* the tick tries again */
+	if (t->credits-- == REAPPLY_BURST)
+		t->refilled_ms = now;
+	if (apply_rules(g, g->policy, stderr) < 0) {
+		if (!t->failures++)
+			fprintf(stderr, "peergated: table inet %s is not in place; trying again "
+				"every second\n", PG_NFT_TABLE);
+		t->pending = lost;
+		return;
+	}
+	t->reapplied++;
+	t->last_loss = lost;
+	t->last_reapplied = time(NULL);
+	fprintf(stderr, "peergated: table inet %s re-applied (%s; %llu re-applies so far)\n",
+		PG_NFT_TABLE, pg_nft_loss_describe(lost), (unsigned long long)t->reapplied);
+}
+
+/* Events were lost (our own blocked-flow set updates under a flood of
+ * blocked flows can overrun the socket too): the kernel is asked whether
+ * the table still has what the last apply put there. */
+static bool table_as_applied(const struct table_guard *t)
+{
+	struct pg_nft_table_state now;
+	char err[256];
+
+	return pg_nft_table_state(&now, err, sizeof(err)) == 0 && now.present &&
+	       t->applied.present && now.chains == t->applied.chains &&
+	       now.rules == t->applied.rules;
+}
+
+int pg_gateway_watch_fd(const struct pg_gateway *g)
+{
+	return g->guard.watch ? pg_nft_watch_fd(g->guard.watch) : -1;
+}
+
+void pg_gateway_watch_events(struct pg_gateway *g)
+{
+	struct table_guard *t = &g->guard;
+	unsigned lost;
+	char err[256];
+
+	if (pg_nft_watch_drain(t->watch, &lost, err, sizeof(err)) < 0) {
+		if (!t->watch_failed)
+			fprintf(stderr, "peergated: warning: %s\n", err);
+		t->watch_failed = true;
+		lost |= PG_NFT_LOSS_UNKNOWN;
+	}
+	if (lost == PG_NFT_LOSS_UNKNOWN && table_as_applied(t))
+		return;
+	if (!lost)
+		return;
+	fprintf(stderr, "peergated: warning: table inet %s: %s by another program%s; "
+		"putting it back\n", PG_NFT_TABLE, pg_nft_loss_describe(lost),
+		lost & PG_NFT_LOSS_UNKNOWN ? " (nftables events were lost, so it may have "
+		"been touched)" : "");
+	t->pending |= lost;
+	repair_table(g);
+}
+
 void pg_gateway_tick(struct pg_gateway *g)
 {
 	pg_engine_tick(g->engine, now_ms());
+	if (g->guard.pending)
+		repair_table(g);
 }
 
 struct reclassify_ctx {
@@ -574,6 +696,9 @@ int pg_gateway_reload(struct pg_gateway *g, FILE *err)
 	g->policy = np;
 	g->hosts = nh;
 	pg_engine_set_host_rules(g->engine, nh);
+	struct pg_engine_config ncfg;
+	pg_engine_config_from_policy(np, &ncfg);
+	pg_engine_set_heuristics_off(g->engine, ncfg.heuristics_off);
 	struct reclassify_ctx rc = {g, old};
 	pg_engine_foreach_flow(g->engine, reclassify, &rc);
 	pg_policy_destroy(old);
@@ -620,7 +745,8 @@ static void engine_json(const struct pg_gateway *g, FILE *out)
 		"\"inspect_accepted\":%llu,\"exception_accepted\":%llu,\"watch_accepted\":%llu,"
 		"\"flows_tracked\":%u,\"flows_created\":%llu,\"flows_evicted\":%llu,"
 		"\"flows_expired\":%llu,\"flows_decided\":%llu,\"dns_learned\":%llu,"
-		"\"expectations\":%llu,\"reloads\":%llu,\"reload_failures\":%llu,"
+		"\"expectations\":%llu,\"bt_peers_learned\":%llu,\"bt_peer_hits\":%llu,"
+		"\"heuristic_matches\":%llu,\"reloads\":%llu,\"reload_failures\":%llu,"
 		"\"ct_marks_cleared\":%llu,\"ct_clear_failures\":%llu,"
 		"\"dyn_blocks\":%llu,\"dyn_block_failures\":%llu,"
 		"\"ct_blocks\":%llu,\"ct_block_failures\":%llu,"
@@ -643,6 +769,8 @@ static void engine_json(const struct pg_gateway *g, FILE *out)
 		(unsigned long long)es.flows.created, (unsigned long long)es.flows.evicted,
 		(unsigned long long)es.flows.expired, (unsigned long long)es.decided,
 		(unsigned long long)es.dns_learned, (unsigned long long)es.expectations,
+		(unsigned long long)es.bt_peers_learned, (unsigned long long)es.bt_peer_hits,
+		(unsigned long long)es.heuristic_matches,
 		(unsigned long long)g->ec.reloads, (unsigned long long)g->ec.reload_failures,
 		(unsigned long long)g->ec.ct_marks_cleared,
 		(unsigned long long)g->ec.ct_clear_failures,
@@ -667,15 +795,27 @@ static void engine_json(const struct pg_gateway *g, FILE *out)
 }
 
 /* The table's own counters, read from the kernel (none when the table is
- * not ours to manage). */
+ * not ours to manage), and what the kernel holds of it now: never what
+ * the daemon last applied, which another program may have removed since. */
 static void kernel_json(const struct pg_gateway *g, FILE *out)
 {
 	struct pg_nft_counter kc[128];
+	struct pg_nft_table_state ts;
+	const struct table_guard *t = &g->guard;
 	char err[256];
 	int n = g->rules_applied ? pg_nft_counters(kc, 128, err, sizeof(err)) : -1;
 
-	fprintf(out, ",\"kernel\":{\"table\":\"inet %s\",\"queue\":\"%s\",\"stamping\":\"%s\","
-		"\"counters\":[", PG_NFT_TABLE,
+	if (pg_nft_table_state(&ts, err, sizeof(err)) < 0)
+		memset(&ts, 0, sizeof(ts));
+	fprintf(out, ",\"kernel\":{\"table\":\"inet %s\",\"present\":%s,\"chains\":%u,"
+		"\"rules\":%u,\"watched\":%s,\"table_reapplied\":%llu,"
+		"\"table_reapply_failures\":%llu,\"table_last_loss\":\"%s\","
+		"\"table_last_reapplied\":%lld,\"queue\":\"%s\",\"stamping\":\"%s\","
+		"\"counters\":[", PG_NFT_TABLE, ts.present ? "true" : "false", ts.chains, ts.rules,
+		t->watch ? "true" : "false",
+		(unsigned long long)t->reapplied, (unsigned long long)t->failures,
+		t->reapplied ? pg_nft_loss_describe(t->last_loss) : "",
+		(long long)t->last_reapplied,
 		g->rules_applied ? pg_nft_queue_kind_name(g->queue_kind) : "unmanaged",
 		g->has_ct ? "nfqa_ct" : "nf_repeat");
 	for (int i = 0; i < n; i++) {

@@ -40,8 +40,14 @@ void pg_gateway_close(struct pg_gateway *g, bool keep_rules);
 int pg_gateway_fds(const struct pg_gateway *g, int *fds, int max);
 /* Handles what is pending on the queue fd. Returns -1 on a fatal error. */
 int pg_gateway_process(struct pg_gateway *g, int fd);
-/* Once a second: expiry. */
+/* Once a second: expiry, and a table repair that had to wait. */
 void pg_gateway_tick(struct pg_gateway *g);
+
+/* The nftables event socket to poll (-1: none), and what to call when it
+ * is readable: a table that another program deleted or flushed is put
+ * back within a second, with a warning, and counted in the stats. */
+int pg_gateway_watch_fd(const struct pg_gateway *g);
+void pg_gateway_watch_events(struct pg_gateway *g);
 
 /* Reload the policy file: parse, apply the table, swap, re-decide flows of
  * changed systems.  On failure the old policy stays and errors are written

@@ -197,6 +197,7 @@ static int run(const struct ctl_server *cs, int ctl_fd, int sig_fd)
 	int qfds[16];
 	struct pg_gateway *g = cs->g;
 	int nq = pg_gateway_fds(g, qfds, 16);
+	int watch_fd = pg_gateway_watch_fd(g);
 	time_t last_tick = 0;
 	/* The watchdog is pinged from this loop only, after the queues were
 	 * served: a packet path that hangs or dies stops the pings, and the
@@ -212,6 +213,8 @@ static int run(const struct ctl_server *cs, int ctl_fd, int sig_fd)
 		pfd[n++] = (struct pollfd){.fd = sig_fd, .events = POLLIN};
 		if (ctl_fd >= 0)
 			pfd[n++] = (struct pollfd){.fd = ctl_fd, .events = POLLIN};
+		if (watch_fd >= 0)
+			pfd[n++] = (struct pollfd){.fd = watch_fd, .events = POLLIN};
 		int rc = poll(pfd, (nfds_t)n, timeout);
 		if (rc < 0 && errno != EINTR) {
 			perror("peergated: poll");
@@ -234,6 +237,8 @@ static int run(const struct ctl_server *cs, int ctl_fd, int sig_fd)
 					reload_policy(cs, stderr);
 				else
 					return 0;
+			} else if (pfd[i].fd == watch_fd) {
+				pg_gateway_watch_events(g);
 			} else {
 				int c = accept4(ctl_fd, NULL, NULL, SOCK_CLOEXEC);
 				if (c >= 0) {

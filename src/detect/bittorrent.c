@@ -21,6 +21,7 @@
 
 #include "peergate/packet.h"
 
+#include "bencode.h"
 #include "bytes.h"
 #include "detectors.h"
 #include "http_msg.h"
@@ -55,74 +56,6 @@ static bool bt_either_port(const struct pg_detect_input *in)
 	return bt_port(in->client_port) || bt_port(in->server_port);
 }
 
-/* ---- bencoding ------------------------------------------------------- */
-
-/* Parses a byte string "<len>:<bytes>" at p[*i]; sets *s and *slen. */
-static bool benc_string(const uint8_t *p, size_t len, size_t *i,
-			const uint8_t **s, size_t *slen)
-{
-	uint64_t n;
-	if (*i >= len || !pg_is_digit(p[*i]))
-		return false;
-	/* Leading zeros are not canonical but harmless; "0:" is valid. */
-	size_t digits = pg_parse_uint(p + *i, len - *i, 7, &n);
-	if (!digits)
-		return false;
-	*i += digits;
-	if (*i >= len || p[*i] != ':')
-		return false;
-	(*i)++;
-	if (n > len - *i)
-		return false;
-	*s = p + *i;
-	*slen = (size_t)n;
-	*i += (size_t)n;
-	return true;
-}
-
-/* Skips one bencoded value at p[*i]; false when it is malformed or runs
- * past the end.  Depth is bounded so hostile nesting cannot recurse far. */
-static bool benc_skip(const uint8_t *p, size_t len, size_t *i, int depth)
-{
-	const uint8_t *s;
-	size_t slen;
-	uint64_t v;
-
-	if (*i >= len || depth > 16)
-		return false;
-	switch (p[*i]) {
-	case 'i':
-		(*i)++;
-		if (*i < len && p[*i] == '-')
-			(*i)++;
-		size_t digits = pg_parse_uint(p + *i, len - *i, 19, &v);
-		if (!digits)
-			return false;
-		*i += digits;
-		if (*i >= len || p[*i] != 'e')
-			return false;
-		(*i)++;
-		return true;
-	case 'l':
-	case 'd': {
-		bool dict = p[*i] == 'd';
-		(*i)++;
-		while (*i < len && p[*i] != 'e') {
-			if (dict && !benc_string(p, len, i, &s, &slen))
-				return false;
-			if (!benc_skip(p, len, i, depth + 1))
-				return false;
-		}
-		if (*i >= len)
-			return false;
-		(*i)++;
-		return true;
-	}
-	default:
-		return benc_string(p, len, i, &s, &slen);
-	}
-}
-
 /* What a KRPC message (BEP 5) must carry, gathered from the top-level
  * dictionary. */
 struct krpc_info {
@@ -136,20 +69,20 @@ static bool krpc_args(const uint8_t *p, size_t len, size_t *i,
 		      struct krpc_info *k)
 {
 	if (*i >= len || p[*i] != 'd')
-		return benc_skip(p, len, i, 1);
+		return pg_benc_skip(p, len, i, 1);
 	(*i)++;
 	while (*i < len && p[*i] != 'e') {
 		const uint8_t *key, *val;
 		size_t klen, vlen;
-		if (!benc_string(p, len, i, &key, &klen))
+		if (!pg_benc_string(p, len, i, &key, &klen))
 			return false;
 		if (pg_equals(key, klen, "id") && *i < len &&
 		    pg_is_digit(p[*i])) {
-			if (!benc_string(p, len, i, &val, &vlen))
+			if (!pg_benc_string(p, len, i, &val, &vlen))
 				return false;
 			if (vlen == 20)
 				k->id20 = true;
-		} else if (!benc_skip(p, len, i, 2)) {
+		} else if (!pg_benc_skip(p, len, i, 2)) {
 			return false;
 		}
 	}
@@ -173,23 +106,23 @@ static bool krpc_message(const uint8_t *p, size_t len)
 	while (i < len && p[i] != 'e') {
 		const uint8_t *key, *val;
 		size_t klen, vlen;
-		if (!benc_string(p, len, &i, &key, &klen))
+		if (!pg_benc_string(p, len, &i, &key, &klen))
 			return false;
 		if (pg_equals(key, klen, "y") && i < len && pg_is_digit(p[i])) {
-			if (!benc_string(p, len, &i, &val, &vlen))
+			if (!pg_benc_string(p, len, &i, &val, &vlen))
 				return false;
 			k.y_ok = vlen == 1 &&
 				 (val[0] == 'q' || val[0] == 'r' || val[0] == 'e');
 		} else if (pg_equals(key, klen, "t") && i < len &&
 			   pg_is_digit(p[i])) {
-			if (!benc_string(p, len, &i, &val, &vlen))
+			if (!pg_benc_string(p, len, &i, &val, &vlen))
 				return false;
 			k.has_t = vlen >= 1 && vlen <= 16;
 		} else if (pg_equals(key, klen, "a") ||
 			   pg_equals(key, klen, "r")) {
 			if (!krpc_args(p, len, &i, &k))
 				return false;
-		} else if (!benc_skip(p, len, &i, 1)) {
+		} else if (!pg_benc_skip(p, len, &i, 1)) {
 			return false;
 		}
 	}

@@ -7,7 +7,7 @@
 #ifndef PEERGATE_DETECT_DETECTORS_H
 #define PEERGATE_DETECT_DETECTORS_H
 
-#include "peergate/detect.h"
+#include "peergate/detect_registry.h"
 
 /* The six systems of the paper (paper.c). */
 /* oscar.c */
@@ -37,6 +37,10 @@ extern const struct pg_detector pg_detector_whatsapp;       /* TCP */
 extern const struct pg_detector pg_detector_telegram;       /* TCP+UDP */
 extern const struct pg_detector pg_detector_stun;           /* UDP+TCP */
 extern const struct pg_detector pg_detector_tor;            /* TCP */
+extern const struct pg_detector pg_detector_qq;             /* TCP+UDP */
+extern const struct pg_detector pg_detector_soulseek;       /* TCP */
+extern const struct pg_detector pg_detector_manolito;       /* UDP */
+extern const struct pg_detector pg_detector_ares;           /* TCP */
 
 /* Ordinary protocols and host extractors (common.c). */
 extern const struct pg_detector pg_detector_socks;

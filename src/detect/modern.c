@@ -15,6 +15,10 @@ const struct pg_detector *const pg_detectors_modern[] = {
 	&pg_detector_irc,            /* registration, server lines, DCC */
 	&pg_detector_dc,             /* NMDC $Lock/$MyNick, ADC SUP */
 	&pg_detector_tor,            /* random SNI + link certificate */
+	&pg_detector_soulseek,       /* Login, PeerInit, PierceFireWall + next */
+	&pg_detector_manolito,       /* datagrams naming their own addresses */
+	&pg_detector_ares,           /* prelogin + answer, chat-room login */
+	&pg_detector_qq,             /* 02 ... 03 framing, TEA blocks */
 	&pg_detector_edonkey,        /* E3/C5/D4 framing, UDP opcodes */
 	&pg_detector_telegram,       /* MTProto transports, call relays */
 	NULL,

@@ -531,71 +531,63 @@ out:
 
 /* ---- public API -------------------------------------------------------- */
 
-struct pg_nfq *pg_nfq_open(const struct pg_nfq_config *cfg, char *err,
-			   size_t errlen)
+/* The settings a queue cannot work without; fills in copy_range. */
+static int nfq_check_config(struct pg_nfq *q, char *err, size_t errlen)
 {
-	struct pg_nfq *q, *ret = NULL;
-	uint8_t cfgbuf[MNL_SOCKET_BUFFER_SIZE];
-	struct timeval tv = { .tv_sec = NFQ_BLOCK_TIMEOUT_S };
-	int fd, rcvbuf, r;
-
-	q = calloc(1, sizeof(*q));
-	if (!q) {
-		pg_seterr(err, errlen, "nfq: out of memory");
-		goto out;
-	}
-	if (cfg)
-		q->cfg = *cfg;
-	else
-		pg_nfq_config_defaults(&q->cfg);
-
 	if (!q->cfg.queue_maxlen) {
 		pg_seterr(err, errlen, "queue %u: queue_maxlen must be > 0",
 			  q->cfg.queue_num);
-		goto out;
+		return -1;
 	}
 	if (!q->cfg.batch_max || q->cfg.batch_max > INT_MAX / 2) {
 		pg_seterr(err, errlen,
 			  "queue %u: batch_max %u out of range (1..%d)",
 			  q->cfg.queue_num, q->cfg.batch_max, INT_MAX / 2);
-		goto out;
+		return -1;
 	}
 	/* 0 asks the kernel for whole packets, which it caps like 0xffff. */
 	if (!q->cfg.copy_range || q->cfg.copy_range > NFQ_MAX_COPY)
 		q->cfg.copy_range = NFQ_MAX_COPY;
+	return 0;
+}
 
+static int nfq_alloc_buffers(struct pg_nfq *q, char *err, size_t errlen)
+{
 	q->rxlen = q->cfg.copy_range + NFQ_MSG_OVERHEAD;
 	q->rxbuf = malloc(q->rxlen);
 	q->txbuf = malloc(2 * NFQ_TX_LIMIT);
-	if (!q->rxbuf || !q->txbuf) {
-		pg_seterr(err, errlen, "nfq: out of memory");
-		goto out;
-	}
-	q->tx = mnl_nlmsg_batch_start(q->txbuf, NFQ_TX_LIMIT);
+	if (q->rxbuf && q->txbuf)
+		q->tx = mnl_nlmsg_batch_start(q->txbuf, NFQ_TX_LIMIT);
 	if (!q->tx) {
 		pg_seterr(err, errlen, "nfq: out of memory");
-		goto out;
+		return -1;
 	}
+	return 0;
+}
 
+/* The netlink socket, bound, with its receive buffer and timeout. */
+static int nfq_open_socket(struct pg_nfq *q, char *err, size_t errlen)
+{
+	struct timeval tv = { .tv_sec = NFQ_BLOCK_TIMEOUT_S };
 	q->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	if (!q->nl) {
 		pg_seterr(err, errlen, "cannot open netfilter netlink socket: %s%s",
 			  strerror(errno), nfq_hint(errno));
-		goto out;
+		return -1;
 	}
 	if (mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		pg_seterr(err, errlen, "cannot bind netlink socket: %s",
 			  strerror(errno));
-		goto out;
+		return -1;
 	}
 	q->portid = mnl_socket_get_portid(q->nl);
-	fd = mnl_socket_get_fd(q->nl);
+	int fd = mnl_socket_get_fd(q->nl);
 
 	/* A burst must fit in the socket, or it overflows (ENOBUFS) long
 	 * before the queue is full.  SO_RCVBUFFORCE passes rmem_max with
 	 * CAP_NET_ADMIN; without it SO_RCVBUF gets what rmem_max allows. */
 	if (q->cfg.rcvbuf) {
-		rcvbuf = q->cfg.rcvbuf > INT_MAX ? INT_MAX : (int)q->cfg.rcvbuf;
+		int rcvbuf = q->cfg.rcvbuf > INT_MAX ? INT_MAX : (int)q->cfg.rcvbuf;
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
 			       sizeof(rcvbuf)) < 0 &&
 		    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
@@ -606,17 +598,38 @@ struct pg_nfq *pg_nfq_open(const struct pg_nfq_config *cfg, char *err,
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
 		pg_seterr(err, errlen, "cannot set SO_RCVTIMEO: %s",
 			  strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct pg_nfq *pg_nfq_open(const struct pg_nfq_config *cfg, char *err,
+			   size_t errlen)
+{
+	struct pg_nfq *q, *ret = NULL;
+	uint8_t cfgbuf[MNL_SOCKET_BUFFER_SIZE];
+
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		pg_seterr(err, errlen, "nfq: out of memory");
 		goto out;
 	}
+	if (cfg)
+		q->cfg = *cfg;
+	else
+		pg_nfq_config_defaults(&q->cfg);
+	if (nfq_check_config(q, err, errlen) < 0 ||
+	    nfq_alloc_buffers(q, err, errlen) < 0 ||
+	    nfq_open_socket(q, err, errlen) < 0)
+		goto out;
 
-	r = nfq_probe_ct(q, cfgbuf);
+	int r = nfq_probe_ct(q, cfgbuf);
 	if (r < 0) {
 		pg_seterr(err, errlen, "cannot configure queue %u: %s%s",
 			  q->cfg.queue_num, strerror(-r), nfq_hint(-r));
 		goto out;
 	}
 	q->has_ct = r == 1;
-
 	if (nfq_configure(q, cfgbuf, err, errlen) < 0)
 		goto out;
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "peergate/crypto.h"
-#include "peergate/detect.h"
+#include "peergate/detect_registry.h"
 #include "peergate/quic.h"
 #include "peergate/tls_hello.h"
 

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "peergate/detect.h"
+#include "peergate/detect_registry.h"
 
 static const uint8_t caddr[16] = {192, 0, 2, 1};
 static const uint8_t saddr[16] = {198, 51, 100, 7};

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "peergate/detect.h"
+#include "peergate/detect_registry.h"
 #include "peergate/taxonomy.h"
 
 enum { MAX_STREAM = 4096, MAX_STEPS = 16 };

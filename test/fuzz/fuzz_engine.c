@@ -13,11 +13,13 @@
 #include "peergate/engine.h"
 #include "shipped_systems.h"
 #include "peergate/hosts.h"
+#include "peergate/detect_registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
+	pg_detect_attach(&cfg);
 	cfg.max_flows = 64;
 	cfg.max_inspecting = 8;
 	cfg.inspect_bytes = 512;

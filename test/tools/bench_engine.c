@@ -14,6 +14,7 @@
 #include "peergate/engine.h"
 #include "shipped_systems.h"
 #include "peergate/linklayer.h"
+#include "peergate/detect_registry.h"
 
 struct pkt {
 	uint64_t ts_ms;
@@ -105,6 +106,7 @@ int main(int argc, char **argv)
 
 		struct pg_engine_config cfg;
 		pg_engine_config_defaults(&cfg);
+		pg_detect_attach(&cfg);
 		struct pg_host_rules *h = pg_host_rules_create();
 		add_shipped_signals(h);
 		struct pg_engine *e = pg_engine_create(&cfg, h);
@@ -129,6 +131,7 @@ int main(int argc, char **argv)
 	long before = rss_kib();
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
+	pg_detect_attach(&cfg);
 	struct pg_engine *e = pg_engine_create(&cfg, NULL);
 	long created = rss_kib();
 	uint8_t syn[40] = {0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 0, 192, 0, 2, 1,

@@ -181,7 +181,8 @@ def cmd_extract(a):
     policed = None
     if a.policed or a.unpoliced:
         policed = set(("aim icq msn yahoo fasttrack gnutella proxy bittorrent edonkey "
-                       "dc xmpp irc telegram whatsapp signal teams skype tor").split())
+                       "dc xmpp irc telegram whatsapp signal teams skype tor "
+                       "qq soulseek manolito ares").split())
     cands = []
     rows = classify(a.ctl, a.policy, a.pcaps) if a.ctl else {}
     for path in a.pcaps:

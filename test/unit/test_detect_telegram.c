@@ -62,6 +62,12 @@ static void test_tcp(void)
 	check_class("obfuscated2 intermediate", tg, TCP, 40000, 443, obf_i, 1,
 		    PG_SYS_TELEGRAM, PG_FEAT_IM, PG_CONF_STRONG,
 		    PG_CONF_CERTAIN, -1, &r);
+	/* The same init with the padded-intermediate tag DD DD DD DD inside
+	 * (the keystream bytes 8c 1e ac e6 that the two above share). */
+	const struct pg_step obf_p[] = {C2S_HEX(OBF_PLAIN "51c3713b318561bc")};
+	check_class("obfuscated2 padded intermediate", tg, TCP, 40000, 443,
+		    obf_p, 1, PG_SYS_TELEGRAM, PG_FEAT_IM, PG_CONF_STRONG,
+		    PG_CONF_CERTAIN, -1, &r);
 	/* An IV whose counter carries into the next byte. */
 	const struct pg_step obf_c[] = {C2S_HEX(
 		"5f3c1a9be2d4477080c1e93a5b6d2f115f3c1a9be2d4477080c1e93a5b6d2f11"

@@ -8,6 +8,7 @@
 #include "peergate/engine.h"
 #include "shipped_systems.h"
 #include "peergate/hosts.h"
+#include "peergate/detect_registry.h"
 
 static const uint8_t C[4] = {10, 1, 0, 2}, S[4] = {192, 0, 2, 80};
 
@@ -16,6 +17,7 @@ static struct pg_engine *mk_engine(const struct pg_host_rules *h, uint32_t max_f
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
+	pg_detect_attach(&cfg);
 	cfg.max_flows = max_flows;
 	cfg.max_inspecting = slots;
 	return pg_engine_create(&cfg, h);
@@ -106,6 +108,7 @@ static void test_budget(void)
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
+	pg_detect_attach(&cfg);
 	cfg.max_flows = 64;
 	cfg.max_inspecting = 8;
 	cfg.inspect_bytes = 256;

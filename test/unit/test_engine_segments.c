@@ -8,6 +8,7 @@
  */
 #include "detect_harness.h"
 #include "peergate/engine.h"
+#include "peergate/detect_registry.h"
 
 #include <netinet/in.h>
 
@@ -48,6 +49,7 @@ static struct pg_engine *mk(uint32_t slots, bool starved_dropped, uint32_t bytes
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
+	pg_detect_attach(&cfg);
 	cfg.max_flows = 256;
 	cfg.max_inspecting = slots;
 	cfg.starved_dropped = starved_dropped;
@@ -456,6 +458,7 @@ static void test_client_hello_cut(void)
 	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
 		struct pg_engine_config cfg;
 		pg_engine_config_defaults(&cfg);
+		pg_detect_attach(&cfg);
 		cfg.max_flows = 16;
 		cfg.record_hosts = true;
 		struct pg_engine *e = pg_engine_create(&cfg, NULL);

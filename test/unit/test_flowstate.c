@@ -5,6 +5,7 @@
 #include "check.h"
 #include "peergate/engine.h"
 #include "peergate/flowstate.h"
+#include "peergate/detect_registry.h"
 
 #include <netinet/in.h>
 #include <sys/stat.h>
@@ -325,6 +326,7 @@ static void test_engine_restore(void)
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
+	pg_detect_attach(&cfg);
 	cfg.max_flows = 16;
 	cfg.max_inspecting = 4;
 	cfg.record_hosts = true;

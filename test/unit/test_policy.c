@@ -57,6 +57,15 @@ static const struct policy_case cases[] = {
 	{ "[msn]\nim = allow\nall = block\nim = block\n",
 	  { "t.ini:4: duplicate key 'im' in [msn] (first set on line 2)" } },
 	{ "[msn]\n= block\n", { "t.ini:2: missing key name before '='" } },
+	{ "[bittorrent]\nheuristics = log\n[edonkey]\nheuristics = off\n[irc]\nheuristics = block\n",
+	  { NULL } },
+	{ "[aim]\nheuristics = log\n",
+	  { "t.ini:2: 'heuristics' in [aim]: only bittorrent, edonkey, irc and xmpp are found by heuristics" } },
+	{ "[bittorrent]\nheuristics = allow\nheuristics = off\n",
+	  { "t.ini:2: invalid value 'allow' for 'heuristics' in [bittorrent]; expected block, log or off",
+	    "t.ini:3: duplicate key 'heuristics' in [bittorrent] (first set on line 2)" } },
+	{ "[xmpp]\nheuristic = log\n",
+	  { "t.ini:2: unknown key 'heuristic' in [xmpp]; did you mean 'heuristics'?" } },
 
 	/* ---- sections ---- */
 	{ "[msm]\nim = allow\n", { "t.ini:1: unknown section [msm]; did you mean [msn]?" } },
@@ -64,7 +73,7 @@ static const struct policy_case cases[] = {
 	{ "[ msn ]\n", { "t.ini:1: unknown section [ msn ]; did you mean [msn]?" } },
 	{ "[engnie]\n", { "t.ini:1: unknown section [engnie]; did you mean [engine]?" } },
 	{ "[foo]\nbar = 1\n",
-	  { "t.ini:1: unknown section [foo]; expected [engine], [exceptions] or a system: aim, icq, msn, yahoo, fasttrack, gnutella, proxy, bittorrent, edonkey, dc, xmpp, irc, telegram, whatsapp, signal, teams, skype, tor" } },
+	  { "t.ini:1: unknown section [foo]; expected [engine], [exceptions] or a system: aim, icq, msn, yahoo, fasttrack, gnutella, proxy, bittorrent, edonkey, dc, xmpp, irc, telegram, whatsapp, signal, teams, skype, tor, qq, soulseek, manolito, ares" } },
 	{ "[http]\nall = block\n", { "t.ini:1: section [http] names traffic peergate never polices" } },
 	{ "[msn]\nim = block\n[aim]\n[msn]\nim = block\n",
 	  { "t.ini:4: duplicate section [msn] (first on line 1)" } },
@@ -72,7 +81,7 @@ static const struct policy_case cases[] = {
 	{ "[msn\nim = bad\n", { "t.ini:1: missing ']' in section header" } },
 	{ "[msn ; c]\n", { "t.ini:1: missing ']' in section header" } },
 	{ "[msn] junk\nim = block\n", { "t.ini:1: unexpected text after [msn]" } },
-	{ "[\x1b[31m]\n", { "t.ini:1: unknown section [?[31m]; expected [engine], [exceptions] or a system: aim, icq, msn, yahoo, fasttrack, gnutella, proxy, bittorrent, edonkey, dc, xmpp, irc, telegram, whatsapp, signal, teams, skype, tor" } },
+	{ "[\x1b[31m]\n", { "t.ini:1: unknown section [?[31m]; expected [engine], [exceptions] or a system: aim, icq, msn, yahoo, fasttrack, gnutella, proxy, bittorrent, edonkey, dc, xmpp, irc, telegram, whatsapp, signal, teams, skype, tor, qq, soulseek, manolito, ares" } },
 	{ "[msn]\njust words\n",
 	  { "t.ini:2: cannot parse 'just words'; expected [section], key = value or a comment" } },
 
@@ -175,7 +184,7 @@ static const struct policy_case cases[] = {
 	  { "t.ini:2: unknown key 'imm' in [msn]; did you mean 'im'?" } },
 	/* An unknown section's keys are not reported again. */
 	{ "[nope]\na = 1\nb = 2\n",
-	  { "t.ini:1: unknown section [nope]; expected [engine], [exceptions] or a system: aim, icq, msn, yahoo, fasttrack, gnutella, proxy, bittorrent, edonkey, dc, xmpp, irc, telegram, whatsapp, signal, teams, skype, tor" } },
+	  { "t.ini:1: unknown section [nope]; expected [engine], [exceptions] or a system: aim, icq, msn, yahoo, fasttrack, gnutella, proxy, bittorrent, edonkey, dc, xmpp, irc, telegram, whatsapp, signal, teams, skype, tor, qq, soulseek, manolito, ares" } },
 };
 
 static void test_cases(void)
@@ -234,12 +243,31 @@ static void test_defaults(void)
 				CHECK(pg_policy_action(all[i], (enum pg_system)s,
 						       (enum pg_feature)f) == PG_ACTION_ALLOW);
 			CHECK(pg_policy_hosts(all[i], (enum pg_system)s, NULL) == 0);
+			CHECK(pg_policy_heuristics(all[i], (enum pg_system)s) ==
+			      (pg_system_has_heuristics((enum pg_system)s) ? PG_HEURISTICS_BLOCK
+									: PG_HEURISTICS_OFF));
 		}
 		CHECK(pg_policy_allow_prefixes(all[i], NULL) == 0);
 		CHECK(!pg_policy_system_changed(all[i], dflt, PG_SYS_MSN));
 	}
 	pg_policy_destroy(dflt);
 	pg_policy_destroy(empty);
+}
+
+/* heuristics = block|log|off per system; systems without heuristics
+ * report off. */
+static void test_heuristics(void)
+{
+	struct pg_policy *p = load("[bittorrent]\nall = block\nheuristics = log\n"
+				   "[edonkey]\nheuristics = off\n[xmpp]\nim = block\n");
+	CHECK(p != NULL);
+	CHECK(pg_policy_heuristics(p, PG_SYS_BITTORRENT) == PG_HEURISTICS_LOG);
+	CHECK(pg_policy_heuristics(p, PG_SYS_EDONKEY) == PG_HEURISTICS_OFF);
+	CHECK(pg_policy_heuristics(p, PG_SYS_XMPP) == PG_HEURISTICS_BLOCK);
+	CHECK(pg_policy_heuristics(p, PG_SYS_IRC) == PG_HEURISTICS_BLOCK);
+	CHECK(pg_policy_heuristics(p, PG_SYS_AIM) == PG_HEURISTICS_OFF);
+	CHECK(pg_policy_action(p, PG_SYS_BITTORRENT, PG_FEAT_DOWNLOAD) == PG_ACTION_BLOCK);
+	pg_policy_destroy(p);
 }
 
 static void test_engine(void)
@@ -729,6 +757,7 @@ int main(int argc, char **argv)
 
 	test_cases();
 	test_defaults();
+	test_heuristics();
 	test_engine();
 	test_resolution();
 	test_hosts();

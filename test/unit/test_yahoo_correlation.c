@@ -9,6 +9,7 @@
  */
 #include "detect_harness.h"
 #include "peergate/engine.h"
+#include "peergate/detect_registry.h"
 #include "ymsg_pdu.h"
 
 static const uint8_t C[4] = {10, 1, 0, 2};         /* the client */
@@ -56,6 +57,7 @@ static void test_watched_offers(void)
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
+	pg_detect_attach(&cfg);
 	cfg.max_flows = 64;
 	cfg.max_inspecting = 8;
 	struct session s = {.e = pg_engine_create(&cfg, NULL), .cseq = 1001,
@@ -138,6 +140,7 @@ static void test_offer_while_inspecting(void)
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
+	pg_detect_attach(&cfg);
 	cfg.max_flows = 64;
 	cfg.max_inspecting = 8;
 	struct session s = {.e = pg_engine_create(&cfg, NULL), .cseq = 1001,

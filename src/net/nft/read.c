@@ -13,6 +13,7 @@
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 
 #include "peergate/nft_show.h"
 #include "peergate/nft_table.h"
@@ -162,6 +163,43 @@ int pg_nft_counters(struct pg_nft_counter *out, size_t max, char *err,
 	ret = n;
 out:
 	free(r.buf);
+	if (nl)
+		mnl_socket_close(nl);
+	return ret;
+}
+
+/* Messages of one type in a dump of our table. */
+static unsigned count_replies(const struct replies *r, uint16_t type)
+{
+	unsigned n = 0;
+
+	for_each_reply(nlh, r, rem) {
+		if (NFNL_MSG_TYPE(nlh->nlmsg_type) == type)
+			n++;
+	}
+	return n;
+}
+
+int pg_nft_table_state(struct pg_nft_table_state *st, char *err, size_t errlen)
+{
+	struct mnl_socket *nl = NULL;
+	struct replies chains = {0}, rules = {0};
+	int ret = -1;
+
+	memset(st, 0, sizeof(*st));
+	nl = pgnft_nl_open(err, errlen);
+	if (!nl || pgnft_table_lookup(nl, &st->present, err, errlen) < 0)
+		goto out;
+	if (st->present &&
+	    (pgnft_dump_simple(nl, NFT_MSG_GETCHAIN, &chains, "chains", err, errlen) < 0 ||
+	     pgnft_dump_simple(nl, NFT_MSG_GETRULE, &rules, "rules", err, errlen) < 0))
+		goto out;
+	st->chains = count_replies(&chains, NFT_MSG_NEWCHAIN);
+	st->rules = count_replies(&rules, NFT_MSG_NEWRULE);
+	ret = 0;
+out:
+	free(chains.buf);
+	free(rules.buf);
 	if (nl)
 		mnl_socket_close(nl);
 	return ret;
