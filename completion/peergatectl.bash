@@ -23,6 +23,11 @@ _peergatectl()
 		compopt -o filenames 2>/dev/null
 		return 0
 		;;
+	--systems|-d)
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+		compopt -o filenames 2>/dev/null
+		return 0
+		;;
 	--socket|-s)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		compopt -o filenames 2>/dev/null

@@ -13,6 +13,11 @@ _peergated()
 		compopt -o filenames 2>/dev/null
 		return 0
 		;;
+	--systems|-d)
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+		compopt -o filenames 2>/dev/null
+		return 0
+		;;
 	--user|-u)
 		mapfile -t COMPREPLY < <(compgen -u -- "$cur")
 		return 0

@@ -14,6 +14,7 @@ failures=0
 work=$(mktemp -d /tmp/pgcomp.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 touch "$work/policy-a.ini" "$work/policy-b.ini"
+mkdir "$work/sysdir"
 
 # expect FUNCTION "EXPECTED WORDS" WORD...: complete the last word
 expect() {
@@ -50,6 +51,8 @@ expect _peergated "--log-level --log-target" "$build/peergated" --log
 expect _peergated "debug" "$build/peergated" --log-level de
 expect _peergatectl "--count" "$ctl" classify -i lo --co
 expect _peergatectl "lo" "$ctl" classify --interface l
+expect _peergatectl "--systems" "$ctl" check --sys
+expect _peergated "$work/sysdir" "$build/peergated" --systems "$work/sysd"
 if [ "$failures" = 0 ]; then
 	echo "completion: 1 passed, 0 failed"
 	exit 0

@@ -20,6 +20,9 @@ POLICED = {"aim", "icq", "msn", "yahoo", "fasttrack", "gnutella", "proxy",
            "whatsapp", "signal", "teams", "skype", "tor"}
 # systems with payload detectors added after the first list (issue 12)
 POLICED |= {"qq", "soulseek", "manolito", "ares"}
+# systems defined in data files (policy/systems.d)
+POLICED |= {"discord", "google_chat", "imo", "kakaotalk", "line", "snapchat",
+            "threema", "viber", "wechat"}
 
 
 def read_tsv(path):

@@ -66,6 +66,8 @@ for f in /usr/sbin/peergated /usr/sbin/peergatectl /etc/peergate/policy.ini \
 	/usr/share/bash-completion/completions/peergated \
 	/usr/share/man/man8/peergated.8 /usr/share/man/man8/peergatectl.8 \
 	/usr/share/man/man5/peergate-policy.ini.5 /usr/share/doc/peergate/policy.ini \
+	/usr/share/man/man5/peergate-systems.5 /usr/share/peergate/systems.d/aim.conf \
+	/usr/share/peergate/systems.d/discord.conf \
 	/usr/share/doc/peergate/examples/allow-all.ini \
 	/usr/share/doc/peergate/examples/block-everything.ini; do
 	grep -qxF "$f" "$work/files" || missing="$missing $f"

@@ -37,9 +37,13 @@ struct pg_flowstate_entry {
  * reader never sees a half-written file. */
 struct pg_flowstate_writer;
 
+struct pg_systems;
+/* systems names the data systems (NULL: built-in names only); it must
+ * outlive the writer. */
 struct pg_flowstate_writer *pg_flowstate_writer_open(const char *path, int64_t written_s,
-						     uint32_t mark_mask, char *err,
-						     size_t errlen);
+						     uint32_t mark_mask,
+						     const struct pg_systems *systems,
+						     char *err, size_t errlen);
 /* host may be NULL or "" for none. */
 void pg_flowstate_writer_add(struct pg_flowstate_writer *w, const struct pg_flow *f,
 			     const char *host);
@@ -53,6 +57,7 @@ struct pg_flowstate_limits {
 	uint32_t max_age_s;       /* older files (by `written`) are stale */
 	uint32_t mark_mask;       /* a file written under another mask is refused */
 	size_t max_flows;         /* entries beyond this are skipped (counted) */
+	const struct pg_systems *systems; /* data systems' names; NULL: none */
 };
 
 /* Entries read from a state file, ordered for lookup. */

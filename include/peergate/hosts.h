@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "peergate/policy.h"
 #include "peergate/taxonomy.h"
 
 struct pg_host_rules;
@@ -26,8 +27,26 @@ void pg_host_rules_destroy(struct pg_host_rules *r);
 bool pg_host_rules_add(struct pg_host_rules *r, const char *pattern,
 		       enum pg_system sys, enum pg_feature feat);
 
-/* Adds the built-in host list (the paper's hosts and signatures.md). */
-bool pg_host_rules_add_defaults(struct pg_host_rules *r);
+/* An address range of a system's feature (a data file's `ranges`); a
+ * prefix given twice keeps its first class.  False on an invalid prefix or
+ * when out of memory. */
+bool pg_host_rules_add_range(struct pg_host_rules *r, const struct pg_prefix *p,
+			     enum pg_system sys, enum pg_feature feat);
+
+/* The class of the longest range holding addr (4 or 16 bytes, per
+ * family); false when none does. */
+bool pg_host_rules_match_addr(const struct pg_host_rules *r, uint8_t family,
+			      const uint8_t *addr, enum pg_system *sys,
+			      enum pg_feature *feat);
+
+/* Server ports of a system's feature (a data file's `tcp`/`udp`): a
+ * classification hint, as the built-in port table's (ports.h). */
+bool pg_host_rules_add_ports(struct pg_host_rules *r, uint8_t l4proto,
+			     uint16_t lo, uint16_t hi, enum pg_system sys,
+			     enum pg_feature feat);
+bool pg_host_rules_port_hint(const struct pg_host_rules *r, uint8_t l4proto,
+			     uint16_t port, enum pg_system *sys,
+			     enum pg_feature *feat);
 
 /* Matches a name (not NUL-terminated; a trailing dot and a ":port" suffix
  * are ignored).  The most specific (longest) matching pattern wins. */
@@ -36,8 +55,9 @@ bool pg_host_rules_match(const struct pg_host_rules *r, const char *name,
 
 struct pg_policy;
 
-/* The defaults plus the policy's `hosts = ...` patterns (policy may be
- * NULL).  Returns NULL on allocation failure. */
+/* The signals of the policy's systems registry (the data files: hosts,
+ * ranges, ports) plus the policy's `hosts = ...` patterns (policy may be
+ * NULL: no rules).  Returns NULL on allocation failure. */
 struct pg_host_rules *pg_host_rules_for_policy(const struct pg_policy *p);
 
 /* Thread-safe: one cache may serve several engines at once (the daemon's

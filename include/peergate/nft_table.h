@@ -79,6 +79,8 @@ struct pg_nft_portset {
 	uint8_t l4proto;
 	size_t count;
 	struct pg_nft_range ranges[16];
+	/* A data system's name (systems.h); "" for a built-in system. */
+	char system_name[32];
 };
 
 struct pg_nft_config {

@@ -111,6 +111,29 @@ struct pg_policy *pg_policy_load_string(const char *text, const char *name,
 					struct pg_diag *diag);
 /* The policy used when no file is given: everything allowed, defaults. */
 struct pg_policy *pg_policy_default(void);
+
+/* The systems registry (systems.h) a policy names its systems from.  The
+ * loaders above use the built-in systems only; these take a registry
+ * (NULL: built-in only), which the policy then owns (it is destroyed on
+ * failure too), so a reload swaps the two together. */
+struct pg_systems;
+struct pg_policy *pg_policy_load_file_systems(const char *path,
+					      struct pg_systems *systems,
+					      struct pg_diag *diag);
+struct pg_policy *pg_policy_load_string_systems(const char *text, const char *name,
+						struct pg_systems *systems,
+						struct pg_diag *diag);
+struct pg_policy *pg_policy_default_systems(struct pg_systems *systems);
+/* The registry of p (NULL for built-in only, or for a NULL p). */
+const struct pg_systems *pg_policy_systems(const struct pg_policy *p);
+
+/* The data files of dirs (pg_systems_load), then the policy at path (NULL:
+ * the default policy) against them: what the daemon, `check` and
+ * `classify` load.  prev (may be NULL) is the running policy, whose data
+ * systems keep their ids.  On any error returns NULL and fills diag. */
+struct pg_policy *pg_policy_load_all(const char *path, const char *const *dirs,
+				     size_t ndirs, const struct pg_policy *prev,
+				     struct pg_diag *diag);
 void pg_policy_destroy(struct pg_policy *p);
 
 /* The action for a class: the feature's key, else the system's `all`, else

@@ -26,7 +26,9 @@ struct pg_verdict_stats {
 };
 
 /* Writes the `verdicts` array of the stats JSON: one object per class with
- * any activity. */
-void pg_verdict_stats_json(const struct pg_verdict_stats *s, FILE *out);
+ * any activity, data systems named by the registry (NULL: built-in names). */
+struct pg_systems;
+void pg_verdict_stats_json(const struct pg_verdict_stats *s,
+			   const struct pg_systems *systems, FILE *out);
 
 #endif

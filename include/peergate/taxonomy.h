@@ -37,6 +37,11 @@ enum pg_system {
 	PG_SYS_SOULSEEK,
 	PG_SYS_MANOLITO,
 	PG_SYS_ARES,
+	/* Systems defined in data files (systems.d, see systems.h): their ids
+	 * are handed out at load, their names are held by the registry.  New
+	 * built-in systems go above this block. */
+	PG_SYS_DATA_FIRST,
+	PG_SYS_DATA_LAST = PG_SYS_DATA_FIRST + 63,
 	PG_SYS_POLICED_END, /* everything below is ordinary traffic, never policed */
 	PG_SYS_HTTP = PG_SYS_POLICED_END,
 	PG_SYS_TLS,
@@ -83,6 +88,11 @@ enum pg_method {
 	PG_METHOD_COUNT
 };
 
+/* Room for systems defined in data files: ids PG_SYS_DATA_FIRST ... LAST. */
+#define PG_SYS_DATA_MAX (PG_SYS_DATA_LAST - PG_SYS_DATA_FIRST + 1)
+
+/* The built-in names; a data system's id gives "unknown" here (its name is
+ * the registry's: pg_systems_name in systems.h). */
 const char *pg_system_name(enum pg_system sys);
 const char *pg_feature_name(enum pg_feature feat);
 const char *pg_method_name(enum pg_method method);
@@ -91,7 +101,11 @@ const char *pg_method_name(enum pg_method method);
 bool pg_system_from_name(const char *name, enum pg_system *out);
 bool pg_feature_from_name(const char *name, enum pg_feature *out);
 
-/* True for the IM/P2P systems (and proxy) that policy can block. */
+/* True for an id in the block of data systems. */
+bool pg_system_is_data(enum pg_system sys);
+
+/* True for the IM/P2P systems (and proxy) that policy can block, data
+ * systems' ids included. */
 bool pg_system_is_policed(enum pg_system sys);
 
 /* True for the systems that peergate can also find by heuristics

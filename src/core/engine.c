@@ -349,7 +349,15 @@ static void classify_new_flow(struct pg_engine *e, struct pg_flow *f,
 		decide(e, f, out);
 		return;
 	}
-	if (pg_port_hint(f->l4proto, f->server_port, &sys, &feat))
+	/* A vendor's own address range (a data file's `ranges`) says as much
+	 * as a DNS answer naming its host. */
+	if (pg_host_rules_match_addr(e->hosts, f->family, f->server_addr, &sys, &feat)) {
+		set_class(f, sys, feat, PG_METHOD_HOST, PG_CONF_DECIDE);
+		decide(e, f, out);
+		return;
+	}
+	if (pg_port_hint(f->l4proto, f->server_port, &sys, &feat) ||
+	    pg_host_rules_port_hint(e->hosts, f->l4proto, f->server_port, &sys, &feat))
 		set_class(f, sys, feat, PG_METHOD_PORT, PG_CONF_PORT);
 }
 

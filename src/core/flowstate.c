@@ -14,6 +14,7 @@
 
 #include "peergate/decimal.h"
 #include "peergate/seterr.h"
+#include "peergate/systems.h"
 #include "peergate/taxonomy.h"
 
 enum {
@@ -39,6 +40,7 @@ struct pg_flowstate_writer {
 	char *path;
 	char *tmp;
 	size_t count;
+	const struct pg_systems *systems;
 };
 
 static void writer_free(struct pg_flowstate_writer *w)
@@ -53,8 +55,9 @@ static void writer_free(struct pg_flowstate_writer *w)
 }
 
 struct pg_flowstate_writer *pg_flowstate_writer_open(const char *path, int64_t written_s,
-						     uint32_t mark_mask, char *err,
-						     size_t errlen)
+						     uint32_t mark_mask,
+						     const struct pg_systems *systems,
+						     char *err, size_t errlen)
 {
 	struct pg_flowstate_writer *w = calloc(1, sizeof(*w));
 	size_t plen = strlen(path);
@@ -77,6 +80,7 @@ struct pg_flowstate_writer *pg_flowstate_writer_open(const char *path, int64_t w
 		}
 		goto fail;
 	}
+	w->systems = systems;
 	fprintf(w->out, MAGIC " %d\nwritten %lld\nmark-mask 0x%08x\n", PG_FLOWSTATE_VERSION,
 		(long long)written_s, mark_mask);
 	return w;
@@ -102,7 +106,7 @@ void pg_flowstate_writer_add(struct pg_flowstate_writer *w, const struct pg_flow
 	h[n] = '\0';
 	fprintf(w->out, "flow %s %s %u %s %u %s %s %s %u %s 0x%02x %u %u %llu %llu %s\n",
 		f->l4proto == IPPROTO_TCP ? "tcp" : "udp", c, f->client_port, s, f->server_port,
-		pg_system_name(f->system), pg_feature_name(f->feature),
+		pg_systems_name(w->systems, f->system), pg_feature_name(f->feature),
 		pg_method_name(f->method), f->confidence,
 		f->via_proxy ? pg_feature_name(f->via_proxy) : "-", f->flags & KEPT_FLAGS,
 		f->packets[0], f->packets[1], (unsigned long long)f->bytes[0],
@@ -210,7 +214,8 @@ static bool parse_addr(const char *s, uint8_t *family, uint8_t *addr)
 }
 
 /* One `flow` line (already split) into e.  Returns NULL or what is wrong. */
-static const char *parse_flow(char **v, struct pg_flowstate_entry *e)
+static const char *parse_flow(char **v, const struct pg_systems *systems,
+			      struct pg_flowstate_entry *e)
 {
 	struct pg_flow *f = &e->flow;
 	uint8_t fam2;
@@ -235,7 +240,7 @@ static const char *parse_flow(char **v, struct pg_flowstate_entry *e)
 	if (!pg_parse_decimal(v[5], 65535, &n))
 		return "bad port";
 	f->server_port = (uint16_t)n;
-	if (!pg_system_from_name(v[6], &sys))
+	if (!pg_systems_from_name(systems, v[6], &sys))
 		return "unknown system";
 	if (!pg_feature_from_name(v[7], &feat))
 		return "unknown feature";
@@ -397,7 +402,7 @@ static bool read_mark_mask(struct state_reader *r, char **v, int nf)
 static bool read_flow(struct state_reader *r, char **v)
 {
 	struct pg_flowstate_entry e;
-	const char *why = parse_flow(v, &e);
+	const char *why = parse_flow(v, r->lim->systems, &e);
 
 	if (why) {
 		pg_seterr(r->err, r->errlen, "line %u: %s", r->lineno, why);

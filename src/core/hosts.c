@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "peergate/hosts.h"
+#include "peergate/prefix_table.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,9 +14,19 @@ struct host_rule {
 	enum pg_feature feature;
 };
 
+struct port_rule {
+	uint8_t l4proto;
+	uint16_t lo, hi;
+	enum pg_system system;
+	enum pg_feature feature;
+};
+
 struct pg_host_rules {
 	struct host_rule *rules;
 	size_t count, cap;
+	struct pg_prefix_table *ranges;   /* values: system << 8 | feature */
+	struct port_rule *ports;
+	size_t nports, cap_ports;
 };
 
 static char lower(char c)
@@ -25,7 +36,13 @@ static char lower(char c)
 
 struct pg_host_rules *pg_host_rules_create(void)
 {
-	return calloc(1, sizeof(struct pg_host_rules));
+	struct pg_host_rules *r = calloc(1, sizeof(struct pg_host_rules));
+
+	if (r && !(r->ranges = pg_prefix_table_create())) {
+		free(r);
+		r = NULL;
+	}
+	return r;
 }
 
 void pg_host_rules_destroy(struct pg_host_rules *r)
@@ -35,6 +52,8 @@ void pg_host_rules_destroy(struct pg_host_rules *r)
 	for (size_t i = 0; i < r->count; i++)
 		free(r->rules[i].pattern);
 	free(r->rules);
+	pg_prefix_table_destroy(r->ranges);
+	free(r->ports);
 	free(r);
 }
 
@@ -153,6 +172,60 @@ bool pg_host_rules_match(const struct pg_host_rules *r, const char *name,
 	*sys = best->system;
 	*feat = best->feature;
 	return true;
+}
+
+/* ---- address ranges and ports ---- */
+
+bool pg_host_rules_add_range(struct pg_host_rules *r, const struct pg_prefix *p,
+			     enum pg_system sys, enum pg_feature feat)
+{
+	return pg_prefix_table_add(r->ranges, p, (uint32_t)sys << 8 | (uint32_t)feat);
+}
+
+bool pg_host_rules_match_addr(const struct pg_host_rules *r, uint8_t family,
+			      const uint8_t *addr, enum pg_system *sys,
+			      enum pg_feature *feat)
+{
+	uint32_t v;
+
+	if (!r || !pg_prefix_table_lookup(r->ranges, family, addr, &v, NULL))
+		return false;
+	*sys = (enum pg_system)(v >> 8);
+	*feat = (enum pg_feature)(v & 0xff);
+	return true;
+}
+
+bool pg_host_rules_add_ports(struct pg_host_rules *r, uint8_t l4proto,
+			     uint16_t lo, uint16_t hi, enum pg_system sys,
+			     enum pg_feature feat)
+{
+	if (lo > hi)
+		return false;
+	if (r->nports == r->cap_ports) {
+		size_t cap = r->cap_ports ? r->cap_ports * 2 : 16;
+		struct port_rule *n = realloc(r->ports, cap * sizeof(*n));
+		if (!n)
+			return false;
+		r->ports = n;
+		r->cap_ports = cap;
+	}
+	r->ports[r->nports++] = (struct port_rule){ l4proto, lo, hi, sys, feat };
+	return true;
+}
+
+bool pg_host_rules_port_hint(const struct pg_host_rules *r, uint8_t l4proto,
+			     uint16_t port, enum pg_system *sys,
+			     enum pg_feature *feat)
+{
+	for (size_t i = 0; r && i < r->nports; i++) {
+		const struct port_rule *p = &r->ports[i];
+		if (p->l4proto == l4proto && port >= p->lo && port <= p->hi) {
+			*sys = p->system;
+			*feat = p->feature;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* ---- DNS answer cache ---- */

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "peergate/hosts.h"
 #include "peergate/policy.h"
+#include "peergate/systems.h"
 
 struct pg_host_rules *pg_host_rules_for_policy(const struct pg_policy *p)
 {
+	const struct pg_systems *reg = pg_policy_systems(p);
 	struct pg_host_rules *r = pg_host_rules_create();
-	if (!r || !pg_host_rules_add_defaults(r))
+
+	if (!r || !pg_systems_add_signals(reg, r))
 		goto fail;
 	for (int s = 1; p && s < PG_SYS_POLICED_END; s++) {
 		const char *const *patterns;

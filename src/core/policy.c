@@ -11,6 +11,7 @@
 
 #include "peergate/mark.h"
 #include "peergate/policy.h"
+#include "peergate/systems.h"
 
 #include "policy_priv.h"
 #include "policy_text.h"
@@ -58,6 +59,7 @@ void pg_policy_destroy(struct pg_policy *p)
 	}
 	free(p->allow.v);
 	free(p->inspect.v);
+	pg_systems_destroy(p->systems);
 	free(p);
 }
 
@@ -108,6 +110,11 @@ enum pg_action pg_policy_action(const struct pg_policy *p, enum pg_system sys,
 	if (!p || !pg_system_is_policed(sys) || (unsigned)feat >= PG_FEAT_COUNT)
 		return PG_ACTION_ALLOW;
 	return (enum pg_action)p->action[sys][feat];
+}
+
+const struct pg_systems *pg_policy_systems(const struct pg_policy *p)
+{
+	return p ? p->systems : NULL;
 }
 
 const struct pg_engine_settings *pg_policy_engine(const struct pg_policy *p)
@@ -201,13 +208,13 @@ static void print_system(const struct pg_policy *p, enum pg_system sys, FILE *ou
 	size_t count[COUNT(pol_action_words)] = { 0 }, total = 0;
 
 	for (unsigned f = 0; f < PG_FEAT_COUNT; f++) {
-		if (!pg_feature_valid_for(sys, (enum pg_feature)f))
+		if (!pg_systems_feature_valid(p->systems, sys, (enum pg_feature)f))
 			continue;
 		enum pg_action a = pg_policy_action(p, sys, (enum pg_feature)f);
 		by_action[a][count[a]++] = pg_feature_name((enum pg_feature)f);
 		total++;
 	}
-	fprintf(out, "  %-11s", pg_system_name(sys));
+	fprintf(out, "  %-11s", pg_systems_name(p->systems, sys));
 	/* Blocked first, then logged, then allowed: the order an admin
 	 * checking a policy cares about. */
 	static const enum pg_action order[] = { PG_ACTION_BLOCK, PG_ACTION_LOG,
@@ -263,14 +270,15 @@ void pg_policy_print_summary(const struct pg_policy *p, FILE *out)
 	}
 	fprintf(out, "systems:\n");
 	for (unsigned s = 1; s < PG_SYS_POLICED_END; s++)
-		print_system(p, (enum pg_system)s, out);
+		if (pg_systems_defined(p->systems, (enum pg_system)s))
+			print_system(p, (enum pg_system)s, out);
 	fprintf(out, "extra hosts:\n");
 	for (unsigned s = 1; s < PG_SYS_POLICED_END; s++) {
 		const struct strvec *v = &p->hosts[s];
 		if (!v->n)
 			continue;
 		any_hosts = true;
-		fprintf(out, "  %-11s", pg_system_name((enum pg_system)s));
+		fprintf(out, "  %-11s", pg_systems_name(p->systems, (enum pg_system)s));
 		for (size_t i = 0; i < v->n; i++)
 			fprintf(out, " %s", v->v[i]);
 		fputc('\n', out);

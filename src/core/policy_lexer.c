@@ -34,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "peergate/systems.h"
+
 #include "policy_loader.h"
 
 #define POLICY_MAX_BYTES (1u << 20)  /* a policy is a few KiB; refuse junk */
@@ -211,8 +213,10 @@ static char *read_line(char *buf, int size, void *stream)
 	return buf;
 }
 
+/* systems is taken: the policy owns it, or it is destroyed. */
 static struct pg_policy *load_text(const char *text, size_t len,
-				   const char *name, struct pg_diag *diag)
+				   const char *name, struct pg_systems *systems,
+				   struct pg_diag *diag)
 {
 	struct loader *ld = calloc(1, sizeof(*ld));
 	struct pg_policy *p = NULL;
@@ -229,6 +233,7 @@ static struct pg_policy *load_text(const char *text, size_t len,
 	}
 	ld->name = name;
 	ld->diag = diag;
+	ld->reg = systems;
 	ld->pos = text;
 	ld->end = text + len;
 	memset(ld->feat_action, -1, sizeof(ld->feat_action));
@@ -249,16 +254,20 @@ static struct pg_policy *load_text(const char *text, size_t len,
 	if (diag->count == 0) {
 		p = ld->p;
 		ld->p = NULL;
+		p->systems = systems;
+		systems = NULL;
 	}
 out:
 	if (ld)
 		pg_policy_destroy(ld->p);
 	free(ld);
+	pg_systems_destroy(systems);
 	return p;
 }
 
-struct pg_policy *pg_policy_load_string(const char *text, const char *name,
-					struct pg_diag *diag)
+struct pg_policy *pg_policy_load_string_systems(const char *text, const char *name,
+						struct pg_systems *systems,
+						struct pg_diag *diag)
 {
 	if (!name)
 		name = "policy";
@@ -267,12 +276,26 @@ struct pg_policy *pg_policy_load_string(const char *text, const char *name,
 			diag->count = 0;
 			pol_diag_add(diag, name, 0, "no policy text");
 		}
+		pg_systems_destroy(systems);
 		return NULL;
 	}
-	return load_text(text, strlen(text), name, diag);
+	return load_text(text, strlen(text), name, systems, diag);
+}
+
+struct pg_policy *pg_policy_load_string(const char *text, const char *name,
+					struct pg_diag *diag)
+{
+	return pg_policy_load_string_systems(text, name, NULL, diag);
 }
 
 struct pg_policy *pg_policy_load_file(const char *path, struct pg_diag *diag)
+{
+	return pg_policy_load_file_systems(path, NULL, diag);
+}
+
+struct pg_policy *pg_policy_load_file_systems(const char *path,
+					      struct pg_systems *systems,
+					      struct pg_diag *diag)
 {
 	struct pg_diag local;
 	struct pg_policy *p = NULL;
@@ -303,8 +326,10 @@ struct pg_policy *pg_policy_load_file(const char *path, struct pg_diag *diag)
 		pol_diag_add(diag, path, 0, "file too large (more than %u bytes)", POLICY_MAX_BYTES);
 		goto out;
 	}
-	p = load_text(buf, len, path, diag);
+	p = load_text(buf, len, path, systems, diag);
+	systems = NULL;
 out:
+	pg_systems_destroy(systems);
 	if (f)
 		fclose(f);
 	free(buf);

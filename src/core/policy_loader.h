@@ -54,6 +54,7 @@ struct loader {
 	struct pg_diag *diag;
 	struct pg_diag own_diag;        /* used when the caller passes none */
 	struct pg_policy *p;
+	const struct pg_systems *reg;   /* the systems sections may name */
 	bool oom;
 
 	/* the reader */
@@ -127,9 +128,5 @@ bool pol_engine_add_hooks(struct loader *ld, const char *value);
 /* The [engine] checks that need the whole file. */
 void pol_engine_finish(struct loader *ld);
 
-/* ---- policy_lexer.c ---- */
-
-/* inih's rule for where a name, section name or value ends. */
-const char *pol_find_chars_or_comment(const char *s, const char *chars);
 
 #endif

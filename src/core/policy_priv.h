@@ -33,6 +33,7 @@ struct pg_policy {
 	uint8_t heuristics[PG_SYS_POLICED_END]; /* enum pg_heuristics_mode; calloc: block */
 	struct strvec hosts[PG_SYS_POLICED_END];
 	struct pfxvec allow, inspect;
+	struct pg_systems *systems;   /* owned; NULL: built-in systems only */
 };
 
 /* Append a copy; false when out of memory. */

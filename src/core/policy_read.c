@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "peergate/systems.h"
+
 #include "policy_loader.h"
 
 #define MAX_HOSTS_PER_SYSTEM 256
@@ -136,7 +138,8 @@ static void unknown_section(struct loader *ld)
 	for (size_t i = 0; i < COUNT(fixed); i++)
 		names[n++] = fixed[i];
 	for (unsigned i = 1; i < PG_SYS_POLICED_END; i++)
-		names[n++] = pg_system_name((enum pg_system)i);
+		if (pg_systems_defined(ld->reg, (enum pg_system)i))
+			names[n++] = pg_systems_name(ld->reg, (enum pg_system)i);
 	/* "[ msn ]" is a near miss too */
 	char trimmed[sizeof(ld->sect_name)];
 	const char *t = ld->sect_name;
@@ -149,7 +152,7 @@ static void unknown_section(struct loader *ld)
 	if (close) {
 		pol_err_at(ld, "unknown section [%s]; did you mean [%s]?", ld->sect_name, close);
 	} else {
-		char list[256] = "";
+		char list[1024] = "";
 		pol_join_words(list, sizeof(list), names + COUNT(fixed), n - COUNT(fixed));
 		pol_err_at(ld, "unknown section [%s]; expected [engine], [exceptions] or a system: %s",
 			   ld->sect_name, list);
@@ -168,12 +171,13 @@ void pol_enter_section(struct loader *ld)
 	} else if (strcmp(ld->sect_name, "exceptions") == 0) {
 		first = &ld->exceptions_line;
 		ld->sect = SECT_EXCEPTIONS;
-	} else if (pg_system_from_name(ld->sect_name, &sys) &&
-		   pg_system_is_policed(sys)) {
+	} else if (pg_systems_from_name(ld->reg, ld->sect_name, &sys) &&
+		   pg_systems_defined(ld->reg, sys)) {
 		first = &ld->system_line[sys];
 		ld->sect = SECT_SYSTEM;
 		ld->sys = sys;
-	} else if (pg_system_from_name(ld->sect_name, &sys)) {
+	} else if (pg_systems_from_name(ld->reg, ld->sect_name, &sys) &&
+		   !pg_system_is_data(sys)) {
 		pol_err_at(ld, "section [%s] names traffic peergate never polices", ld->sect_name);
 		return;
 	} else {
@@ -226,7 +230,7 @@ static size_t section_keys(const struct loader *ld, const char **out, size_t max
 			    pg_system_has_heuristics(ld->sys))
 				out[n++] = system_meta_keys[i];
 		for (unsigned f = 0; f < PG_FEAT_COUNT && n < max; f++)
-			if (pg_feature_valid_for(ld->sys, (enum pg_feature)f))
+			if (pg_systems_feature_valid(ld->reg, ld->sys, (enum pg_feature)f))
 				out[n++] = pg_feature_name((enum pg_feature)f);
 		break;
 	default:
@@ -335,7 +339,7 @@ static bool system_key(struct loader *ld, const char *key, const char *value)
 			   "are found by heuristics", ld->sect_name);
 		return false;
 	}
-	else if (pg_feature_from_name(key, &f) && pg_feature_valid_for(sys, f))
+	else if (pg_feature_from_name(key, &f) && pg_systems_feature_valid(ld->reg, sys, f))
 		slot = f;
 	else {
 		pol_unknown_key(ld, key);

@@ -34,6 +34,9 @@ void pol_join_words(char *buf, size_t len, const char *const *words, size_t n);
 /* The next token of a list separated by white space or commas (cut to
  * toklen - 1 bytes); false at the end. */
 bool pol_next_token(const char **pos, char *tok, size_t toklen);
+/* inih's rule for where a name, section name or value ends (defined in
+ * policy_lexer.c; the systems' data file reader uses it too). */
+const char *pol_find_chars_or_comment(const char *s, const char *chars);
 /* Decimal digits only, no sign, at most UINT32_MAX. */
 bool pol_parse_u32(const char *s, uint32_t *out);
 

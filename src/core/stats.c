@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "peergate/stats.h"
+#include "peergate/systems.h"
 
 #include <stdbool.h>
 
-void pg_verdict_stats_json(const struct pg_verdict_stats *s, FILE *out)
+void pg_verdict_stats_json(const struct pg_verdict_stats *s,
+			   const struct pg_systems *systems, FILE *out)
 {
 	bool first = true;
 	fputc('[', out);
@@ -18,7 +20,7 @@ void pg_verdict_stats_json(const struct pg_verdict_stats *s, FILE *out)
 				"\"packets_accepted\":%llu,"
 				"\"packets_dropped\":%llu,\"bytes_accepted\":%llu,"
 				"\"bytes_dropped\":%llu}",
-				first ? "" : ",", pg_system_name(sys), pg_feature_name(f),
+				first ? "" : ",", pg_systems_name(systems, sys), pg_feature_name(f),
 				(unsigned long long)c->flows,
 				(unsigned long long)c->flows_dropped,
 				(unsigned long long)c->flows_logged,

@@ -102,7 +102,7 @@ static const unsigned system_features[PG_SYS_POLICED_END] = {
 
 const char *pg_system_name(enum pg_system sys)
 {
-	if ((unsigned)sys >= PG_SYS_COUNT)
+	if ((unsigned)sys >= PG_SYS_COUNT || !system_names[sys])
 		return "unknown";
 	return system_names[sys];
 }
@@ -124,7 +124,7 @@ const char *pg_method_name(enum pg_method method)
 bool pg_system_from_name(const char *name, enum pg_system *out)
 {
 	for (unsigned i = 0; i < PG_SYS_COUNT; i++) {
-		if (strcmp(name, system_names[i]) == 0) {
+		if (system_names[i] && strcmp(name, system_names[i]) == 0) {
 			*out = (enum pg_system)i;
 			return true;
 		}
@@ -141,6 +141,11 @@ bool pg_feature_from_name(const char *name, enum pg_feature *out)
 		}
 	}
 	return false;
+}
+
+bool pg_system_is_data(enum pg_system sys)
+{
+	return sys >= PG_SYS_DATA_FIRST && sys <= PG_SYS_DATA_LAST;
 }
 
 bool pg_system_is_policed(enum pg_system sys)

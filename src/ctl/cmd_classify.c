@@ -18,6 +18,7 @@
 
 #include "peergate/capture.h"
 #include "commands.h"
+#include "peergate/paths.h"
 #include "peergate/engine.h"
 #include "peergate/engine_policy.h"
 #include "peergate/hosts.h"
@@ -112,7 +113,8 @@ static void print_flow(const struct classify_opts *o, const char *source, bool l
 		       "\"system\":\"%s\",\"feature\":\"%s\",\"method\":\"%s\","
 		       "\"confidence\":%u,\"packets\":%llu,\"bytes\":%llu,"
 		       "\"packets_c2s\":%u,\"packets_s2c\":%u,\"decided\":%s",
-		       l4_name(f->l4proto), client, server, pg_system_name(f->system),
+		       l4_name(f->l4proto), client, server,
+		       pg_systems_name(pg_policy_systems(o->policy), f->system),
 		       pg_feature_name(f->feature), pg_method_name(f->method),
 		       f->confidence, (unsigned long long)packets,
 		       (unsigned long long)bytes, f->packets[0], f->packets[1],
@@ -132,7 +134,8 @@ static void print_flow(const struct classify_opts *o, const char *source, bool l
 	if (o->quiet)
 		return;
 	char cls[48];
-	snprintf(cls, sizeof(cls), "%s/%s", pg_system_name(f->system), pg_feature_name(f->feature));
+	snprintf(cls, sizeof(cls), "%s/%s", pg_systems_name(pg_policy_systems(o->policy), f->system),
+		 pg_feature_name(f->feature));
 	printf("  %-3s %-40s %-40s %-26s %-11s %6llu %9llu%s%s%s%s\n", l4_name(f->l4proto),
 	       client, server, cls, pg_method_name(f->method),
 	       (unsigned long long)packets, (unsigned long long)bytes,
@@ -282,7 +285,8 @@ static void print_summary(const struct classify_opts *o,
 	for (int s = 0; s < PG_SYS_COUNT; s++) {
 		if (!t[s].flows)
 			continue;
-		printf("  %-12s %8llu %10llu %12llu", pg_system_name(s),
+		printf("  %-12s %8llu %10llu %12llu",
+		       pg_systems_name(pg_policy_systems(o->policy), (enum pg_system)s),
 		       (unsigned long long)t[s].flows, (unsigned long long)t[s].packets,
 		       (unsigned long long)t[s].bytes);
 		if (o->actions)
@@ -465,9 +469,9 @@ static bool parse_positive(const char *s, uint64_t *out)
 static void classify_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: peergatectl classify [--policy FILE] [--json] [--quiet] PCAP...\n"
-		"       peergatectl classify [--policy FILE] [--json] [--quiet] -i IFACE\n"
-		"                            [--count N] [--duration SECONDS]\n"
+		"Usage: peergatectl classify [--policy FILE] [--systems DIR]... [--json] [--quiet] PCAP...\n"
+		"       peergatectl classify [--policy FILE] [--systems DIR]... [--json] [--quiet]\n"
+		"                            -i IFACE [--count N] [--duration SECONDS]\n"
 		"  Classifies every flow of the capture files (pcap or pcapng; Ethernet,\n"
 		"  Linux cooked, BSD loopback or raw IP; '-' reads standard input) with\n"
 		"  the daemon's engine, or, with -i, the live traffic of an interface\n"
@@ -475,6 +479,8 @@ static void classify_usage(FILE *out)
 		"  blocked; ends on Ctrl-C, after N frames or after SECONDS).\n"
 		"  --policy FILE          also print the policy's action for each flow\n"
 		"                         (block, allow, log)\n"
+		"  --systems DIR          the systems' data files (repeatable; default\n"
+		"                         " PG_PATH_SYSTEMS_DIR " then " PG_PATH_SYSTEMS_ETC_DIR ")\n"
 		"  --json                 one JSON object per flow, one per line\n"
 		"  --quiet                only the per-system summary\n"
 		"  -i, --interface IFACE  classify live traffic of IFACE (libpcap)\n"
@@ -482,10 +488,15 @@ static void classify_usage(FILE *out)
 		"  -d, --duration SECONDS with -i: stop after SECONDS\n");
 }
 
+/* Long options without a short form. */
+enum { OPT_SYSTEMS = 256 };
+
 int cmd_classify(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"policy", required_argument, NULL, 'p'},
+		/* long only here: -d is --duration for classify */
+		{"systems", required_argument, NULL, OPT_SYSTEMS},
 		{"json", no_argument, NULL, 'j'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"interface", required_argument, NULL, 'i'},
@@ -498,6 +509,7 @@ int cmd_classify(int argc, char **argv)
 	const char *policy_path = NULL, *iface = NULL;
 	struct live_limits lim = {0};
 	uint64_t seconds = 0;
+	struct ctl_systems sys = {0};
 	struct pg_policy *policy = NULL;
 	struct pg_host_rules *hosts = NULL;
 	int ret = PG_EXIT_FAILURE, c;
@@ -507,6 +519,10 @@ int cmd_classify(int argc, char **argv)
 		switch (c) {
 		case 'p':
 			policy_path = optarg;
+			break;
+		case OPT_SYSTEMS:
+			if (!ctl_systems_add(&sys, optarg))
+				return PG_EXIT_USAGE;
 			break;
 		case 'j':
 			o.json = true;
@@ -554,19 +570,14 @@ int cmd_classify(int argc, char **argv)
 		classify_usage(stderr);
 		return PG_EXIT_USAGE;
 	}
-	if (policy_path) {
-		struct pg_diag diag = {0};
-		policy = pg_policy_load_file(policy_path, &diag);
-		if (!policy) {
-			pg_diag_print(&diag, stderr);
-			return PG_EXIT_FAILURE;
-		}
-		o.actions = true;
-	} else {
-		policy = pg_policy_default();
-		if (!policy)
-			goto out;
+	ctl_systems_finish(&sys);
+	struct pg_diag diag = {0};
+	policy = pg_policy_load_all(policy_path, sys.dirs, sys.n, NULL, &diag);
+	if (!policy) {
+		pg_diag_print(&diag, stderr);
+		return PG_EXIT_FAILURE;
 	}
+	o.actions = policy_path != NULL;
 	o.policy = policy;
 	hosts = pg_host_rules_for_policy(policy);
 	if (!hosts) {

@@ -14,23 +14,53 @@
 
 #define DEFAULT_POLICY PG_PATH_POLICY
 
+static void check_usage(FILE *out)
+{
+	fprintf(out, "Usage: peergatectl check [--systems DIR]... [FILE]\n"
+		     "  Validates a policy file (default " DEFAULT_POLICY ")\n"
+		     "  and the systems' data files (--systems DIR, repeatable; by default\n"
+		     "  " PG_PATH_SYSTEMS_DIR " then " PG_PATH_SYSTEMS_ETC_DIR "),\n"
+		     "  prints 'policy OK' and what it blocks; exit 0 if valid, 1 if not.\n");
+}
+
 int cmd_check(int argc, char **argv)
 {
-	if (argc > 2 || (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))) {
-		FILE *out = argc > 2 ? stderr : stdout;
-		fprintf(out, "Usage: peergatectl check [FILE]\n"
-			     "  Validates a policy file (default " DEFAULT_POLICY "), prints\n"
-			     "  'policy OK' and what it blocks; exit 0 if valid, 1 if not.\n");
-		return argc > 2 ? PG_EXIT_USAGE : PG_EXIT_OK;
+	static const struct option options[] = {
+		{"systems", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ctl_systems sys = {0};
+	struct pg_systems_counts n;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (!ctl_systems_add(&sys, optarg))
+				return PG_EXIT_USAGE;
+			break;
+		case 'h': check_usage(stdout); return PG_EXIT_OK;
+		default: check_usage(stderr); return PG_EXIT_USAGE;
+		}
 	}
-	const char *path = argc == 2 ? argv[1] : DEFAULT_POLICY;
+	if (argc - optind > 1) {
+		check_usage(stderr);
+		return PG_EXIT_USAGE;
+	}
+	ctl_systems_finish(&sys);
+	const char *path = optind < argc ? argv[optind] : DEFAULT_POLICY;
 	struct pg_diag diag = {0};
-	struct pg_policy *p = pg_policy_load_file(path, &diag);
+	struct pg_policy *p = pg_policy_load_all(path, sys.dirs, sys.n, NULL, &diag);
 	if (!p) {
 		pg_diag_print(&diag, stderr);
 		return PG_EXIT_FAILURE;
 	}
+	pg_systems_get_counts(pg_policy_systems(p), &n);
 	printf("policy OK: %s\n", path);
+	printf("systems data: %zu files, %zu new systems, %zu host patterns, %zu address ranges, %zu port ranges\n",
+	       n.files, n.systems, n.hosts, n.ranges, n.ports);
 	pg_policy_print_summary(p, stdout);
 	pg_policy_destroy(p);
 	return PG_EXIT_OK;
@@ -39,7 +69,7 @@ int cmd_check(int argc, char **argv)
 static void rules_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: peergatectl rules apply [--policy FILE]\n"
+		"Usage: peergatectl rules apply [--policy FILE] [--systems DIR]...\n"
 		"       peergatectl rules flush\n"
 		"       peergatectl rules show [--json]\n"
 		"  Manages the nftables table 'inet " PG_NFT_TABLE "' (and no other).\n"
@@ -51,11 +81,13 @@ int cmd_rules(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"policy", required_argument, NULL, 'p'},
+		{"systems", required_argument, NULL, 'd'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = DEFAULT_POLICY;
+	struct ctl_systems sys = {0};
 	bool json = false;
 	char err[512];
 	int c;
@@ -70,9 +102,13 @@ int cmd_rules(int argc, char **argv)
 		return PG_EXIT_OK;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "p:jh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc - 1, argv + 1, "p:d:jh", options, NULL)) != -1) {
 		switch (c) {
 		case 'p': path = optarg; break;
+		case 'd':
+			if (!ctl_systems_add(&sys, optarg))
+				return PG_EXIT_USAGE;
+			break;
 		case 'j': json = true; break;
 		case 'h': rules_usage(stdout); return PG_EXIT_OK;
 		default: rules_usage(stderr); return PG_EXIT_USAGE;
@@ -80,7 +116,8 @@ int cmd_rules(int argc, char **argv)
 	}
 	if (!strcmp(action, "apply")) {
 		struct pg_diag diag = {0};
-		struct pg_policy *p = pg_policy_load_file(path, &diag);
+		ctl_systems_finish(&sys);
+		struct pg_policy *p = pg_policy_load_all(path, sys.dirs, sys.n, NULL, &diag);
 		if (!p) {
 			pg_diag_print(&diag, stderr);
 			return PG_EXIT_FAILURE;

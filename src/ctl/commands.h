@@ -10,6 +10,21 @@ enum {
 	PG_EXIT_USAGE = 2,        /* bad arguments */
 };
 
+/* --systems DIR (repeatable): the systems' data directories; none given,
+ * the defaults (systems.h). */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "peergate/systems.h"
+
+struct ctl_systems {
+	const char *dirs[PG_SYSTEMS_DIRS_MAX];
+	size_t n;
+	char buf[4096];
+};
+bool ctl_systems_add(struct ctl_systems *s, const char *dir);
+void ctl_systems_finish(struct ctl_systems *s);
+
 int cmd_classify(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_flows(int argc, char **argv);

@@ -94,7 +94,7 @@ static void timestamp(char *buf, size_t len)
 }
 
 int pg_eventlog_flow(struct pg_eventlog *ev, const struct pg_flow *f,
-		     const struct pg_flow_verdict *fv, const char *host)
+		     const struct pg_flow_verdict *fv, const char *system, const char *host)
 {
 	char ts[40], c[64], s[64];
 
@@ -111,7 +111,7 @@ int pg_eventlog_flow(struct pg_eventlog *ev, const struct pg_flow *f,
 	fprintf(ev->f, "{\"timestamp\":\"%s\",\"event_type\":\"flow\",\"action\":\"%s\","
 		"\"system\":\"%s\",\"feature\":\"%s\",\"method\":\"%s\",\"confidence\":%u,"
 		"\"l4\":\"%s\",\"client\":\"%s\",\"server\":\"%s\"",
-		ts, pg_action_name(fv->action), pg_system_name(f->system),
+		ts, pg_action_name(fv->action), system,
 		pg_feature_name(f->feature), pg_method_name(f->method), f->confidence,
 		f->l4proto == IPPROTO_TCP ? "tcp" : "udp", c, s);
 	if (host && *host) {

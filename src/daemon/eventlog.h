@@ -31,10 +31,11 @@ int pg_eventlog_set_path(struct pg_eventlog *ev, const char *path, char *err, si
 /* The path in use ("" for none), copied into buf. */
 void pg_eventlog_path(struct pg_eventlog *ev, char *buf, size_t len);
 
-/* One decided flow, its verdict and the host it named ("" for none).
+/* One decided flow, its verdict, its system's name (data systems are
+ * named by the policy's registry) and the host it named ("" for none).
  * -1 when the line could not be written (counted). */
 int pg_eventlog_flow(struct pg_eventlog *ev, const struct pg_flow *f,
-		     const struct pg_flow_verdict *fv, const char *host);
+		     const struct pg_flow_verdict *fv, const char *system, const char *host);
 
 /* Lines written, and lines lost to write errors. */
 void pg_eventlog_counts(struct pg_eventlog *ev, uint64_t *written, uint64_t *failed);

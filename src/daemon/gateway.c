@@ -25,6 +25,7 @@
 #include "peergate/mark.h"
 #include "peergate/nft_policy.h"
 #include "peergate/nft_show.h"
+#include "peergate/systems.h"
 #include "peergate/verdict.h"
 #include "peergate/detect_registry.h"
 
@@ -285,7 +286,8 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 	g->opt = *o;
 	g->started = time(NULL);
 	g->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	struct pg_policy *p = pg_policy_load_file(o->policy_path, &diag);
+	struct pg_policy *p = pg_policy_load_all(o->policy_path, o->systems_dirs,
+					       o->nsystems_dirs, NULL, &diag);
 	if (!p) {
 		pg_diag_print(&diag, sink_open(&sink));
 		sink_log(&sink, g->opt.log, LOG_ERR);
@@ -569,7 +571,8 @@ static const char *restart_only_change(const struct pg_engine_settings *a,
 int pg_gateway_reload(struct pg_gateway *g, FILE *err)
 {
 	struct pg_diag diag = {0};
-	struct pg_policy *np = pg_policy_load_file(g->opt.policy_path, &diag);
+	struct pg_policy *np = pg_policy_load_all(g->opt.policy_path, g->opt.systems_dirs,
+						  g->opt.nsystems_dirs, current(g)->policy, &diag);
 	struct gw_snapshot *ns = NULL;
 
 	g->reloads++;
@@ -862,7 +865,7 @@ void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 	sum_workers(g, s, wf);
 	fclose(wf);
 	fprintf(out, "{\"verdicts\":");
-	pg_verdict_stats_json(&s->vstats, out);
+	pg_verdict_stats_json(&s->vstats, pg_policy_systems(current(g)->policy), out);
 	engine_json(g, s, out);
 	fwrite(workers, 1, wlen, out);
 	kernel_json(g, out);
@@ -892,7 +895,8 @@ static void flow_json(struct pg_flow *f, void *ctx)
 		"{\"l4\":\"%s\",\"client\":\"%s\",\"server\":\"%s\",\"system\":\"%s\","
 		"\"feature\":\"%s\",\"method\":\"%s\",\"state\":\"%s\",\"action\":\"%s\","
 		"\"packets\":%llu,\"bytes\":%llu,\"queue\":%u,\"host\":",
-		f->l4proto == IPPROTO_TCP ? "tcp" : "udp", cl, sv, pg_system_name(f->system),
+		f->l4proto == IPPROTO_TCP ? "tcp" : "udp", cl, sv,
+		pg_systems_name(pg_policy_systems(c->w->snap->policy), f->system),
 		pg_feature_name(f->feature), pg_method_name(f->method),
 		f->state == PG_FLOW_DECIDED ? "decided" : "inspecting", action,
 		(unsigned long long)f->packets[0] + f->packets[1],
@@ -1013,6 +1017,7 @@ static void restore_flows(struct pg_gateway *g)
 		.max_age_s = s->tcp_timeout_s,
 		.mark_mask = g->mark_mask,
 		.max_flows = s->max_flows,
+		.systems = pg_policy_systems(current(g)->policy),
 	};
 	struct pg_flowstate *fs = NULL;
 	struct restore_ctx rc = {.g = g, .now = gw_now_ms()};
@@ -1096,8 +1101,8 @@ static void save_flows(struct pg_gateway *g)
 	if (!path || !*path)
 		return;
 	struct save_ctx sc = {.g = g};
-	sc.w = pg_flowstate_writer_open(path, (int64_t)time(NULL), g->mark_mask, err,
-					sizeof(err));
+	sc.w = pg_flowstate_writer_open(path, (int64_t)time(NULL), g->mark_mask,
+					pg_policy_systems(current(g)->policy), err, sizeof(err));
 	if (!sc.w) {
 		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "flows not saved: %s", err);
 		return;

@@ -19,6 +19,10 @@ struct pg_gateway;
 
 struct pg_gateway_options {
 	const char *policy_path;
+	/* The systems' data directories (systems.h), read with the policy at
+	 * open and on every reload. */
+	const char *const *systems_dirs;
+	size_t nsystems_dirs;
 	bool manage_rules;        /* apply the table at start (default) */
 	/* Decided flows are saved here at close and read back (then removed)
 	 * at open; NULL or "": none. */

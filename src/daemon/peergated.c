@@ -29,6 +29,7 @@
 #include "peergate/ctlsock.h"
 #include "peergate/json.h"
 #include "peergate/paths.h"
+#include "peergate/systems.h"
 #include "peergate/version.h"
 
 #define DEFAULT_POLICY PG_PATH_POLICY
@@ -40,6 +41,7 @@ enum { OPT_LOG_LEVEL = 256, OPT_LOG_TARGET };
 
 static const struct option options[] = {
 	{"policy", required_argument, NULL, 'p'},
+	{"systems", required_argument, NULL, 'd'},
 	{"socket", required_argument, NULL, 's'},
 	{"socket-group", required_argument, NULL, 'g'},
 	{"user", required_argument, NULL, 'u'},
@@ -61,6 +63,9 @@ static void usage(FILE *out)
 		"Usage: peergated [OPTIONS]\n"
 		"Inline IM/P2P verdict engine on NFQUEUE (runs in the foreground).\n\n"
 		"  -p, --policy FILE   policy file (default " DEFAULT_POLICY ")\n"
+		"  -d, --systems DIR   systems' data directory; repeat for more, later ones\n"
+		"                      adding or replacing files (default " PG_PATH_SYSTEMS_DIR "\n"
+		"                      then " PG_PATH_SYSTEMS_ETC_DIR ")\n"
 		"  -s, --socket PATH   control socket (default " PG_CTL_DEFAULT_SOCKET ")\n"
 		"  -g, --socket-group GROUP\n"
 		"                      group that may read stats and flows over the socket\n"
@@ -87,10 +92,12 @@ static void usage(FILE *out)
 		"See peergated(8) and peergate-policy.ini(5).\n");
 }
 
-static int check_policy(const char *path)
+static int check_policy(const struct pg_gateway_options *o)
 {
+	const char *path = o->policy_path;
 	struct pg_diag diag = {0};
-	struct pg_policy *p = pg_policy_load_file(path, &diag);
+	struct pg_policy *p = pg_policy_load_all(path, o->systems_dirs, o->nsystems_dirs,
+						 NULL, &diag);
 	if (!p) {
 		pg_diag_print(&diag, stderr);
 		return 1;
@@ -366,6 +373,8 @@ struct daemon_args {
 	bool keep_rules, check;
 	struct pg_log_config log;
 	char state_buf[4096];   /* the default state path, when built */
+	const char *systems_dirs[PG_SYSTEMS_DIRS_MAX];
+	char systems_buf[4096]; /* $PEERGATE_SYSTEMS_DIRS, split */
 };
 
 /* Fills a from the command line: -1 to go on, else the exit status for a
@@ -374,9 +383,17 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "p:s:S:g:u:kncvhV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:d:s:S:g:u:kncvhV", options, NULL)) != -1) {
 		switch (c) {
 		case 'p': a->o.policy_path = optarg; break;
+		case 'd':
+			if (a->o.nsystems_dirs == PG_SYSTEMS_DIRS_MAX) {
+				fprintf(stderr, "peergated: at most %d --systems\n",
+					PG_SYSTEMS_DIRS_MAX);
+				return EXIT_USAGE;
+			}
+			a->systems_dirs[a->o.nsystems_dirs++] = optarg;
+			break;
 		case 's': a->socket_path = optarg; break;
 		case 'g': a->group_name = optarg; break;
 		case 'u': a->user_name = optarg; break;
@@ -512,8 +529,12 @@ int main(int argc, char **argv)
 
 	if (ret >= 0)
 		return ret;
+	if (!a.o.nsystems_dirs)
+		a.o.nsystems_dirs = pg_systems_default_dirs(a.systems_dirs, PG_SYSTEMS_DIRS_MAX,
+							    a.systems_buf, sizeof(a.systems_buf));
+	a.o.systems_dirs = a.systems_dirs;
 	if (a.check)
-		return check_policy(a.o.policy_path);
+		return check_policy(&a.o);
 	ret = 1;
 	a.o.log = pg_log_open(&a.log);
 	if (!a.o.log) {

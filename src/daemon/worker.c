@@ -17,6 +17,7 @@
 #include "peergate/conntrack.h"
 #include "peergate/engine_policy.h"
 #include "peergate/mark.h"
+#include "peergate/systems.h"
 #include "peergate/verdict.h"
 
 /* After a failed pg_nft_dyn_block, no new attempt for this long: a full
@@ -60,7 +61,8 @@ static void log_flow(struct gw_worker *w, const struct pg_flow *f,
 	pg_log(log, level, PG_LOG_FLOW,
 	       "flow action=%s class=%s/%s method=%s confidence=%u l4=%s client=%s server=%s"
 	       "%s%s%s%s%s",
-	       pg_action_name(fv->action), pg_system_name(f->system),
+	       pg_action_name(fv->action),
+	       pg_systems_name(pg_policy_systems(w->snap->policy), f->system),
 	       pg_feature_name(f->feature), pg_method_name(f->method), f->confidence,
 	       f->l4proto == IPPROTO_TCP ? "tcp" : "udp", c, s, host[0] ? " host=" : "", host,
 	       f->via_proxy ? " via=" : "", f->via_proxy ? pg_feature_name(f->via_proxy) : "",
@@ -269,7 +271,9 @@ static void decided_verdict(struct gw_worker *w, const struct pg_nfq_packet *pkt
 		c->flows_dropped += block;
 		c->flows_logged += fv.action == PG_ACTION_LOG;
 		log_flow(w, f, &fv);
-		if (pg_eventlog_flow(w->g->events, f, &fv, pg_engine_flow_host(w->engine, f)) < 0)
+		if (pg_eventlog_flow(w->g->events, f, &fv,
+				     pg_systems_name(pg_policy_systems(w->snap->policy), f->system),
+				     pg_engine_flow_host(w->engine, f)) < 0)
 			pg_log(w->g->opt.log, LOG_ERR, PG_LOG_EVENT, "cannot write to the event "
 			       "file");
 	}

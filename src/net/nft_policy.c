@@ -7,9 +7,12 @@
 #include "peergate/nft_policy.h"
 
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "peergate/ports.h"
+#include "peergate/systems.h"
 
 /* Adds [lo, hi] to a set, merging with a range it overlaps or touches;
  * false when the set is full.  The kernel side merges again after
@@ -38,16 +41,17 @@ static bool set_add_range(struct pg_nft_portset *s, uint16_t lo, uint16_t hi)
 	return true;
 }
 
-/* A port is shared when another row of the port table (any system) covers
- * part of the same range and its feature is not blocked, or its system's
- * port blocks are off: AIM sends files over 5190, but 5190 is also AIM's
- * (allowed) login and IM port.  A kernel block there would cut the allowed
- * feature too, so such a port is left to payload classification. */
+/* A port is shared when another row (any system) covers part of the same
+ * range and its feature is not blocked, or its system's port blocks are
+ * off: AIM sends files over 5190, but 5190 is also AIM's (allowed) login
+ * and IM port.  A kernel block there would cut the allowed feature too, so
+ * such a port is left to payload classification. */
 static bool port_shared_with_allowed(const struct pg_policy *p,
+				     const struct pg_port_rule *rules, size_t n,
 				     const struct pg_port_rule *pr)
 {
-	for (size_t i = 0; i < pg_port_rule_count; i++) {
-		const struct pg_port_rule *o = &pg_port_rules[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct pg_port_rule *o = &rules[i];
 		if (o == pr || o->l4proto != pr->l4proto || o->hi < pr->lo || o->lo > pr->hi)
 			continue;
 		if (!pg_policy_ports_enabled(p, o->system) ||
@@ -57,20 +61,45 @@ static bool port_shared_with_allowed(const struct pg_policy *p,
 	return false;
 }
 
+/* The built-in port table followed by the ports of the policy's data
+ * files (each a hint and a block); NULL when out of memory. */
+static struct pg_port_rule *all_port_rules(const struct pg_policy *p, size_t *n)
+{
+	const struct pg_systems_port *dp;
+	size_t nd = pg_systems_ports(pg_policy_systems(p), &dp);
+	struct pg_port_rule *v = calloc(pg_port_rule_count + nd, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	memcpy(v, pg_port_rules, pg_port_rule_count * sizeof(*v));
+	for (size_t i = 0; i < nd; i++)
+		v[pg_port_rule_count + i] = (struct pg_port_rule){
+			.system = dp[i].system, .feature = dp[i].feature,
+			.l4proto = dp[i].l4proto, .lo = dp[i].lo, .hi = dp[i].hi,
+			.hint = true, .block = true, .source = "systems.d",
+		};
+	*n = pg_port_rule_count + nd;
+	return v;
+}
+
 size_t pg_nft_portsets_from_policy(const struct pg_policy *p,
 				   struct pg_nft_portset *out, size_t max)
 {
-	size_t n = 0;
+	const struct pg_systems *reg = pg_policy_systems(p);
+	size_t n = 0, nrules = 0;
+	struct pg_port_rule *rules = all_port_rules(p, &nrules);
 
-	for (size_t i = 0; i < pg_port_rule_count; i++) {
-		const struct pg_port_rule *pr = &pg_port_rules[i];
+	/* Out of memory: no port blocks, which are only a shortcut (the
+	 * classifier still blocks the flows from their payload). */
+	for (size_t i = 0; rules && i < nrules; i++) {
+		const struct pg_port_rule *pr = &rules[i];
 		struct pg_nft_portset *s = NULL;
 
-		if (!pr->block || !pg_system_is_policed(pr->system) ||
+		if (!pr->block || !pg_systems_defined(reg, pr->system) ||
 		    (pr->l4proto != IPPROTO_TCP && pr->l4proto != IPPROTO_UDP) ||
 		    !pg_policy_ports_enabled(p, pr->system) ||
 		    pg_policy_action(p, pr->system, pr->feature) != PG_ACTION_BLOCK ||
-		    port_shared_with_allowed(p, pr))
+		    port_shared_with_allowed(p, rules, nrules, pr))
 			continue;
 		for (size_t j = 0; j < n; j++) {
 			if (out[j].system == pr->system && out[j].feature == pr->feature &&
@@ -87,6 +116,9 @@ size_t pg_nft_portsets_from_policy(const struct pg_policy *p,
 			s = &out[n++];
 			memset(s, 0, sizeof(*s));
 			s->system = pr->system;
+			if (pg_system_is_data(pr->system))
+				snprintf(s->system_name, sizeof(s->system_name), "%s",
+					 pg_systems_name(reg, pr->system));
 			s->feature = pr->feature;
 			s->l4proto = pr->l4proto;
 		}
@@ -95,6 +127,7 @@ size_t pg_nft_portsets_from_policy(const struct pg_policy *p,
 		 * classification in the same way. */
 		(void)set_add_range(s, pr->lo, pr->hi);
 	}
+	free(rules);
 	return n;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "peergate/engine.h"
+#include "shipped_systems.h"
 #include "peergate/hosts.h"
 #include "peergate/detect_registry.h"
 
@@ -27,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* half the inputs as under fail = closed (starved packets not read) */
 	cfg.starved_dropped = size & 1;
 	struct pg_host_rules *hosts = pg_host_rules_create();
-	pg_host_rules_add_defaults(hosts);
+	add_shipped_signals(hosts);
 	struct pg_engine *e = pg_engine_create(&cfg, hosts);
 	if (!e) {
 		pg_host_rules_destroy(hosts);

@@ -76,7 +76,7 @@ static void split(const uint8_t *data, size_t size, struct input *in)
 
 static enum pg_system system_of(uint8_t b)
 {
-	return (enum pg_system)(1 + b % (PG_SYS_POLICED_END - 1));
+	return (enum pg_system)(1 + b % (PG_SYS_DATA_FIRST - 1));
 }
 
 struct match {
@@ -188,8 +188,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	split(data, size, in);
 
-	/* One section per system, one pattern per (indented) line. */
-	for (int s = 1; s < PG_SYS_POLICED_END; s++) {
+	/* One section per built-in system, one pattern per (indented) line. */
+	for (int s = 1; s < PG_SYS_DATA_FIRST; s++) {
 		bool open = false;
 		for (size_t i = 0; i < in->n; i++) {
 			struct item *it = &in->items[i];

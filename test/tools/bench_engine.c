@@ -12,6 +12,7 @@
 
 #include "peergate/capture.h"
 #include "peergate/engine.h"
+#include "shipped_systems.h"
 #include "peergate/linklayer.h"
 #include "peergate/detect_registry.h"
 
@@ -107,7 +108,7 @@ int main(int argc, char **argv)
 		pg_engine_config_defaults(&cfg);
 		pg_detect_attach(&cfg);
 		struct pg_host_rules *h = pg_host_rules_create();
-		pg_host_rules_add_defaults(h);
+		add_shipped_signals(h);
 		struct pg_engine *e = pg_engine_create(&cfg, h);
 		struct pg_packet_result res;
 		t0 = now_s();

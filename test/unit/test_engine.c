@@ -6,6 +6,7 @@
  */
 #include "detect_harness.h"
 #include "peergate/engine.h"
+#include "shipped_systems.h"
 #include "peergate/hosts.h"
 #include "peergate/detect_registry.h"
 
@@ -73,7 +74,7 @@ static void test_port_hint_overridden(void)
 static void test_dns_host(void)
 {
 	struct pg_host_rules *h = pg_host_rules_create();
-	pg_host_rules_add_defaults(h);
+	add_shipped_signals(h);
 	struct pg_engine *e = mk_engine(h, 64, 8);
 	struct pktbuf p;
 	struct pg_packet_result r;
@@ -155,7 +156,7 @@ static void test_bounded(void)
 static void test_connect_inner_system(void)
 {
 	struct pg_host_rules *h = pg_host_rules_create();
-	pg_host_rules_add_defaults(h);
+	add_shipped_signals(h);
 	struct pg_engine *e = mk_engine(h, 64, 8);
 	struct pktbuf p;
 	struct pg_packet_result r;

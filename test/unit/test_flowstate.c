@@ -98,7 +98,7 @@ static void test_round_trip(void)
 	struct pg_flowstate *fs = NULL;
 	struct pg_flowstate_limits lim = limits();
 
-	struct pg_flowstate_writer *w = pg_flowstate_writer_open(path, NOW - 5, MASK, err,
+	struct pg_flowstate_writer *w = pg_flowstate_writer_open(path, NOW - 5, MASK, NULL, err,
 								 sizeof(err));
 	CHECK(w != NULL);
 	if (!w)
@@ -155,7 +155,7 @@ static void test_round_trip(void)
 	CHECK(fs == NULL);
 
 	/* an empty table still makes a valid file */
-	w = pg_flowstate_writer_open(path, NOW, MASK, err, sizeof(err));
+	w = pg_flowstate_writer_open(path, NOW, MASK, NULL, err, sizeof(err));
 	CHECK(w && pg_flowstate_writer_commit(w, err, sizeof(err)) == 0);
 	CHECK(pg_flowstate_load(path, &lim, &fs, err, sizeof(err)) == PG_FLOWSTATE_LOADED);
 	CHECK(pg_flowstate_count(fs) == 0);

@@ -2,6 +2,7 @@
 #include "check.h"
 #include "peergate/expect.h"
 #include "peergate/hosts.h"
+#include "shipped_systems.h"
 
 static bool match(const struct pg_host_rules *r, const char *name,
 		  enum pg_system *s, enum pg_feature *f)
@@ -14,7 +15,7 @@ static void test_patterns(void)
 	struct pg_host_rules *r = pg_host_rules_create();
 	enum pg_system s;
 	enum pg_feature f;
-	CHECK(pg_host_rules_add_defaults(r));
+	CHECK(add_shipped_signals(r));
 	CHECK(match(r, "login.oscar.aol.com", &s, &f) && s == PG_SYS_AIM && f == PG_FEAT_LOGIN);
 	CHECK(match(r, "LOGIN.OSCAR.AOL.COM.", &s, &f) && s == PG_SYS_AIM);
 	CHECK(match(r, "login.oscar.aol.com:5190", &s, &f) && f == PG_FEAT_LOGIN);

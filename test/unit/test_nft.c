@@ -148,7 +148,7 @@ static enum pg_nft_queue_kind probe_queue_kind(void)
 
 static void test_bad_configs(void)
 {
-	struct pg_nft_portset set = {PG_SYS_AIM, PG_FEAT_IMAGES, IPPROTO_TCP, 1, {{4443, 4443}}};
+	struct pg_nft_portset set = {PG_SYS_AIM, PG_FEAT_IMAGES, IPPROTO_TCP, 1, {{4443, 4443}}, ""};
 	struct pg_nft_config c = {.hooks = PG_HOOK_FORWARD, .queue_count = 1,
 				  .mark_mask = M, .sets = &set, .nsets = 1};
 	enum pg_nft_queue_kind k;
@@ -194,13 +194,13 @@ static void test_bad_configs(void)
 }
 
 static const struct pg_nft_portset demo_sets[] = {
-	{PG_SYS_AIM, PG_FEAT_IMAGES, IPPROTO_TCP, 1, {{4443, 4443}}},
-	{PG_SYS_MSN, PG_FEAT_VOICE_VIDEO, IPPROTO_UDP, 1, {{13324, 13325}}},
+	{PG_SYS_AIM, PG_FEAT_IMAGES, IPPROTO_TCP, 1, {{4443, 4443}}, ""},
+	{PG_SYS_MSN, PG_FEAT_VOICE_VIDEO, IPPROTO_UDP, 1, {{13324, 13325}}, ""},
 	/* unsorted, overlapping and adjacent ranges, merged on the way */
 	{PG_SYS_GNUTELLA, PG_FEAT_NETWORK, IPPROTO_TCP, 4,
-	 {{6346, 6347}, {1500, 1600}, {6348, 6348}, {1000, 2000}}},
+	 {{6346, 6347}, {1500, 1600}, {6348, 6348}, {1000, 2000}}, ""},
 	/* a range up to the last port has no interval end element */
-	{PG_SYS_BITTORRENT, PG_FEAT_NETWORK, IPPROTO_UDP, 2, {{65000, 65535}, {6881, 6889}}},
+	{PG_SYS_BITTORRENT, PG_FEAT_NETWORK, IPPROTO_UDP, 2, {{65000, 65535}, {6881, 6889}}, ""},
 };
 
 static void demo_config(struct pg_nft_config *c, struct pg_prefix *allow)
@@ -435,7 +435,7 @@ static void test_apply(enum pg_nft_queue_kind expect)
 static void test_apply_in_place(void)
 {
 	static const struct pg_nft_portset sets2[] = {
-		{PG_SYS_YAHOO, PG_FEAT_IM, IPPROTO_TCP, 1, {{5050, 5050}}},
+		{PG_SYS_YAHOO, PG_FEAT_IM, IPPROTO_TCP, 1, {{5050, 5050}}, ""},
 	};
 	struct pg_prefix allow[4];
 	struct pg_nft_config c, c2;
@@ -702,7 +702,7 @@ static uint64_t counter_packets(const char *name)
 static void test_traffic(void)
 {
 	static const struct pg_nft_portset sets[] = {
-		{PG_SYS_MSN, PG_FEAT_VOICE_VIDEO, IPPROTO_UDP, 1, {{40001, 40001}}},
+		{PG_SYS_MSN, PG_FEAT_VOICE_VIDEO, IPPROTO_UDP, 1, {{40001, 40001}}, ""},
 	};
 	struct pg_nft_config c = {
 		.hooks = PG_HOOK_OUTPUT, .queue_first = 0, .queue_count = 1,
@@ -1145,7 +1145,7 @@ static void test_dyn_block(void)
 static void test_inspect_beats_allow(void)
 {
 	static const struct pg_nft_portset sets[] = {
-		{PG_SYS_MSN, PG_FEAT_VOICE_VIDEO, IPPROTO_UDP, 1, {{40031, 40031}}},
+		{PG_SYS_MSN, PG_FEAT_VOICE_VIDEO, IPPROTO_UDP, 1, {{40031, 40031}}, ""},
 	};
 	struct pg_prefix allow[2] = {prefix("127.0.0.0/8"), prefix("::1/128")};
 	struct pg_prefix inspect[1] = {prefix("127.0.0.3/32")};

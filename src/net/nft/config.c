@@ -32,7 +32,8 @@ const char *pg_nft_queue_kind_name(enum pg_nft_queue_kind k)
 
 int pgnft_portset_name(const struct pg_nft_portset *s, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s_%s_%s", pg_system_name(s->system),
+	int n = snprintf(buf, len, "%s_%s_%s",
+			 s->system_name[0] ? s->system_name : pg_system_name(s->system),
 			 pg_feature_name(s->feature),
 			 s->l4proto == IPPROTO_TCP ? "tcp" : "udp");
 
