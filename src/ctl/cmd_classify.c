@@ -402,7 +402,7 @@ static int classify_live(const struct classify_opts *o, const char *iface,
 		goto out;
 	}
 	pg_engine_config_from_policy(o->policy, &cfg);
-	cfg.detectors = pg_detector_registry();
+	pg_detect_attach(&cfg);
 	cfg.record_hosts = true;
 	cfg.on_flow_end = live_flow_end;
 	cfg.cb_ctx = &lr;

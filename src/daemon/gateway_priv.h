@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "eventlog.h"
@@ -144,6 +145,16 @@ struct pg_gateway {
 };
 
 uint64_t gw_now_ms(void);
+
+/* gateway.c: the snapshot in force, as the control thread sees it. */
+const struct gw_snapshot *gw_current(const struct pg_gateway *g);
+
+/* gateway_restart.c: start-up's review of the previous run's verdict
+ * codes and state file, the state file written at exit, and what
+ * start-up did, for the stats. */
+void gw_restore_flows(struct pg_gateway *g);
+void gw_save_flows(struct pg_gateway *g);
+void gw_restart_json(const struct pg_gateway *g, FILE *out);
 
 /* worker.c: the thread body, and the change of a flow's ct mark when the
  * policy of its system changed (also run at snapshot changes). */

@@ -10,6 +10,7 @@
 #include <pthread.h>
 
 #include "detect_harness.h"
+#include "shipped_systems.h"
 #include "peergate/engine.h"
 #include "peergate/expect.h"
 #include "peergate/hosts.h"
@@ -22,7 +23,7 @@ static struct pg_engine *mk_shared(const struct pg_host_rules *h, struct pg_dns_
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
-	cfg.detectors = pg_detector_registry();
+	pg_detect_attach(&cfg);
 	cfg.max_flows = 64;
 	cfg.max_inspecting = 8;
 	cfg.dns_cache = dns;
@@ -35,7 +36,7 @@ static struct pg_engine *mk_shared(const struct pg_host_rules *h, struct pg_dns_
 static void test_dns_across_engines(void)
 {
 	struct pg_host_rules *h = pg_host_rules_create();
-	pg_host_rules_add_defaults(h);
+	CHECK(add_shipped_signals(h));
 	struct pg_dns_cache *dns = pg_dns_cache_create(64);
 	struct pg_expect_table *x = pg_expect_create(64, 120);
 	struct pg_engine *a = mk_shared(h, dns, x), *b = mk_shared(h, dns, x);
