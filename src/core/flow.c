@@ -21,6 +21,11 @@ struct pg_flow_table {
 	uint32_t *buckets;        /* indices + 1 */
 	uint32_t bucket_mask;
 	uint32_t free_head;       /* free list through hash_next, index + 1 */
+	/* Slots from here on were never used.  They are handed out in order
+	 * instead of being threaded onto the free list at creation, so that a
+	 * table touches (and the process pays RSS for) only the slots its
+	 * flows have needed so far. */
+	uint32_t never_used;
 	uint32_t next_id;
 	uint64_t seed;
 	struct lru lru[2];
@@ -155,10 +160,6 @@ struct pg_flow_table *pg_flow_table_create(const struct pg_flow_config *cfg,
 		free(t);
 		return NULL;
 	}
-	for (uint32_t i = cfg->max_flows; i > 0; i--) {
-		t->flows[i - 1].hash_next = t->free_head;
-		t->free_head = i;
-	}
 	/* A per-table seed keeps remote senders from aiming at one bucket. */
 	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
 		t->seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
@@ -246,6 +247,10 @@ static struct pg_flow *oldest(struct pg_flow_table *t)
 static struct pg_flow *create_flow(struct pg_flow_table *t, const struct pg_packet *pkt,
 				   bool reversed, uint32_t now_s)
 {
+	if (!t->free_head && t->never_used < t->cfg.max_flows) {
+		t->free_head = ++t->never_used;
+		t->flows[t->free_head - 1].hash_next = 0;
+	}
 	if (!t->free_head) {
 		struct pg_flow *victim = oldest(t);
 		if (is_expired(t, victim, now_s))

@@ -16,6 +16,10 @@ struct pg_inspect_pool {
 	size_t slot_size;
 	size_t map_bytes;         /* one direction's held-byte bitmap */
 	uint32_t free_slot;       /* index + 1 */
+	/* Slots from here on were never used: handed out in order rather
+	 * than threaded onto the free list at creation, so that an idle pool
+	 * costs address space, not memory (calloc's pages stay untouched). */
+	uint32_t never_used;
 	uint32_t lru_head, lru_tail; /* holders, least recently fed first */
 	struct pg_inspect_pool_stats stats;
 };
@@ -52,10 +56,6 @@ struct pg_inspect_pool *pg_inspect_pool_create(uint32_t count, uint32_t stream_b
 	if (count && !(pool->slots = calloc(count, pool->slot_size))) {
 		free(pool);
 		return NULL;
-	}
-	for (uint32_t i = count; i > 0; i--) {
-		slot_at(pool, i)->next_free = pool->free_slot;
-		pool->free_slot = i;
 	}
 	return pool;
 }
@@ -146,6 +146,8 @@ struct inspect_slot *pg_inspect_acquire(struct pg_inspect_pool *pool, struct pg_
 {
 	if (f->inspect_slot)
 		return slot_at(pool, f->inspect_slot);
+	if (!pool->free_slot && pool->never_used < pool->count)
+		pool->free_slot = ++pool->never_used;
 	if (!pool->free_slot && !reclaim_slot(pool, now_s))
 		return NULL;
 	uint32_t idx = pool->free_slot;

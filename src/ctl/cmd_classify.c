@@ -29,6 +29,10 @@ struct flow_list {
 	size_t count, cap;
 	bool oom;
 	const struct pg_engine *engine;
+	/* Set when only the per-system summary is printed: each flow goes
+	 * into the totals as it ends and is not kept. */
+	struct totals *totals;
+	const struct classify_opts *opts;
 };
 
 struct totals {
@@ -42,9 +46,26 @@ struct classify_opts {
 	const struct pg_policy *policy; /* engine settings (and verdicts) */
 };
 
+static const char *verdict_of(const struct classify_opts *o, const struct pg_flow *f);
+
+static void count_flow(const struct classify_opts *o, struct totals sys_totals[PG_SYS_COUNT],
+		       const struct pg_flow *f)
+{
+	struct totals *t = &sys_totals[f->system < PG_SYS_COUNT ? f->system : 0];
+	t->flows++;
+	t->packets += (uint64_t)f->packets[0] + f->packets[1];
+	t->bytes += f->bytes[0] + f->bytes[1];
+	if (o->verdicts && !strcmp(verdict_of(o, f), "drop"))
+		t->dropped_flows++;
+}
+
 static void keep_flow(const struct pg_flow *flow, void *ctx)
 {
 	struct flow_list *l = ctx;
+	if (l->totals) {
+		count_flow(l->opts, l->totals, flow);
+		return;
+	}
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
 		struct kept_flow *n = realloc(l->items, cap * sizeof(*n));
@@ -57,13 +78,30 @@ static void keep_flow(const struct pg_flow *flow, void *ctx)
 	}
 	struct kept_flow *k = &l->items[l->count++];
 	k->flow = *flow;
-	snprintf(k->host, sizeof(k->host), "%s", pg_engine_flow_host(l->engine, flow));
+	const char *host = pg_engine_flow_host(l->engine, flow);
+	size_t n = strnlen(host, sizeof(k->host) - 1);
+	memcpy(k->host, host, n);
+	k->host[n] = '\0';
 }
 
-static int by_id(const void *a, const void *b)
+/* The kept flows in the order they began: flow ids count from 1 in each
+ * engine, so a table by id orders them in one pass, where sorting the
+ * (large) kept entries would cost more than classifying the capture.
+ * NULL when out of memory. */
+static uint32_t *order_by_id(const struct flow_list *l, size_t *n)
 {
-	const struct kept_flow *x = a, *y = b;
-	return (x->flow.id > y->flow.id) - (x->flow.id < y->flow.id);
+	uint32_t max_id = 0;
+	for (size_t i = 0; i < l->count; i++)
+		if (l->items[i].flow.id > max_id)
+			max_id = l->items[i].flow.id;
+	uint32_t *at = calloc(max_id ? max_id : 1, sizeof(*at));
+	if (!at)
+		return NULL;
+	for (size_t i = 0; i < l->count; i++)
+		if (l->items[i].flow.id)
+			at[l->items[i].flow.id - 1] = (uint32_t)i + 1;
+	*n = max_id;
+	return at; /* index + 1 into items; 0 where no flow has the id */
 }
 
 static const char *l4_name(uint8_t proto)
@@ -83,6 +121,8 @@ static const char *verdict_of(const struct classify_opts *o, const struct pg_flo
 static void print_flow(const struct classify_opts *o, const char *file,
 		       const struct pg_flow *f, const char *host)
 {
+	if (o->quiet && !o->json)
+		return;
 	char client[64], server[64];
 	pg_format_endpoint(f->family, f->client_addr, f->client_port, client, sizeof(client));
 	pg_format_endpoint(f->family, f->server_addr, f->server_port, server, sizeof(server));
@@ -176,33 +216,34 @@ static int feed_capture(struct capture *cap, int dlt, struct pg_engine *engine,
 }
 
 /* The file's flows in the order they began, each printed and added to the
- * totals of its system. */
-static void report_flows(const struct classify_opts *o, const char *path,
+ * totals of its system.  Fails when out of memory. */
+static int report_flows(const struct classify_opts *o, const char *path,
 			 const struct pg_engine *engine, struct flow_list *flows,
 			 const struct frame_counts *n, struct totals sys_totals[PG_SYS_COUNT])
 {
 	struct pg_engine_stats st;
 
-	/* A capture without flows leaves items NULL, which qsort may not
-	 * be given even for zero elements. */
-	if (flows->count > 1)
-		qsort(flows->items, flows->count, sizeof(*flows->items), by_id);
+	size_t nids = 0;
+	uint32_t *order = order_by_id(flows, &nids);
+	if (!order) {
+		fprintf(stderr, "peergatectl: %s: out of memory\n", path);
+		return -1;
+	}
 	pg_engine_get_stats(engine, &st);
 	if (!o->json && !o->quiet)
 		printf("%s: %llu frames, %zu flows, %llu malformed, %llu fragments, %llu not IP/TCP/UDP\n",
 		       path, (unsigned long long)n->frames, flows->count,
 		       (unsigned long long)st.malformed, (unsigned long long)st.fragments,
 		       (unsigned long long)(st.not_tracked + n->skipped));
-	for (size_t i = 0; i < flows->count; i++) {
-		const struct pg_flow *f = &flows->items[i].flow;
-		struct totals *t = &sys_totals[f->system < PG_SYS_COUNT ? f->system : 0];
-		print_flow(o, path, f, flows->items[i].host);
-		t->flows++;
-		t->packets += (uint64_t)f->packets[0] + f->packets[1];
-		t->bytes += f->bytes[0] + f->bytes[1];
-		if (o->verdicts && !strcmp(verdict_of(o, f), "drop"))
-			t->dropped_flows++;
+	for (size_t id = 0; id < nids; id++) {
+		if (!order[id])
+			continue;
+		const struct kept_flow *k = &flows->items[order[id] - 1];
+		print_flow(o, path, &k->flow, k->host);
+		count_flow(o, sys_totals, &k->flow);
 	}
+	free(order);
+	return 0;
 }
 
 static int classify_file(const struct classify_opts *o, const char *path,
@@ -211,7 +252,7 @@ static int classify_file(const struct classify_opts *o, const char *path,
 {
 	char err[512];
 	int ret = -1;
-	struct flow_list flows = {0};
+	struct flow_list flows = {.opts = o};
 	struct pg_engine *engine = NULL;
 	struct frame_counts n = {0};
 	struct capture *cap = capture_open(path, err, sizeof(err));
@@ -225,6 +266,8 @@ static int classify_file(const struct classify_opts *o, const char *path,
 		fprintf(stderr, "peergatectl: %s: unsupported link type %d\n", path, dlt);
 		goto out;
 	}
+	if (o->quiet && !o->json)
+		flows.totals = sys_totals;
 	engine = open_engine(o, hosts, &flows);
 	if (!engine) {
 		fprintf(stderr, "peergatectl: %s: out of memory\n", path);
@@ -236,7 +279,8 @@ static int classify_file(const struct classify_opts *o, const char *path,
 		fprintf(stderr, "peergatectl: %s: out of memory\n", path);
 		goto out;
 	}
-	report_flows(o, path, engine, &flows, &n, sys_totals);
+	if (report_flows(o, path, engine, &flows, &n, sys_totals) < 0)
+		goto out;
 	ret = 0;
 out:
 	pg_engine_destroy(engine);
