@@ -183,22 +183,27 @@ void pg_flow_table_destroy(struct pg_flow_table *t)
 	free(t);
 }
 
+/* Both sides hold IPv4 addresses in the first 4 of 16 bytes and zeros
+ * after them (a parsed packet starts zeroed, a flow entry too), so whole
+ * 16-byte compares are right for both families, and a constant size lets
+ * the compiler compare in registers instead of calling memcmp. */
+static bool same_addr16(const uint8_t *a, const uint8_t *b)
+{
+	return memcmp(a, b, 16) == 0;
+}
+
 static bool matches(const struct pg_flow *f, const struct pg_packet *p,
 		    enum pg_dir *dir)
 {
-	size_t alen = addr_len(p->family);
-
 	if (f->family != p->family || f->l4proto != p->l4proto)
 		return false;
 	if (f->client_port == p->sport && f->server_port == p->dport &&
-	    memcmp(f->client_addr, p->src, alen) == 0 &&
-	    memcmp(f->server_addr, p->dst, alen) == 0) {
+	    same_addr16(f->client_addr, p->src) && same_addr16(f->server_addr, p->dst)) {
 		*dir = PG_DIR_C2S;
 		return true;
 	}
 	if (f->client_port == p->dport && f->server_port == p->sport &&
-	    memcmp(f->client_addr, p->dst, alen) == 0 &&
-	    memcmp(f->server_addr, p->src, alen) == 0) {
+	    same_addr16(f->client_addr, p->dst) && same_addr16(f->server_addr, p->src)) {
 		*dir = PG_DIR_S2C;
 		return true;
 	}

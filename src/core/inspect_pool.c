@@ -115,6 +115,12 @@ void pg_inspect_release(struct pg_inspect_pool *pool, struct pg_flow *f)
 		return;
 	struct inspect_slot *s = slot_at(pool, f->inspect_slot);
 	lru_unlink(pool, f->inspect_slot);
+	/* Held bits are cleared as the stream passes them, so a slot comes
+	 * back clean unless its flow left bytes held behind a gap: clear
+	 * those here, once, rather than both bitmaps on every acquire (a
+	 * never-used slot is zero from calloc). */
+	if (s->held[PG_DIR_C2S] || s->held[PG_DIR_S2C])
+		memset(held_map(pool, s, PG_DIR_C2S), 0, 2 * pool->map_bytes);
 	s->owner = NULL;
 	s->next_free = pool->free_slot;
 	pool->free_slot = f->inspect_slot;
@@ -154,9 +160,6 @@ struct inspect_slot *pg_inspect_acquire(struct pg_inspect_pool *pool, struct pg_
 	struct inspect_slot *s = slot_at(pool, idx);
 	pool->free_slot = s->next_free;
 	memset(s, 0, sizeof(*s));
-	/* held bits are cleared as the stream passes them, but a flow may
-	 * have left some behind */
-	memset(held_map(pool, s, PG_DIR_C2S), 0, 2 * pool->map_bytes);
 	f->inspect_slot = idx;
 	s->owner = f;
 	s->in_play = in_play;
