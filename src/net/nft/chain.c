@@ -312,7 +312,9 @@ static int step_ct_invalid(struct chain_build *cb)
  *      to a plain GET (X-Gnutella-, X-Kazaa- headers); the verdict is
  *      stamped on that segment, and the kernel settles the rest.
  *    A later response segment is queued only when it reaches the queue
- *    before that stamp does. */
+ *    before that stamp does.  A TLS connection queues two: the SYN and
+ *    the ClientHello, which decides it (no IM/P2P detector waits for the
+ *    server's answer to a ClientHello). */
 static int step_tcp(struct chain_build *cb)
 {
 	uint8_t zero = 0;
