@@ -15,4 +15,9 @@
  * (record_hosts, on_flow_end, cb_ctx) stays at its default. */
 void pg_engine_config_from_policy(const struct pg_policy *p, struct pg_engine_config *cfg);
 
+/* The inspection slots the settings give: inspect-slots, or when that is
+ * unset one per 16 flows of max-flows, from 64 (or max-flows when smaller)
+ * to 4096. */
+uint32_t pg_engine_inspect_slots(const struct pg_engine_settings *s);
+
 #endif

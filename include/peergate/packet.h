@@ -40,7 +40,8 @@ struct pg_packet {
 	uint8_t family;       /* 4 or 6 */
 	uint8_t l4proto;      /* IPPROTO_TCP or IPPROTO_UDP */
 	uint8_t tcp_flags;
-	uint8_t src[16];      /* IPv4 addresses use the first 4 bytes */
+	uint8_t src[16];      /* IPv4 addresses use the first 4 bytes, the
+				 rest zero (the flow table relies on it) */
 	uint8_t dst[16];
 	uint16_t sport, dport;
 	uint32_t tcp_seq;

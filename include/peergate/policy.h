@@ -84,6 +84,9 @@ struct pg_engine_settings {
 	uint32_t inspect_packets; /* default 64 */
 	uint32_t inspect_bytes;   /* default 4096 */
 	uint32_t inspect_idle_s;  /* a slot idle this long may be reclaimed; default 10 */
+	/* Inspection slots (reassembly buffers) in the pool; 0 = not set:
+	 * derived from max_flows, see pg_engine_inspect_slots(). */
+	uint32_t inspect_slots;
 	uint32_t max_flows;       /* default 65536 */
 	uint32_t tcp_timeout_s;   /* default 600 */
 	uint32_t udp_timeout_s;   /* default 120 */

@@ -21,6 +21,11 @@ struct pg_flow_table {
 	uint32_t *buckets;        /* indices + 1 */
 	uint32_t bucket_mask;
 	uint32_t free_head;       /* free list through hash_next, index + 1 */
+	/* Slots from here on were never used.  They are handed out in order
+	 * instead of being threaded onto the free list at creation, so that a
+	 * table touches (and the process pays RSS for) only the slots its
+	 * flows have needed so far. */
+	uint32_t never_used;
 	uint32_t next_id;
 	uint64_t seed;
 	struct lru lru[2];
@@ -155,10 +160,6 @@ struct pg_flow_table *pg_flow_table_create(const struct pg_flow_config *cfg,
 		free(t);
 		return NULL;
 	}
-	for (uint32_t i = cfg->max_flows; i > 0; i--) {
-		t->flows[i - 1].hash_next = t->free_head;
-		t->free_head = i;
-	}
 	/* A per-table seed keeps remote senders from aiming at one bucket. */
 	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
 		t->seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
@@ -182,22 +183,27 @@ void pg_flow_table_destroy(struct pg_flow_table *t)
 	free(t);
 }
 
+/* Both sides hold IPv4 addresses in the first 4 of 16 bytes and zeros
+ * after them (a parsed packet starts zeroed, a flow entry too), so whole
+ * 16-byte compares are right for both families, and a constant size lets
+ * the compiler compare in registers instead of calling memcmp. */
+static bool same_addr16(const uint8_t *a, const uint8_t *b)
+{
+	return memcmp(a, b, 16) == 0;
+}
+
 static bool matches(const struct pg_flow *f, const struct pg_packet *p,
 		    enum pg_dir *dir)
 {
-	size_t alen = addr_len(p->family);
-
 	if (f->family != p->family || f->l4proto != p->l4proto)
 		return false;
 	if (f->client_port == p->sport && f->server_port == p->dport &&
-	    memcmp(f->client_addr, p->src, alen) == 0 &&
-	    memcmp(f->server_addr, p->dst, alen) == 0) {
+	    same_addr16(f->client_addr, p->src) && same_addr16(f->server_addr, p->dst)) {
 		*dir = PG_DIR_C2S;
 		return true;
 	}
 	if (f->client_port == p->dport && f->server_port == p->sport &&
-	    memcmp(f->client_addr, p->dst, alen) == 0 &&
-	    memcmp(f->server_addr, p->src, alen) == 0) {
+	    same_addr16(f->client_addr, p->dst) && same_addr16(f->server_addr, p->src)) {
 		*dir = PG_DIR_S2C;
 		return true;
 	}
@@ -246,6 +252,10 @@ static struct pg_flow *oldest(struct pg_flow_table *t)
 static struct pg_flow *create_flow(struct pg_flow_table *t, const struct pg_packet *pkt,
 				   bool reversed, uint32_t now_s)
 {
+	if (!t->free_head && t->never_used < t->cfg.max_flows) {
+		t->free_head = ++t->never_used;
+		t->flows[t->free_head - 1].hash_next = 0;
+	}
 	if (!t->free_head) {
 		struct pg_flow *victim = oldest(t);
 		if (is_expired(t, victim, now_s))

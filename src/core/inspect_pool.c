@@ -16,6 +16,10 @@ struct pg_inspect_pool {
 	size_t slot_size;
 	size_t map_bytes;         /* one direction's held-byte bitmap */
 	uint32_t free_slot;       /* index + 1 */
+	/* Slots from here on were never used: handed out in order rather
+	 * than threaded onto the free list at creation, so that an idle pool
+	 * costs address space, not memory (calloc's pages stay untouched). */
+	uint32_t never_used;
 	uint32_t lru_head, lru_tail; /* holders, least recently fed first */
 	struct pg_inspect_pool_stats stats;
 };
@@ -52,10 +56,6 @@ struct pg_inspect_pool *pg_inspect_pool_create(uint32_t count, uint32_t stream_b
 	if (count && !(pool->slots = calloc(count, pool->slot_size))) {
 		free(pool);
 		return NULL;
-	}
-	for (uint32_t i = count; i > 0; i--) {
-		slot_at(pool, i)->next_free = pool->free_slot;
-		pool->free_slot = i;
 	}
 	return pool;
 }
@@ -115,6 +115,12 @@ void pg_inspect_release(struct pg_inspect_pool *pool, struct pg_flow *f)
 		return;
 	struct inspect_slot *s = slot_at(pool, f->inspect_slot);
 	lru_unlink(pool, f->inspect_slot);
+	/* Held bits are cleared as the stream passes them, so a slot comes
+	 * back clean unless its flow left bytes held behind a gap: clear
+	 * those here, once, rather than both bitmaps on every acquire (a
+	 * never-used slot is zero from calloc). */
+	if (s->held[PG_DIR_C2S] || s->held[PG_DIR_S2C])
+		memset(held_map(pool, s, PG_DIR_C2S), 0, 2 * pool->map_bytes);
 	s->owner = NULL;
 	s->next_free = pool->free_slot;
 	pool->free_slot = f->inspect_slot;
@@ -146,15 +152,14 @@ struct inspect_slot *pg_inspect_acquire(struct pg_inspect_pool *pool, struct pg_
 {
 	if (f->inspect_slot)
 		return slot_at(pool, f->inspect_slot);
+	if (!pool->free_slot && pool->never_used < pool->count)
+		pool->free_slot = ++pool->never_used;
 	if (!pool->free_slot && !reclaim_slot(pool, now_s))
 		return NULL;
 	uint32_t idx = pool->free_slot;
 	struct inspect_slot *s = slot_at(pool, idx);
 	pool->free_slot = s->next_free;
 	memset(s, 0, sizeof(*s));
-	/* held bits are cleared as the stream passes them, but a flow may
-	 * have left some behind */
-	memset(held_map(pool, s, PG_DIR_C2S), 0, 2 * pool->map_bytes);
 	f->inspect_slot = idx;
 	s->owner = f;
 	s->in_play = in_play;

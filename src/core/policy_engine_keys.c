@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "peergate/engine_policy.h"
 #include "peergate/mark.h"
 
 #include "policy_loader.h"
@@ -275,6 +276,16 @@ static void show_event_log(const struct pg_engine_settings *e,
 	snprintf(buf, len, "%s", e->event_log[0] ? e->event_log : "none");
 }
 
+/* Unset, the pool is sized from max-flows: show what it comes to. */
+static void show_slots(const struct pg_engine_settings *e,
+		       const struct engine_key *k, char *buf, size_t len)
+{
+	if (e->inspect_slots)
+		snprintf(buf, len, "%u", e->inspect_slots);
+	else
+		snprintf(buf, len, "%u (from max-flows)", pg_engine_inspect_slots(e));
+}
+
 #define NUM(field) parse_number, show_number, offsetof(struct pg_engine_settings, field)
 static const struct engine_key engine_keys[] = {
 	{ "queue", parse_queue, show_queue, 0, 0, 0, NULL },
@@ -283,6 +294,8 @@ static const struct engine_key engine_keys[] = {
 	{ "inspect-bytes", NUM(inspect_bytes), 256, 65535, NULL },
 	{ "inspect-packets", NUM(inspect_packets), 1, 255, NULL },
 	{ "inspect-idle", NUM(inspect_idle_s), 1, 3600, "seconds" },
+	{ "inspect-slots", parse_number, show_slots,
+	  offsetof(struct pg_engine_settings, inspect_slots), 1, 16u << 20, NULL },
 	{ "max-flows", NUM(max_flows), 1, 16u << 20, NULL },
 	{ "tcp-timeout", NUM(tcp_timeout_s), 1, 604800, "seconds" },
 	{ "udp-timeout", NUM(udp_timeout_s), 1, 604800, "seconds" },
@@ -326,6 +339,13 @@ void pol_engine_finish(struct loader *ld)
 		if (engine_keys[i].parse == parse_hooks && ld->p->engine.hooks == 0)
 			pol_err_line(ld, ld->engine_key_line[i],
 				     "empty value for 'hooks' in [engine]; expected forward, input or output");
+		/* A slot serves one flow: more slots than flows are never used. */
+		if (engine_keys[i].show == show_slots && ld->p->engine.inspect_slots >
+		    ld->p->engine.max_flows)
+			pol_err_line(ld, ld->engine_key_line[i],
+				     "invalid value '%u' for 'inspect-slots' in [engine]; "
+				     "expected at most max-flows (%u): a slot serves one flow",
+				     ld->p->engine.inspect_slots, ld->p->engine.max_flows);
 	}
 }
 

@@ -38,6 +38,10 @@ struct flow_list {
 	size_t count, cap;
 	bool oom;
 	const struct pg_engine *engine;
+	/* Set when only the per-system summary is printed: each flow goes
+	 * into the totals as it ends and is not kept. */
+	struct totals *totals;
+	const struct classify_opts *opts;
 };
 
 struct totals {
@@ -51,9 +55,28 @@ struct classify_opts {
 	const struct pg_policy *policy; /* engine settings (and actions) */
 };
 
+static bool blocks(const struct classify_opts *o, const struct pg_flow *f);
+
+/* Adds an ended flow to its system's totals. */
+static void add_totals(const struct classify_opts *o, const struct pg_flow *f,
+		       struct totals sys_totals[PG_SYS_COUNT])
+{
+	struct totals *t = &sys_totals[f->system < PG_SYS_COUNT ? f->system : 0];
+
+	t->flows++;
+	t->packets += (uint64_t)f->packets[0] + f->packets[1];
+	t->bytes += f->bytes[0] + f->bytes[1];
+	if (o->actions && blocks(o, f))
+		t->blocked_flows++;
+}
+
 static void keep_flow(const struct pg_flow *flow, void *ctx)
 {
 	struct flow_list *l = ctx;
+	if (l->totals) {
+		add_totals(l->opts, flow, l->totals);
+		return;
+	}
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
 		struct kept_flow *n = realloc(l->items, cap * sizeof(*n));
@@ -66,13 +89,30 @@ static void keep_flow(const struct pg_flow *flow, void *ctx)
 	}
 	struct kept_flow *k = &l->items[l->count++];
 	k->flow = *flow;
-	snprintf(k->host, sizeof(k->host), "%s", pg_engine_flow_host(l->engine, flow));
+	const char *host = pg_engine_flow_host(l->engine, flow);
+	size_t n = strnlen(host, sizeof(k->host) - 1);
+	memcpy(k->host, host, n);
+	k->host[n] = '\0';
 }
 
-static int by_id(const void *a, const void *b)
+/* The kept flows in the order they began: flow ids count from 1 in each
+ * engine, so a table by id orders them in one pass, where sorting the
+ * (large) kept entries would cost more than classifying the capture.
+ * NULL when out of memory. */
+static uint32_t *order_by_id(const struct flow_list *l, size_t *n)
 {
-	const struct kept_flow *x = a, *y = b;
-	return (x->flow.id > y->flow.id) - (x->flow.id < y->flow.id);
+	uint32_t max_id = 0;
+	for (size_t i = 0; i < l->count; i++)
+		if (l->items[i].flow.id > max_id)
+			max_id = l->items[i].flow.id;
+	uint32_t *at = calloc(max_id ? max_id : 1, sizeof(*at));
+	if (!at)
+		return NULL;
+	for (size_t i = 0; i < l->count; i++)
+		if (l->items[i].flow.id)
+			at[l->items[i].flow.id - 1] = (uint32_t)i + 1;
+	*n = max_id;
+	return at; /* index + 1 into items; 0 where no flow has the id */
 }
 
 static const char *l4_name(uint8_t proto)
@@ -100,6 +140,8 @@ static bool blocks(const struct classify_opts *o, const struct pg_flow *f)
 static void print_flow(const struct classify_opts *o, const char *source, bool live,
 		       const struct pg_flow *f, const char *host)
 {
+	if (o->quiet && !o->json)
+		return;
 	char client[64], server[64];
 	pg_format_endpoint(f->family, f->client_addr, f->client_port, client, sizeof(client));
 	pg_format_endpoint(f->family, f->server_addr, f->server_port, server, sizeof(server));
@@ -143,19 +185,6 @@ static void print_flow(const struct classify_opts *o, const char *source, bool l
 	       host[0] ? "  " : "", host);
 	if (live)
 		fflush(stdout);
-}
-
-/* Adds an ended flow to its system's totals. */
-static void add_totals(const struct classify_opts *o, const struct pg_flow *f,
-		       struct totals sys_totals[PG_SYS_COUNT])
-{
-	struct totals *t = &sys_totals[f->system < PG_SYS_COUNT ? f->system : 0];
-
-	t->flows++;
-	t->packets += (uint64_t)f->packets[0] + f->packets[1];
-	t->bytes += f->bytes[0] + f->bytes[1];
-	if (o->actions && blocks(o, f))
-		t->blocked_flows++;
 }
 
 /* An engine set up as the daemon's, that keeps every flow that ends. */
@@ -211,28 +240,34 @@ static int feed_capture(struct capture *cap, int dlt, struct pg_engine *engine,
 }
 
 /* The file's flows in the order they began, each printed and added to the
- * totals of its system. */
-static void report_flows(const struct classify_opts *o, const char *path,
+ * totals of its system.  Fails when out of memory. */
+static int report_flows(const struct classify_opts *o, const char *path,
 			 const struct pg_engine *engine, struct flow_list *flows,
 			 const struct frame_counts *n, struct totals sys_totals[PG_SYS_COUNT])
 {
 	struct pg_engine_stats st;
 
-	/* A capture without flows leaves items NULL, which qsort may not
-	 * be given even for zero elements. */
-	if (flows->count > 1)
-		qsort(flows->items, flows->count, sizeof(*flows->items), by_id);
+	size_t nids = 0;
+	uint32_t *order = order_by_id(flows, &nids);
+	if (!order) {
+		fprintf(stderr, "peergatectl: %s: out of memory\n", path);
+		return -1;
+	}
 	pg_engine_get_stats(engine, &st);
 	if (!o->json && !o->quiet)
 		printf("%s: %llu frames, %zu flows, %llu malformed, %llu fragments, %llu not IP/TCP/UDP\n",
 		       path, (unsigned long long)n->frames, flows->count,
 		       (unsigned long long)st.malformed, (unsigned long long)st.fragments,
 		       (unsigned long long)(st.not_tracked + n->skipped));
-	for (size_t i = 0; i < flows->count; i++) {
-		const struct pg_flow *f = &flows->items[i].flow;
-		print_flow(o, path, false, f, flows->items[i].host);
-		add_totals(o, f, sys_totals);
+	for (size_t id = 0; id < nids; id++) {
+		if (!order[id])
+			continue;
+		const struct kept_flow *k = &flows->items[order[id] - 1];
+		print_flow(o, path, false, &k->flow, k->host);
+		add_totals(o, &k->flow, sys_totals);
 	}
+	free(order);
+	return 0;
 }
 
 static int classify_file(const struct classify_opts *o, const char *path,
@@ -241,7 +276,7 @@ static int classify_file(const struct classify_opts *o, const char *path,
 {
 	char err[512];
 	int ret = -1;
-	struct flow_list flows = {0};
+	struct flow_list flows = {.opts = o};
 	struct pg_engine *engine = NULL;
 	struct frame_counts n = {0};
 	/* "-": standard input, read as it comes */
@@ -257,6 +292,8 @@ static int classify_file(const struct classify_opts *o, const char *path,
 		fprintf(stderr, "peergatectl: %s: unsupported link type %d\n", path, dlt);
 		goto out;
 	}
+	if (o->quiet && !o->json)
+		flows.totals = sys_totals;
 	engine = open_engine(o, hosts, &flows);
 	if (!engine) {
 		fprintf(stderr, "peergatectl: %s: out of memory\n", path);
@@ -268,7 +305,8 @@ static int classify_file(const struct classify_opts *o, const char *path,
 		fprintf(stderr, "peergatectl: %s: out of memory\n", path);
 		goto out;
 	}
-	report_flows(o, path, engine, &flows, &n, sys_totals);
+	if (report_flows(o, path, engine, &flows, &n, sys_totals) < 0)
+		goto out;
 	ret = 0;
 out:
 	pg_engine_destroy(engine);

@@ -555,6 +555,8 @@ static const char *restart_only_change(const struct pg_engine_settings *a,
 		return "inspect-bytes";
 	if (a->inspect_idle_s != b->inspect_idle_s)
 		return "inspect-idle";
+	if (pg_engine_inspect_slots(a) != pg_engine_inspect_slots(b))
+		return "inspect-slots";
 	if (a->tcp_timeout_s != b->tcp_timeout_s)
 		return "tcp-timeout";
 	if (a->udp_timeout_s != b->udp_timeout_s)

@@ -33,12 +33,26 @@ bool pg_find_ci_n(const uint8_t *hay, size_t hay_len, const char *needle,
 {
 	if (n == 0 || n > hay_len)
 		return false;
-	for (size_t i = 0; i + n <= hay_len; i++) {
-		if (pg_same_ci(hay + i, needle, n)) {
-			if (at)
-				*at = i;
-			return true;
+	/* Most positions fail on their first byte: find candidates for it
+	 * quickly (memchr when it has no case, as for the usual "\nName"
+	 * header needles) and compare the rest only there. */
+	const uint8_t first = lower((uint8_t)needle[0]);
+	const bool caseless = !pg_is_alpha(first);
+	const size_t last = hay_len - n;
+	for (size_t i = 0; i <= last; i++) {
+		if (caseless) {
+			const uint8_t *c = memchr(hay + i, first, last - i + 1);
+			if (!c)
+				return false;
+			i = (size_t)(c - hay);
+		} else if (lower(hay[i]) != first) {
+			continue;
 		}
+		if (!pg_same_ci(hay + i + 1, needle + 1, n - 1))
+			continue;
+		if (at)
+			*at = i;
+		return true;
 	}
 	return false;
 }

@@ -105,20 +105,23 @@ size_t pg_http_header_end(const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* The offset of the first '\n' in p[from..n), or n. */
+static size_t next_lf(const uint8_t *p, size_t from, size_t n)
+{
+	const uint8_t *lf = from < n ? memchr(p + from, '\n', n - from) : NULL;
+	return lf ? (size_t)(lf - p) : n;
+}
+
 bool pg_http_header(const uint8_t *p, size_t n, const char *name,
 		    const uint8_t **val, size_t *val_len)
 {
 	size_t name_len = strlen(name);
-	size_t i = 0;
-
 	/* Skip the request or status line: headers start after the first LF. */
-	while (i < n && p[i] != '\n')
-		i++;
+	size_t i = next_lf(p, 0, n);
 	while (i < n) {
 		i++; /* past '\n' */
 		size_t line = i;
-		while (i < n && p[i] != '\n')
-			i++;
+		i = next_lf(p, i, n);
 		size_t end = i; /* exclusive, at '\n' or n */
 		if (end > line && p[end - 1] == '\r')
 			end--;

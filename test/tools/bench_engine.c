@@ -2,8 +2,16 @@
 /*
  * Engine benchmark: packets per second through the classification engine
  * over real captures, against a baseline of parsing alone measured in the
- * same run; the fixed size of a flow entry; and memory under a flood of new
- * flows (bounded by max-flows).  Prints medians over several runs.
+ * same run; the fixed size of a flow entry; and memory: an idle engine as
+ * a policy sizes it, and a flood of new flows up to a million tracked.
+ * Prints medians over several runs.
+ *
+ *   bench_engine CAPTURE...
+ *   bench_engine --write-pcap OUT REPEAT CAPTURE...
+ *       writes the captures' IP packets REPEAT times over as one raw-IP
+ *       pcap (each copy a month after the last, so flows expire between
+ *       copies), for comparing `peergatectl classify` with other tools on
+ *       the same file (scripts/bench/engine)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +21,8 @@
 #include "peergate/capture.h"
 #include "peergate/engine.h"
 #include "shipped_systems.h"
+#include "peergate/engine_policy.h"
+#include "peergate/policy.h"
 #include "peergate/linklayer.h"
 #include "peergate/detect_registry.h"
 
@@ -54,14 +64,119 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
+static void put32(FILE *f, uint32_t v)
+{
+	fwrite(&v, sizeof(v), 1, f);
+}
+
+/* Classic pcap, host byte order (the magic tells readers which),
+ * LINKTYPE_RAW: each record is one IP packet. */
+static int write_pcap(const char *path, const struct pkt *pkts, size_t n, unsigned repeat)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	static const uint16_t version[2] = {2, 4};
+	put32(f, 0xa1b2c3d4);
+	fwrite(version, sizeof(version), 1, f);
+	put32(f, 0);
+	put32(f, 0);
+	put32(f, 65535);
+	put32(f, 101);
+	const uint64_t month_ms = 30ull * 86400 * 1000;
+	for (unsigned r = 0; r < repeat; r++) {
+		for (size_t i = 0; i < n; i++) {
+			uint64_t ts = pkts[i].ts_ms + r * month_ms;
+			put32(f, (uint32_t)(ts / 1000));
+			put32(f, (uint32_t)(ts % 1000) * 1000);
+			put32(f, (uint32_t)pkts[i].len);
+			put32(f, (uint32_t)pkts[i].len);
+			fwrite(pkts[i].data, 1, pkts[i].len, f);
+		}
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* A TCP SYN of flow number i: every i gives another 5-tuple. */
+static void flood_syn(uint8_t syn[40], uint32_t i)
+{
+	syn[13] = (uint8_t)(i >> 16);
+	syn[14] = (uint8_t)(i >> 8);
+	syn[15] = (uint8_t)i;
+	syn[20] = (uint8_t)(i >> 24);
+	syn[21] = (uint8_t)(1024 + (i & 0xff));
+}
+
+/* An engine set up as `policy` says (an [engine] section), its RSS when
+ * created, and after `flows` new flows. */
+static void memory_case(const char *label, const char *policy, uint32_t flows)
+{
+	struct pg_diag diag = {0};
+	struct pg_policy *p = pg_policy_load_string(policy, label, &diag);
+	if (!p) {
+		pg_diag_print(&diag, stderr);
+		return;
+	}
+	struct pg_engine_config cfg;
+	pg_engine_config_from_policy(p, &cfg);
+	pg_detect_attach(&cfg);
+	cfg.record_hosts = true; /* as the daemon's (64 bytes a flow, touched
+				  * when a flow names a host or ends) */
+	long before = rss_kib();
+	struct pg_engine *e = pg_engine_create(&cfg, NULL);
+	if (!e) {
+		fprintf(stderr, "%s: engine not created\n", label);
+		pg_policy_destroy(p);
+		return;
+	}
+	long created = rss_kib();
+	uint8_t syn[40] = {0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 0, 192, 0, 2, 1,
+			   0, 0, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0x20, 0, 0, 0, 0, 0};
+	struct pg_packet_result res;
+	double t0 = now_s();
+	for (uint32_t i = 0; i < flows; i++) {
+		flood_syn(syn, i);
+		pg_engine_packet(e, syn, sizeof(syn), i / 1000, &res);
+	}
+	double rate = flows ? flows / (now_s() - t0) : 0;
+	long after = rss_kib();
+	struct pg_engine_stats st;
+	pg_engine_get_stats(e, &st);
+	printf("  %-34s slots %5u: RSS +%6ld KiB idle", label, cfg.max_inspecting,
+	       created - before);
+	if (flows)
+		printf(", +%7ld KiB with %u flows tracked (%.0f bytes/flow; %llu evicted; %.0f new flows/s)",
+		       after - before, st.flows.active,
+		       st.flows.active ? (after - before) * 1024.0 / st.flows.active : 0.0,
+		       (unsigned long long)st.flows.evicted, rate);
+	printf("\n");
+	pg_engine_destroy(e);
+	pg_policy_destroy(p);
+}
+
 int main(int argc, char **argv)
 {
 	enum { RUNS = 7 };
 	struct pkt *pkts = NULL;
 	size_t n = 0, cap = 0;
 	uint64_t offset = 0;
+	const char *pcap_out = NULL;
+	unsigned repeat = 1;
+	int first = 1;
 
-	for (int i = 1; i < argc; i++) {
+	if (argc >= 4 && !strcmp(argv[1], "--write-pcap")) {
+		pcap_out = argv[2];
+		repeat = (unsigned)atoi(argv[3]);
+		first = 4;
+	}
+	/* Memory first, while the process holds nothing else. */
+	if (!pcap_out) {
+		printf("memory (RSS growth of this process, flows are TCP SYNs, no payload):\n");
+		memory_case("max-flows = 1024", "[engine]\nmax-flows = 1024\n", 0);
+		memory_case("default (max-flows = 65536)", "", 0);
+		memory_case("max-flows = 1048576", "[engine]\nmax-flows = 1048576\n", 1000000);
+	}
+	for (int i = first; i < argc; i++) {
 		char err[256];
 		struct capture *c = capture_open(argv[i], err, sizeof(err));
 		if (!c)
@@ -89,8 +204,19 @@ int main(int argc, char **argv)
 		capture_close(c);
 	}
 	if (!n) {
-		fprintf(stderr, "usage: bench_engine CAPTURE...\n");
+		fprintf(stderr, "usage: bench_engine [--write-pcap OUT REPEAT] CAPTURE...\n");
 		return 2;
+	}
+	if (pcap_out) {
+		int rc = write_pcap(pcap_out, pkts, n, repeat ? repeat : 1);
+		if (rc == 0)
+			printf("%zu packets\n", n * (repeat ? repeat : 1));
+		else
+			perror(pcap_out);
+		for (size_t i = 0; i < n; i++)
+			free(pkts[i].data);
+		free(pkts);
+		return rc == 0 ? 0 : 1;
 	}
 
 	double parse[RUNS], engine[RUNS];
@@ -126,35 +252,7 @@ int main(int argc, char **argv)
 	printf("  full engine          : %10.0f packets/s  (%.0f ns/packet, %.1fx the baseline's cost)\n",
 	       me, 1e9 / me, mp / me);
 
-	/* Flood: a million new flows into a 65536-flow table. */
 	printf("flow entry: %zu bytes fixed state (target <= 128)\n", sizeof(struct pg_flow));
-	long before = rss_kib();
-	struct pg_engine_config cfg;
-	pg_engine_config_defaults(&cfg);
-	pg_detect_attach(&cfg);
-	struct pg_engine *e = pg_engine_create(&cfg, NULL);
-	long created = rss_kib();
-	uint8_t syn[40] = {0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 0, 192, 0, 2, 1,
-			   0, 0, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0x20, 0, 0, 0, 0, 0};
-	struct pg_packet_result res;
-	double t0 = now_s();
-	for (uint32_t i = 0; i < 1000000; i++) {
-		syn[13] = (uint8_t)(i >> 16);
-		syn[14] = (uint8_t)(i >> 8);
-		syn[15] = (uint8_t)i;
-		syn[20] = (uint8_t)(i >> 24);
-		syn[21] = (uint8_t)(1024 + (i & 0xff));
-		pg_engine_packet(e, syn, sizeof(syn), i / 1000, &res);
-	}
-	double flood = 1e6 / (now_s() - t0);
-	long after = rss_kib();
-	struct pg_engine_stats st;
-	pg_engine_get_stats(e, &st);
-	printf("flood: 1000000 new flows, max-flows %u: %u tracked, %llu evicted, %.0f new flows/s\n",
-	       cfg.max_flows, st.flows.active, (unsigned long long)st.flows.evicted, flood);
-	printf("  RSS: %ld KiB before, %ld KiB after create, %ld KiB after flood (growth during flood %ld KiB)\n",
-	       before, created, after, after - created);
-	pg_engine_destroy(e);
 	for (size_t i = 0; i < n; i++)
 		free(pkts[i].data);
 	free(pkts);

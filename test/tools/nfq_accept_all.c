@@ -7,7 +7,14 @@
  * accepts every packet without stamping a mark, so nothing is ever offloaded
  * to the kernel: every forwarded packet makes the trip to user space.
  *
- * Usage: nfq_accept_all [--queue N]      (root; SIGTERM/SIGINT stop it and
+ * With --offload it stamps the accept code on every packet it gets, as
+ * peergated stamps a decided flow (NF_REPEAT with the packet mark, which
+ * the table copies into the ct mark): each flow then costs the trip of its
+ * first queued packet only.  That is the floor of the inline benchmark: a
+ * classifier that decides every flow on its first packet, for free.
+ *
+ * Usage: nfq_accept_all [--queue N] [--offload]
+ *                                        (root; SIGTERM/SIGINT stop it and
  *                                         remove the table)
  */
 #include <errno.h>
@@ -28,12 +35,22 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+struct counts {
+	unsigned long long packets;
+	bool offload;
+};
+
 static bool accept_all(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_verdict *v)
 {
-	unsigned long long *n = ctx;
-	(void)pkt;
-	(*n)++;
-	v->kind = PG_NFQ_ACCEPT;
+	struct counts *n = ctx;
+	n->packets++;
+	if (!n->offload) {
+		v->kind = PG_NFQ_ACCEPT;
+		return true;
+	}
+	v->kind = PG_NFQ_REPEAT_MARK;
+	v->mark = (pkt->mark & ~PG_MARK_DEFAULT_MASK) |
+		  pg_mark_value(PG_MARK_DEFAULT_MASK, PG_MARK_ACCEPT);
 	return true;
 }
 
@@ -43,15 +60,17 @@ int main(int argc, char **argv)
 	struct pg_nft_config nc;
 	enum pg_nft_queue_kind kind;
 	char err[512];
-	unsigned long long packets = 0;
+	struct counts counts = {0};
 	int ret = 1;
 
 	pg_nfq_config_defaults(&qc);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--queue") && i + 1 < argc) {
 			qc.queue_num = (uint16_t)atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--offload")) {
+			counts.offload = true;
 		} else {
-			fprintf(stderr, "usage: nfq_accept_all [--queue N]\n");
+			fprintf(stderr, "usage: nfq_accept_all [--queue N] [--offload]\n");
 			return 2;
 		}
 	}
@@ -79,10 +98,10 @@ int main(int argc, char **argv)
 		pg_nfq_close(q);
 		return 1;
 	}
-	fprintf(stderr, "nfq_accept_all: queue %u (%s), accepting everything\n", qc.queue_num,
-		pg_nft_queue_kind_name(kind));
+	fprintf(stderr, "nfq_accept_all: queue %u (%s), accepting everything%s\n", qc.queue_num,
+		pg_nft_queue_kind_name(kind), counts.offload ? ", offloading each flow" : "");
 	while (!stop) {
-		if (pg_nfq_process(q, true, accept_all, &packets) < 0 && errno != EINTR) {
+		if (pg_nfq_process(q, true, accept_all, &counts) < 0 && errno != EINTR) {
 			fprintf(stderr, "nfq_accept_all: %s\n", strerror(errno));
 			goto out;
 		}
@@ -93,7 +112,7 @@ out:
 		fprintf(stderr, "nfq_accept_all: %s\n", err);
 	struct pg_nfq_stats st;
 	pg_nfq_get_stats(q, &st);
-	fprintf(stderr, "nfq_accept_all: %llu packets, %llu verdicts, %llu enobufs\n", packets,
+	fprintf(stderr, "nfq_accept_all: %llu packets, %llu verdicts, %llu enobufs\n", counts.packets,
 		(unsigned long long)st.verdicts, (unsigned long long)st.enobufs);
 	pg_nfq_close(q);
 	return ret;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "peergate/engine_policy.h"
 #include "peergate/policy.h"
 #include "shipped_systems.h"
 
@@ -47,7 +48,7 @@ static const struct policy_case cases[] = {
 	    "t.ini:3: unknown key 'allow' in [aim]; 'allow' belongs in [exceptions]" } },
 	{ "[engine]\nim = block\nfoo = 1\nmax-flow = 3\n",
 	  { "t.ini:2: unknown key 'im' in [engine]; 'im' belongs in a system section such as [msn]",
-	    "t.ini:3: unknown key 'foo' in [engine]; valid keys: queue, hooks, fail, inspect-bytes, inspect-packets, inspect-idle, max-flows, tcp-timeout, udp-timeout, mark-mask, tcp-block, log-rate, event-log",
+	    "t.ini:3: unknown key 'foo' in [engine]; valid keys: queue, hooks, fail, inspect-bytes, inspect-packets, inspect-idle, inspect-slots, max-flows, tcp-timeout, udp-timeout, mark-mask, tcp-block, log-rate, event-log",
 	    "t.ini:4: unknown key 'max-flow' in [engine]; did you mean 'max-flows'?" } },
 	{ "[exceptions]\nalow = 10.0.0.1\nports = no\n",
 	  { "t.ini:2: unknown key 'alow' in [exceptions]; did you mean 'allow'?",
@@ -139,6 +140,12 @@ static const struct policy_case cases[] = {
 	  { "t.ini:2: invalid value '10s' for 'tcp-timeout' in [engine]; expected a number of seconds from 1 to 604800",
 	    "t.ini:3: invalid value '99999999999' for 'udp-timeout' in [engine]; expected a number of seconds from 1 to 604800",
 	    "t.ini:4: invalid value '+5' for 'max-flows' in [engine]; expected a number from 1 to 16777216" } },
+	{ "[engine]\ninspect-slots = 0\ninspect-slots = 64\n",
+	  { "t.ini:2: invalid value '0' for 'inspect-slots' in [engine]; expected a number from 1 to 16777216",
+	    "t.ini:3: duplicate key 'inspect-slots' in [engine] (first set on line 2)" } },
+	{ "[engine]\ninspect-slots = 2048\nmax-flows = 1024\n",
+	  { "t.ini:2: invalid value '2048' for 'inspect-slots' in [engine]; expected at most max-flows (1024): a slot serves one flow" } },
+	{ "[engine]\nmax-flows = 1024\ninspect-slots = 1024\n", { NULL } },
 	{ "[engine]\nmark-mask = 0x05000000\n",
 	  { "t.ini:2: invalid value '0x05000000' for 'mark-mask' in [engine]; expected contiguous hex bits, at least 3 wide, such as 0x07000000" } },
 	{ "[engine]\nmark-mask = 0x01000000\n",
@@ -234,6 +241,8 @@ static void test_defaults(void)
 		CHECK(e->inspect_packets == 128 && e->inspect_bytes == 4096);
 		CHECK(e->inspect_idle_s == 10);
 		CHECK(e->max_flows == 65536);
+		/* unset: one slot per 16 flows */
+		CHECK(e->inspect_slots == 0 && pg_engine_inspect_slots(e) == 4096);
 		CHECK(e->tcp_timeout_s == 600 && e->udp_timeout_s == 120);
 		CHECK(e->mark_mask == 0x07000000u);
 		CHECK(e->tcp_block == PG_TCP_BLOCK_RESET);
@@ -312,6 +321,34 @@ static void test_engine(void)
 	}
 	free(text);
 	pg_policy_destroy(p);
+
+	/* the reassembly pool: as set, else from max-flows (at least 64,
+	 * never more than the flows) */
+	static const struct { const char *text; uint32_t slots; const char *shown; } pools[] = {
+		{ "[engine]\ninspect-slots = 100\n", 100, "  inspect-slots    = 100\n" },
+		{ "[engine]\nmax-flows = 1024\n", 64, "  inspect-slots    = 64 (from max-flows)\n" },
+		{ "[engine]\nmax-flows = 20\n", 20, "  inspect-slots    = 20 (from max-flows)\n" },
+		{ "[engine]\nmax-flows = 1048576\n", 4096, "  inspect-slots    = 4096 (from max-flows)\n" },
+		{ "[engine]\nmax-flows = 1048576\ninspect-slots = 65536\n", 65536, "  inspect-slots    = 65536\n" },
+	};
+	for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++) {
+		p = load(pools[i].text);
+		CHECK(p && pg_engine_inspect_slots(pg_policy_engine(p)) == pools[i].slots);
+		struct pg_engine_config cfg;
+		pg_engine_config_from_policy(p, &cfg);
+		CHECK(cfg.max_inspecting == pools[i].slots);
+		text = NULL;
+		mem = open_memstream(&text, &len);
+		if (p && mem) {
+			pg_policy_print_summary(p, mem);
+			fclose(mem);
+			CHECK(strstr(text, pools[i].shown) != NULL);
+		} else if (mem) {
+			fclose(mem);
+		}
+		free(text);
+		pg_policy_destroy(p);
+	}
 
 	p = load("[engine]\nqueue = 65535\nhooks = output,forward\n\toutput\n");
 	CHECK(p && pg_policy_engine(p)->queue_first == 65535 &&

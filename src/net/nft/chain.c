@@ -318,8 +318,27 @@ static int step_ct_invalid(struct chain_build *cb)
  *    kernel halves what a short connection costs.  The first rule queues
  *    a non-SYN segment only when a payload byte loads (@ih,0,8 on an empty
  *    segment fails, which ends the rule); the second accepts the empty
- *    ones.  SYNs still go to the queue: they tell the classifier which
- *    side is the client.  The SYN-ACK adds nothing the SYN did not say. */
+ *    ones.  The SYN-ACK adds nothing the SYN did not say.
+ *
+ *    What a short exchange (HTTP: SYN, request, response) still queues,
+ *    three packets, and why each is needed:
+ *    - the SYN: it anchors the client's stream at its first byte (its
+ *      sequence number + 1), so that segments sent out of order or
+ *      overlapping before the first one are held or refused instead of
+ *      being read as the stream's start (test/e2e_segments.sh b), and it
+ *      tells which side is the client and that the flow is seen from its
+ *      start (detectors may then rule their protocol out on the first
+ *      payload);
+ *    - the request: the first payload, read by the detectors;
+ *    - the first response segment: an ordinary-looking request is
+ *      decided only once no IM/P2P detector can still claim it, and
+ *      Gnutella and FastTrack servents name themselves in their answer
+ *      to a plain GET (X-Gnutella-, X-Kazaa- headers); the verdict is
+ *      stamped on that segment, and the kernel settles the rest.
+ *    A later response segment is queued only when it reaches the queue
+ *    before that stamp does.  A TLS connection queues two: the SYN and
+ *    the ClientHello, which decides it (no IM/P2P detector waits for the
+ *    server's answer to a ClientHello). */
 static int step_tcp(struct chain_build *cb)
 {
 	uint8_t zero = 0;
