@@ -529,7 +529,51 @@ static void classify_usage(FILE *out)
 /* Long options without a short form. */
 enum { OPT_SYSTEMS = 256 };
 
-int cmd_classify(int argc, char **argv)
+/* What the command line asked for. */
+struct classify_args {
+	struct classify_opts o;
+	const char *policy_path, *iface;
+	struct live_limits lim;
+	struct ctl_systems sys;
+};
+
+/* One option into *a: -1 to go on, else the exit status. */
+static int classify_option(int c, const char *arg, struct classify_args *a)
+{
+	uint64_t seconds = 0;
+
+	switch (c) {
+	case 'p': a->policy_path = arg; return -1;
+	case OPT_SYSTEMS: return ctl_systems_add(&a->sys, arg) ? -1 : PG_EXIT_USAGE;
+	case 'j': a->o.json = true; return -1;
+	case 'q': a->o.quiet = true; return -1;
+	case 'i': a->iface = arg; return -1;
+	case 'c':
+		if (parse_positive(arg, &a->lim.count))
+			return -1;
+		fprintf(stderr, "peergatectl classify: --count %s: expected a positive number "
+			"of frames\n", arg);
+		return PG_EXIT_USAGE;
+	case 'd':
+		if (parse_positive(arg, &seconds) && seconds <= 86400u * 365) {
+			a->lim.duration_ms = seconds * 1000;
+			return -1;
+		}
+		fprintf(stderr, "peergatectl classify: --duration %s: expected a positive number "
+			"of seconds\n", arg);
+		return PG_EXIT_USAGE;
+	case 'h':
+		classify_usage(stdout);
+		return PG_EXIT_OK;
+	default:
+		classify_usage(stderr);
+		return PG_EXIT_USAGE;
+	}
+}
+
+/* Fills *a; -1 to go on, else the exit status (help, usage error).
+ * optind is left at the first capture file. */
+static int classify_args_parse(int argc, char **argv, struct classify_args *a)
 {
 	static const struct option options[] = {
 		{"policy", required_argument, NULL, 'p'},
@@ -543,80 +587,49 @@ int cmd_classify(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct classify_opts o = {0};
-	const char *policy_path = NULL, *iface = NULL;
-	struct live_limits lim = {0};
-	uint64_t seconds = 0;
-	struct ctl_systems sys = {0};
-	struct pg_policy *policy = NULL;
-	struct pg_host_rules *hosts = NULL;
-	int ret = PG_EXIT_FAILURE, c;
+	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:jqi:c:d:h", options, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			policy_path = optarg;
-			break;
-		case OPT_SYSTEMS:
-			if (!ctl_systems_add(&sys, optarg))
-				return PG_EXIT_USAGE;
-			break;
-		case 'j':
-			o.json = true;
-			break;
-		case 'q':
-			o.quiet = true;
-			break;
-		case 'i':
-			iface = optarg;
-			break;
-		case 'c':
-			if (!parse_positive(optarg, &lim.count)) {
-				fprintf(stderr, "peergatectl classify: --count %s: expected a "
-					"positive number of frames\n", optarg);
-				return PG_EXIT_USAGE;
-			}
-			break;
-		case 'd':
-			if (!parse_positive(optarg, &seconds) || seconds > 86400u * 365) {
-				fprintf(stderr, "peergatectl classify: --duration %s: expected a "
-					"positive number of seconds\n", optarg);
-				return PG_EXIT_USAGE;
-			}
-			lim.duration_ms = seconds * 1000;
-			break;
-		case 'h':
-			classify_usage(stdout);
-			return PG_EXIT_OK;
-		default:
-			classify_usage(stderr);
-			return PG_EXIT_USAGE;
-		}
+		if ((rc = classify_option(c, optarg, a)) >= 0)
+			return rc;
 	}
-	if (iface && optind < argc) {
+	if (a->iface && optind < argc) {
 		fprintf(stderr, "peergatectl classify: -i reads an interface; no capture file "
 			"goes with it\n");
 		return PG_EXIT_USAGE;
 	}
-	if (!iface && (lim.count || lim.duration_ms)) {
+	if (!a->iface && (a->lim.count || a->lim.duration_ms)) {
 		fprintf(stderr, "peergatectl classify: --count and --duration go with -i\n");
 		return PG_EXIT_USAGE;
 	}
-	if (!iface && optind >= argc) {
+	if (!a->iface && optind >= argc) {
 		fprintf(stderr, "peergatectl classify: no capture file given\n");
 		classify_usage(stderr);
 		return PG_EXIT_USAGE;
 	}
-	ctl_systems_finish(&sys);
+	ctl_systems_finish(&a->sys);
+	return -1;
+}
+
+int cmd_classify(int argc, char **argv)
+{
+	struct classify_args a = {0};
+	struct pg_policy *policy = NULL;
+	struct pg_host_rules *hosts = NULL;
 	struct pg_diag diag = {0};
-	policy = pg_policy_load_all(policy_path, sys.dirs, sys.n, NULL, &diag);
+	int ret = classify_args_parse(argc, argv, &a);
+
+	if (ret >= 0)
+		return ret;
+	ret = PG_EXIT_FAILURE;
+	policy = pg_policy_load_all(a.policy_path, a.sys.dirs, a.sys.n, NULL, &diag);
 	if (!policy) {
 		pg_diag_print(&diag, stderr);
 		return PG_EXIT_FAILURE;
 	}
-	o.actions = policy_path != NULL;
-	o.policy = policy;
+	a.o.actions = a.policy_path != NULL;
+	a.o.policy = policy;
 	hosts = pg_host_rules_for_policy(policy);
 	if (!hosts) {
 		fprintf(stderr, "peergatectl: out of memory\n");
@@ -626,13 +639,13 @@ int cmd_classify(int argc, char **argv)
 	struct totals totals[PG_SYS_COUNT];
 	memset(totals, 0, sizeof(totals));
 	unsigned failed = 0;
-	if (iface && classify_live(&o, iface, hosts, &lim, totals) != 0)
+	if (a.iface && classify_live(&a.o, a.iface, hosts, &a.lim, totals) != 0)
 		failed++;
 	for (int i = optind; i < argc; i++)
-		if (classify_file(&o, argv[i], hosts, totals) != 0)
+		if (classify_file(&a.o, argv[i], hosts, totals) != 0)
 			failed++;
-	if (!o.json)
-		print_summary(&o, totals);
+	if (!a.o.json)
+		print_summary(&a.o, totals);
 	ret = failed ? PG_EXIT_FAILURE : PG_EXIT_OK;
 out:
 	pg_host_rules_destroy(hosts);

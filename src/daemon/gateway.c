@@ -269,11 +269,67 @@ static void close_worker(struct gw_worker *w)
 	pthread_mutex_destroy(&w->lock);
 }
 
+/* The state the workers share, and the first snapshot (taking p). */
+static int open_shared(struct pg_gateway *g, struct pg_policy *p)
+{
+	const struct pg_engine_settings *s = pg_policy_engine(p);
+	struct pg_engine_config dc;
+
+	pg_engine_config_defaults(&dc);
+	pg_log_set_flow_rate(g->opt.log, s->log_rate);
+	g->mark_mask = s->mark_mask;
+	g->nworkers = s->queue_count ? s->queue_count : 1;
+	g->workers = calloc(g->nworkers, sizeof(*g->workers));
+	g->dns = pg_dns_cache_create(dc.dns_cache_entries);
+	g->expect = pg_expect_create(dc.max_expectations, 120);
+	g->bt_peers = pg_expect_create(dc.max_bt_peers, dc.bt_peer_lifetime_s);
+	g->events = pg_eventlog_create();
+	struct gw_snapshot *snap = snapshot_new(g, p);
+	if (g->event_fd < 0 || !g->workers || !g->dns || !g->expect || !g->bt_peers ||
+	    !g->events || !snap) {
+		snapshot_free(snap);
+		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "out of memory");
+		return -1;
+	}
+	atomic_store(&g->current, snap);
+	retarget_events(g);
+	return 0;
+}
+
+/* The table, watched from before it is applied (a loss right after the
+ * apply is seen too; our own batch is recognised and ignored), then the
+ * workers' sockets for its blocked-flow sets. */
+static int open_table(struct pg_gateway *g)
+{
+	struct text_sink sink;
+	char err[512];
+
+	g->guard.credits = REAPPLY_BURST;
+	g->guard.refilled_ms = gw_now_ms();
+	g->guard.watch = pg_nft_watch_open(err, sizeof(err));
+	if (!g->guard.watch)
+		pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "a deleted or flushed table "
+		       "will not be noticed: %s", err);
+	int rc = apply_rules(g, gw_current(g)->policy, sink_open(&sink));
+	sink_log(&sink, g->opt.log, LOG_ERR);
+	if (rc < 0)
+		return -1;
+	/* The sets live in our table, so only with it.  Without the socket
+	 * blocked flows still get their per-packet verdicts.  One socket per
+	 * worker: no lock between them. */
+	for (unsigned i = 0; i < g->nworkers; i++) {
+		g->workers[i].dyn = pg_nft_dyn_open(err, sizeof(err));
+		if (!g->workers[i].dyn)
+			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "queue %u: no blocked-flow "
+			       "sets: %s", (unsigned)g->workers[i].queue_num, err);
+	}
+	return 0;
+}
+
 struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 {
 	struct pg_diag diag = {0};
 	struct text_sink sink;
-	char err[512];
 	struct pg_gateway *g = calloc(1, sizeof(*g));
 	if (!g)
 		return NULL;
@@ -287,26 +343,8 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 		sink_log(&sink, g->opt.log, LOG_ERR);
 		goto fail;
 	}
-	const struct pg_engine_settings *s = pg_policy_engine(p);
-	pg_log_set_flow_rate(g->opt.log, s->log_rate);
-	struct pg_engine_config dc;
-	pg_engine_config_defaults(&dc);
-	g->mark_mask = s->mark_mask;
-	g->nworkers = s->queue_count ? s->queue_count : 1;
-	g->workers = calloc(g->nworkers, sizeof(*g->workers));
-	g->dns = pg_dns_cache_create(dc.dns_cache_entries);
-	g->expect = pg_expect_create(dc.max_expectations, 120);
-	g->bt_peers = pg_expect_create(dc.max_bt_peers, dc.bt_peer_lifetime_s);
-	g->events = pg_eventlog_create();
-	struct gw_snapshot *snap = snapshot_new(g, p);
-	if (g->event_fd < 0 || !g->workers || !g->dns || !g->expect || !g->bt_peers ||
-	    !g->events || !snap) {
-		snapshot_free(snap);
-		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "out of memory");
+	if (open_shared(g, p) < 0)
 		goto fail;
-	}
-	atomic_store(&g->current, snap);
-	retarget_events(g);
 	/* Bind the queues before the rules exist, so no packet is queued to
 	 * nobody while we start. */
 	for (unsigned i = 0; i < g->nworkers; i++) {
@@ -321,29 +359,9 @@ struct pg_gateway *pg_gateway_open(const struct pg_gateway_options *o)
 	 * above, read only once start-up is over). */
 	gw_restore_flows(g);
 	g->ready = true; /* the engine holds flows worth saving from here on */
-	/* Before the table: a loss right after it is applied is seen too
-	 * (our own batch is recognised and ignored). */
-	if (o->manage_rules) {
-		g->guard.credits = REAPPLY_BURST;
-		g->guard.refilled_ms = gw_now_ms();
-		g->guard.watch = pg_nft_watch_open(err, sizeof(err));
-		if (!g->guard.watch)
-			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "a deleted or flushed table "
-			       "will not be noticed: %s", err);
-		int rc = apply_rules(g, gw_current(g)->policy, sink_open(&sink));
-		sink_log(&sink, g->opt.log, LOG_ERR);
-		if (rc < 0)
-			goto fail;
-	}
-	/* The blocked-flow sets live in our table, so only with it.  Without
-	 * the socket blocked flows still get their per-packet verdicts.  One
-	 * socket per worker: no lock between them. */
-	for (unsigned i = 0; g->rules_applied && i < g->nworkers; i++) {
-		g->workers[i].dyn = pg_nft_dyn_open(err, sizeof(err));
-		if (!g->workers[i].dyn)
-			pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "queue %u: no blocked-flow "
-			       "sets: %s", (unsigned)g->workers[i].queue_num, err);
-	}
+	if (o->manage_rules && open_table(g) < 0)
+		goto fail;
+	const struct pg_engine_settings *s = pg_policy_engine(gw_current(g)->policy);
 	pg_log(g->opt.log, LOG_NOTICE, PG_LOG_EVENT, "policy %s loaded; %u queue(s) from %u, "
 		"one worker each; verdict stamping via %s; table inet %s %s (queue: %s)",
 		o->policy_path, g->nworkers, s->queue_first,

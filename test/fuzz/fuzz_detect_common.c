@@ -52,78 +52,57 @@ static void seal_initial(const uint8_t *plain, size_t n, uint8_t out[1200])
 		out[sizeof(hdr) - 4 + i] ^= mask[1 + i];
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	static const uint16_t ports[4] = {53, 443, 1080, 5353};
-	static const uint8_t caddr[4] = {192, 0, 2, 1}, saddr[4] = {198, 51, 100, 7};
+/* The two directions' bytes so far, as the engine would hand them. */
+struct sides {
 	uint8_t streams[2][STREAM_CAP];
-	size_t len[2] = {0, 0};
-	unsigned count[2] = {0, 0};
-	bool done[16] = {false};
-	volatile unsigned acc = 0;
+	size_t len[2];
+	unsigned count[2];
+	bool done[16];            /* detector d said NO or MATCH */
+};
 
-	if (size < 1)
-		return 0;
-	bool udp = data[0] & 1;
-	uint16_t sport = ports[(data[0] >> 1) & 3];
-	size_t i = 1;
+/* Adds n bytes to direction dir (UDP: replaces the datagram); returns the
+ * bytes new to the detectors and sets *n to their length. */
+static const uint8_t *add_bytes(struct sides *sd, bool udp, enum pg_dir dir,
+				const uint8_t *p, size_t *n)
+{
+	uint8_t *at = sd->streams[dir];
+	size_t room = udp ? STREAM_CAP : STREAM_CAP - sd->len[dir];
+	size_t k = *n < room ? *n : room;
 
-	while (i + 3 <= size) {
-		enum pg_dir dir = data[i] & 1 ? PG_DIR_S2C : PG_DIR_C2S;
-		size_t n = (size_t)data[i + 1] << 8 | data[i + 2];
-		i += 3;
-		if (n > size - i)
-			n = size - i;
-		const uint8_t *payload;
-		if (udp) {
-			size_t k = n < STREAM_CAP ? n : STREAM_CAP;
-			memcpy(streams[dir], data + i, k);
-			len[dir] = k;
-			payload = streams[dir];
-			n = k;
-		} else {
-			size_t room = STREAM_CAP - len[dir];
-			size_t k = n < room ? n : room;
-			memcpy(streams[dir] + len[dir], data + i, k);
-			payload = streams[dir] + len[dir];
-			len[dir] += k;
-			n = k;
-		}
-		i += n;
-		count[dir]++;
-		struct pg_detect_input in = {
-			.l4proto = udp ? IPPROTO_UDP : IPPROTO_TCP,
-			.family = 4,
-			.dir = dir,
-			.client_port = 40000,
-			.server_port = sport,
-			.client_addr = caddr,
-			.server_addr = saddr,
-			.index = count[dir] - 1,
-			.payload = payload,
-			.payload_len = n,
-			.stream = udp ? payload : streams[dir],
-			.stream_len = len[dir],
-			.other_stream = streams[!dir],
-			.other_len = len[!dir],
-			.c2s_packets = count[PG_DIR_C2S],
-			.s2c_packets = count[PG_DIR_S2C],
-		};
-		for (size_t d = 0; pg_detectors_common[d] && d < 16; d++) {
-			const struct pg_detector *det = pg_detectors_common[d];
-			if (done[d] || !(det->l4_mask & (udp ? PG_L4_UDP : PG_L4_TCP)))
-				continue;
-			struct pg_detect_result r;
-			memset(&r, 0, sizeof(r));
-			enum pg_detect_status st = det->fn(&in, &r);
-			if (st == PG_DETECT_MATCH)
-				for (size_t h = 0; h < r.host_len; h++)
-					acc += (uint8_t)r.host[h];
-			if (st != PG_DETECT_MAYBE)
-				done[d] = true;
-		}
+	if (!udp)
+		at += sd->len[dir];
+	memcpy(at, p, k);
+	sd->len[dir] = udp ? k : sd->len[dir] + k;
+	sd->count[dir]++;
+	*n = k;
+	return at;
+}
+
+/* Every common detector still in play over one packet; hosts they name
+ * are read to the last byte. */
+static unsigned run_common(struct sides *sd, const struct pg_detect_input *in, bool udp)
+{
+	unsigned acc = 0;
+	for (size_t d = 0; pg_detectors_common[d] && d < 16; d++) {
+		const struct pg_detector *det = pg_detectors_common[d];
+		if (sd->done[d] || !(det->l4_mask & (udp ? PG_L4_UDP : PG_L4_TCP)))
+			continue;
+		struct pg_detect_result r;
+		memset(&r, 0, sizeof(r));
+		enum pg_detect_status st = det->fn(in, &r);
+		if (st == PG_DETECT_MATCH)
+			for (size_t h = 0; h < r.host_len; h++)
+				acc += (uint8_t)r.host[h];
+		if (st != PG_DETECT_MAYBE)
+			sd->done[d] = true;
 	}
+	return acc;
+}
 
+/* The QUIC and TLS host extractors on their own, over the raw input. */
+static unsigned run_extractors(const uint8_t *data, size_t size)
+{
+	unsigned acc = 0;
 	struct pg_quic_info qi;
 	(void)pg_quic_inspect(data, size, &qi);
 	acc += (unsigned)qi.sni_len;
@@ -141,6 +120,52 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pg_tls_client_hello(frags, 2, &hi) == PG_HELLO_DONE && hi.sni)
 		for (size_t h = 0; h < hi.sni_len; h++)
 			acc += hi.sni[h];
+	return acc;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint16_t ports[4] = {53, 443, 1080, 5353};
+	static const uint8_t caddr[4] = {192, 0, 2, 1}, saddr[4] = {198, 51, 100, 7};
+	struct sides sd;
+	volatile unsigned acc = 0;
+
+	if (size < 1)
+		return 0;
+	memset(&sd, 0, sizeof(sd));
+	bool udp = data[0] & 1;
+	uint16_t sport = ports[(data[0] >> 1) & 3];
+	size_t i = 1;
+
+	while (i + 3 <= size) {
+		enum pg_dir dir = data[i] & 1 ? PG_DIR_S2C : PG_DIR_C2S;
+		size_t n = (size_t)data[i + 1] << 8 | data[i + 2];
+		i += 3;
+		if (n > size - i)
+			n = size - i;
+		const uint8_t *payload = add_bytes(&sd, udp, dir, data + i, &n);
+		i += n; /* past what was taken, as before: the seeds read alike */
+		struct pg_detect_input in = {
+			.l4proto = udp ? IPPROTO_UDP : IPPROTO_TCP,
+			.family = 4,
+			.dir = dir,
+			.client_port = 40000,
+			.server_port = sport,
+			.client_addr = caddr,
+			.server_addr = saddr,
+			.index = sd.count[dir] - 1,
+			.payload = payload,
+			.payload_len = n,
+			.stream = udp ? payload : sd.streams[dir],
+			.stream_len = sd.len[dir],
+			.other_stream = sd.streams[!dir],
+			.other_len = sd.len[!dir],
+			.c2s_packets = sd.count[PG_DIR_C2S],
+			.s2c_packets = sd.count[PG_DIR_S2C],
+		};
+		acc += run_common(&sd, &in, udp);
+	}
+	acc += run_extractors(data, size);
 	(void)acc; /* clang counts only the writes as a use */
 	return 0;
 }

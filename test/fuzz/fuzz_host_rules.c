@@ -171,6 +171,91 @@ static bool check_prefix(const char *text, struct pg_prefix *p, char out[PG_PREF
 	return true;
 }
 
+/* One section per built-in system, one pattern per (indented) line. */
+static void write_hosts(FILE *t, const struct input *in)
+{
+	for (int s = 1; s < PG_SYS_DATA_FIRST; s++) {
+		bool open = false;
+		for (size_t i = 0; i < in->n; i++) {
+			const struct item *it = &in->items[i];
+			if (it->kind != 'h' || system_of(it->sys) != (enum pg_system)s ||
+			    it->len > POLICY_PATTERN_MAX || !pg_host_pattern_check(it->text, NULL, 0))
+				continue;
+			fprintf(t, open ? "  %s\n" : "[%s]\nhosts = %s\n",
+				open ? it->text : pg_system_name((enum pg_system)s), it->text);
+			open = true;
+		}
+	}
+}
+
+/* [exceptions]: the allow prefixes, then the inspect ones; each accepted
+ * one is kept in pfx[] (allow[] says which), and their count returned. */
+static size_t write_exceptions(FILE *t, const struct input *in, struct pg_prefix *pfx,
+			       bool *allow)
+{
+	size_t npfx = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		char key = pass ? 'i' : 'a';
+		bool open = false;
+		for (size_t i = 0; i < in->n; i++) {
+			const struct item *it = &in->items[i];
+			char canon[PG_PREFIX_STRLEN];
+			if (it->kind != key || !check_prefix(it->text, &pfx[npfx], canon))
+				continue;
+			allow[npfx++] = !pass;
+			if (!open)
+				fprintf(t, "%s%s = %s\n", pass ? "" : "[exceptions]\n",
+					pass ? "inspect" : "allow", canon);
+			else
+				fprintf(t, "  %s\n", canon);
+			open = true;
+		}
+		if (!pass && !open)
+			fprintf(t, "[exceptions]\n");
+	}
+	return npfx;
+}
+
+/* Every pattern matches what it describes, names match alike whatever
+ * their case, trailing dot or port. */
+static void check_rules(struct pg_host_rules *rules, const struct input *in)
+{
+	/* Patterns too long for a policy line go to the builder directly. */
+	for (size_t i = 0; i < in->n; i++) {
+		const struct item *it = &in->items[i];
+		if (it->kind == 'h' && it->len > POLICY_PATTERN_MAX &&
+		    pg_host_pattern_check(it->text, NULL, 0) &&
+		    !pg_host_rules_add(rules, it->text, system_of(it->sys), PG_FEAT_ANY))
+			abort();
+	}
+	for (size_t i = 0; i < in->n; i++) {
+		const struct item *it = &in->items[i];
+		if (it->kind == 'h' && pg_host_pattern_check(it->text, NULL, 0))
+			check_pattern(rules, it->text);
+		else if (it->kind == 'n')
+			check_name(rules, it->text, it->len);
+	}
+}
+
+/* The loaded policy applies each prefix, and containment agrees with the
+ * bit-by-bit reference. */
+static void check_prefixes(const struct pg_policy *policy, const struct pg_prefix *pfx,
+			   const bool *allow, size_t npfx)
+{
+	for (size_t i = 0; i < npfx && i < 64; i++) {
+		if (allow[i] && !pg_policy_exception_allow(policy, pfx[i].family,
+							   pfx[i].addr, pfx[i].addr))
+			abort();
+		if (!allow[i] && !pg_policy_exception_inspect(policy, pfx[i].family,
+							      pfx[i].addr, pfx[i].addr))
+			abort();
+		for (size_t j = 0; j < npfx && j < 64; j++)
+			if (pg_prefix_contains(&pfx[i], pfx[j].family, pfx[j].addr) !=
+			    ref_contains(&pfx[i], pfx[j].family, pfx[j].addr))
+				abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input *in = calloc(1, sizeof(*in));
@@ -187,39 +272,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!in || !pfx || !allow || !t)
 		goto out;
 	split(data, size, in);
-
-	/* One section per built-in system, one pattern per (indented) line. */
-	for (int s = 1; s < PG_SYS_DATA_FIRST; s++) {
-		bool open = false;
-		for (size_t i = 0; i < in->n; i++) {
-			struct item *it = &in->items[i];
-			if (it->kind != 'h' || system_of(it->sys) != (enum pg_system)s ||
-			    it->len > POLICY_PATTERN_MAX || !pg_host_pattern_check(it->text, NULL, 0))
-				continue;
-			fprintf(t, open ? "  %s\n" : "[%s]\nhosts = %s\n",
-				open ? it->text : pg_system_name((enum pg_system)s), it->text);
-			open = true;
-		}
-	}
-	for (int pass = 0; pass < 2; pass++) {
-		char key = pass ? 'i' : 'a';
-		bool open = false;
-		for (size_t i = 0; i < in->n; i++) {
-			struct item *it = &in->items[i];
-			char canon[PG_PREFIX_STRLEN];
-			if (it->kind != key || !check_prefix(it->text, &pfx[npfx], canon))
-				continue;
-			allow[npfx++] = !pass;
-			if (!open)
-				fprintf(t, "%s%s = %s\n", pass ? "" : "[exceptions]\n",
-					pass ? "inspect" : "allow", canon);
-			else
-				fprintf(t, "  %s\n", canon);
-			open = true;
-		}
-		if (!pass && !open)
-			fprintf(t, "[exceptions]\n");
-	}
+	write_hosts(t, in);
+	npfx = write_exceptions(t, in, pfx, allow);
 	if (fclose(t) != 0) {
 		t = NULL;
 		goto out;
@@ -235,34 +289,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rules = pg_host_rules_for_policy(policy);
 	if (!rules)
 		abort();
-	/* Patterns too long for a policy line go to the builder directly. */
-	for (size_t i = 0; i < in->n; i++) {
-		struct item *it = &in->items[i];
-		if (it->kind == 'h' && it->len > POLICY_PATTERN_MAX &&
-		    pg_host_pattern_check(it->text, NULL, 0) &&
-		    !pg_host_rules_add(rules, it->text, system_of(it->sys), PG_FEAT_ANY))
-			abort();
-	}
-
-	for (size_t i = 0; i < in->n; i++) {
-		struct item *it = &in->items[i];
-		if (it->kind == 'h' && pg_host_pattern_check(it->text, NULL, 0))
-			check_pattern(rules, it->text);
-		else if (it->kind == 'n')
-			check_name(rules, it->text, it->len);
-	}
-	for (size_t i = 0; i < npfx && i < 64; i++) {
-		if (allow[i] && !pg_policy_exception_allow(policy, pfx[i].family,
-							   pfx[i].addr, pfx[i].addr))
-			abort();
-		if (!allow[i] && !pg_policy_exception_inspect(policy, pfx[i].family,
-							      pfx[i].addr, pfx[i].addr))
-			abort();
-		for (size_t j = 0; j < npfx && j < 64; j++)
-			if (pg_prefix_contains(&pfx[i], pfx[j].family, pfx[j].addr) !=
-			    ref_contains(&pfx[i], pfx[j].family, pfx[j].addr))
-				abort();
-	}
+	check_rules(rules, in);
+	check_prefixes(policy, pfx, allow, npfx);
 out:
 	if (t)
 		fclose(t);

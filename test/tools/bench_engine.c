@@ -154,31 +154,19 @@ static void memory_case(const char *label, const char *policy, uint32_t flows)
 	pg_policy_destroy(p);
 }
 
-int main(int argc, char **argv)
-{
-	enum { RUNS = 7 };
-	struct pkt *pkts = NULL;
-	size_t n = 0, cap = 0;
-	uint64_t offset = 0;
-	const char *pcap_out = NULL;
-	unsigned repeat = 1;
-	int first = 1;
+struct pkt_list {
+	struct pkt *items;
+	size_t n, cap;
+};
 
-	if (argc >= 4 && !strcmp(argv[1], "--write-pcap")) {
-		pcap_out = argv[2];
-		repeat = (unsigned)atoi(argv[3]);
-		first = 4;
-	}
-	/* Memory first, while the process holds nothing else. */
-	if (!pcap_out) {
-		printf("memory (RSS growth of this process, flows are TCP SYNs, no payload):\n");
-		memory_case("max-flows = 1024", "[engine]\nmax-flows = 1024\n", 0);
-		memory_case("default (max-flows = 65536)", "", 0);
-		memory_case("max-flows = 1048576", "[engine]\nmax-flows = 1048576\n", 1000000);
-	}
-	for (int i = first; i < argc; i++) {
+/* Every IP packet of the captures, the files one after another on one
+ * clock (an hour apart, so flows of one file end before the next). */
+static void load_captures(char **paths, int count, struct pkt_list *l)
+{
+	uint64_t offset = 0;
+	for (int i = 0; i < count; i++) {
 		char err[256];
-		struct capture *c = capture_open(argv[i], err, sizeof(err));
+		struct capture *c = capture_open(paths[i], err, sizeof(err));
 		if (!c)
 			continue;
 		struct capture_frame fr;
@@ -188,37 +176,32 @@ int main(int argc, char **argv)
 			size_t len;
 			if (!pg_link_to_ip(capture_dlt(c), fr.data, fr.caplen, &ip, &len))
 				continue;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 4096;
-				pkts = realloc(pkts, cap * sizeof(*pkts));
+			if (l->n == l->cap) {
+				l->cap = l->cap ? l->cap * 2 : 4096;
+				l->items = realloc(l->items, l->cap * sizeof(*l->items));
 			}
-			pkts[n].data = malloc(len);
-			memcpy(pkts[n].data, ip, len);
-			pkts[n].len = len;
-			/* files follow one another on one clock */
-			pkts[n].ts_ms = offset + fr.ts_ms;
-			last = pkts[n].ts_ms;
-			n++;
+			struct pkt *p = &l->items[l->n++];
+			p->data = malloc(len);
+			memcpy(p->data, ip, len);
+			p->len = len;
+			p->ts_ms = last = offset + fr.ts_ms;
 		}
 		offset = last + 3600 * 1000;
 		capture_close(c);
 	}
-	if (!n) {
-		fprintf(stderr, "usage: bench_engine [--write-pcap OUT REPEAT] CAPTURE...\n");
-		return 2;
-	}
-	if (pcap_out) {
-		int rc = write_pcap(pcap_out, pkts, n, repeat ? repeat : 1);
-		if (rc == 0)
-			printf("%zu packets\n", n * (repeat ? repeat : 1));
-		else
-			perror(pcap_out);
-		for (size_t i = 0; i < n; i++)
-			free(pkts[i].data);
-		free(pkts);
-		return rc == 0 ? 0 : 1;
-	}
+}
 
+static void free_packets(struct pkt_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i].data);
+	free(l->items);
+}
+
+/* Medians of RUNS: parsing alone (the baseline) and the full engine. */
+static void time_engine(const struct pkt *pkts, size_t n, int ncaptures)
+{
+	enum { RUNS = 7 };
 	double parse[RUNS], engine[RUNS];
 	for (int r = 0; r < RUNS; r++) {
 		struct pg_packet p;
@@ -247,14 +230,46 @@ int main(int argc, char **argv)
 		pg_host_rules_destroy(h);
 	}
 	double mp = median(parse, RUNS), me = median(engine, RUNS);
-	printf("packets: %zu from %d capture(s), %d runs, medians\n", n, argc - 1, RUNS);
+	printf("packets: %zu from %d capture(s), %d runs, medians\n", n, ncaptures, RUNS);
 	printf("  parse only (baseline): %10.0f packets/s\n", mp);
 	printf("  full engine          : %10.0f packets/s  (%.0f ns/packet, %.1fx the baseline's cost)\n",
 	       me, 1e9 / me, mp / me);
+}
 
-	printf("flow entry: %zu bytes fixed state (target <= 128)\n", sizeof(struct pg_flow));
-	for (size_t i = 0; i < n; i++)
-		free(pkts[i].data);
-	free(pkts);
-	return 0;
+int main(int argc, char **argv)
+{
+	struct pkt_list l = {0};
+	const char *pcap_out = NULL;
+	unsigned repeat = 1;
+	int first = 1, rc = 0;
+
+	if (argc >= 4 && !strcmp(argv[1], "--write-pcap")) {
+		pcap_out = argv[2];
+		repeat = (unsigned)atoi(argv[3]);
+		first = 4;
+	}
+	/* Memory first, while the process holds nothing else. */
+	if (!pcap_out) {
+		printf("memory (RSS growth of this process, flows are TCP SYNs, no payload):\n");
+		memory_case("max-flows = 1024", "[engine]\nmax-flows = 1024\n", 0);
+		memory_case("default (max-flows = 65536)", "", 0);
+		memory_case("max-flows = 1048576", "[engine]\nmax-flows = 1048576\n", 1000000);
+	}
+	load_captures(argv + first, argc - first, &l);
+	if (!l.n) {
+		fprintf(stderr, "usage: bench_engine [--write-pcap OUT REPEAT] CAPTURE...\n");
+		return 2;
+	}
+	if (pcap_out) {
+		rc = write_pcap(pcap_out, l.items, l.n, repeat ? repeat : 1);
+		if (rc == 0)
+			printf("%zu packets\n", l.n * (repeat ? repeat : 1));
+		else
+			perror(pcap_out);
+	} else {
+		time_engine(l.items, l.n, argc - 1);
+		printf("flow entry: %zu bytes fixed state (target <= 128)\n", sizeof(struct pg_flow));
+	}
+	free_packets(&l);
+	return rc == 0 ? 0 : 1;
 }

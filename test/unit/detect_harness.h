@@ -300,6 +300,23 @@ static inline void check_status(const char *what, const struct pg_detector *d,
 #define EXPECT_STATUS(what, d, l4, cp, sp, steps, want)                        \
 	check_status(what, d, l4, cp, sp, steps, NSTEPS(steps), want)
 
+/* Runs steps as a flow seen from its handshake (PG_RUN_FROM_START); checks
+ * that the detector rules its protocol out (NO), as it may at once when
+ * bytes cannot open the protocol. */
+static inline void check_no_from_start(const char *what, const struct pg_detector *d,
+				       uint8_t l4, uint16_t cport, uint16_t sport,
+				       const struct pg_step *steps, size_t n)
+{
+	struct pg_run run;
+	pg_run_steps(d, l4, cport, sport, steps, n, PG_RUN_FROM_START, &run);
+	if (run.status != PG_DETECT_NO)
+		pg_run_report(what, "expected NO", &run);
+	CHECK(run.status == PG_DETECT_NO);
+}
+
+#define EXPECT_NO(what, d, l4, cp, sp, steps)                                  \
+	check_no_from_start(what, d, l4, cp, sp, steps, NSTEPS(steps))
+
 /* Runs steps; checks that the detector did not match. */
 static inline void check_no_match(const char *what, const struct pg_detector *d,
 				  uint8_t l4proto, uint16_t cport, uint16_t sport,

@@ -9,22 +9,6 @@
 
 static const struct pg_detector *const ares = &pg_detector_ares;
 
-/* A flow seen from its handshake: bytes that cannot open the protocol are
- * ruled out at once. */
-static void expect_no_from_start(const char *what, const struct pg_detector *d,
-				 uint8_t l4, uint16_t cport, uint16_t sport,
-				 const struct pg_step *steps, size_t n)
-{
-	struct pg_run run;
-	pg_run_steps(d, l4, cport, sport, steps, n, PG_RUN_FROM_START, &run);
-	if (run.status != PG_DETECT_NO)
-		pg_run_report(what, "expected NO", &run);
-	CHECK(run.status == PG_DETECT_NO);
-}
-
-#define EXPECT_NO(what, d, l4, cp, sp, steps)                                  \
-	expect_no_from_start(what, d, l4, cp, sp, steps, NSTEPS(steps))
-
 /* ws_Manolito2.cap, 81.131.67.131:1864 -> 67.82.5.227:32398: the prelogin
  * and the supernode's 21-byte PRELOGIN_OK (type 51). */
 #define ARES_PRELOGIN "03005a040305"

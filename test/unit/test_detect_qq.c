@@ -8,22 +8,6 @@
 
 static const struct pg_detector *const qq = &pg_detector_qq;
 
-/* A flow seen from its handshake: bytes that cannot open the protocol are
- * ruled out at once (a flow joined midway gets a few packets' grace). */
-static void expect_no_from_start(const char *what, const struct pg_detector *d,
-				 uint8_t l4, uint16_t cport, uint16_t sport,
-				 const struct pg_step *steps, size_t n)
-{
-	struct pg_run run;
-	pg_run_steps(d, l4, cport, sport, steps, n, PG_RUN_FROM_START, &run);
-	if (run.status != PG_DETECT_NO)
-		pg_run_report(what, "expected NO", &run);
-	CHECK(run.status == PG_DETECT_NO);
-}
-
-#define EXPECT_NO(what, d, l4, cp, sp, steps)                                  \
-	expect_no_from_start(what, d, l4, cp, sp, steps, NSTEPS(steps))
-
 /* Frame 1: tag 02, version 3b0b, command 0001, sequence 0017, QQ number
  * 561f0c7b, 32 bytes of body (four TEA blocks), tag 03. */
 #define QQ_REQ                                                              \

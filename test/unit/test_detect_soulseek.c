@@ -9,22 +9,6 @@
 
 static const struct pg_detector *const slsk = &pg_detector_soulseek;
 
-/* A flow seen from its handshake: bytes that cannot open the protocol are
- * ruled out at once (a flow joined midway gets a few packets' grace). */
-static void expect_no_from_start(const char *what, const struct pg_detector *d,
-				 uint8_t l4, uint16_t cport, uint16_t sport,
-				 const struct pg_step *steps, size_t n)
-{
-	struct pg_run run;
-	pg_run_steps(d, l4, cport, sport, steps, n, PG_RUN_FROM_START, &run);
-	if (run.status != PG_DETECT_NO)
-		pg_run_report(what, "expected NO", &run);
-	CHECK(run.status == PG_DETECT_NO);
-}
-
-#define EXPECT_NO(what, d, l4, cp, sp, steps)                                  \
-	expect_no_from_start(what, d, l4, cp, sp, steps, NSTEPS(steps))
-
 /* 68.50.188.156:4207: PierceFireWall (token 8), then the distributed
  * messages branch level (1) and branch root ("vanou"). */
 #define SLSK_PIERCE "050000000008000000"
