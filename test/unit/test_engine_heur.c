@@ -10,6 +10,7 @@
 #include "peergate/engine_policy.h"
 #include "peergate/policy.h"
 #include "peergate/detect_registry.h"
+#include "peergate/expect.h"
 #include "peergate/shape.h"
 #include "peergate/verdict.h"
 
@@ -297,6 +298,68 @@ static void test_quic_like(void)
 	pg_engine_destroy(e);
 }
 
+/* A DHT get_peers answer from node naming 203.0.113.5:50000 and
+ * 203.0.113.6:443, after the query that makes the flow BitTorrent. */
+static void dht_answer(struct pg_engine *e, const uint8_t node[4], bool heuristics_on)
+{
+	struct pg_packet_result r;
+	const char *q = "d1:ad2:id20:abcdefghij01234567899:info_hash20:mnopqrstuvwxyz123456e"
+			"1:q9:get_peers1:t2:aa1:y1:qe";
+	udp(e, C, 6881, node, 6881, (const uint8_t *)q, strlen(q), 1000, &r);
+	/* decided, and watched for the peers its answers name while the
+	 * heuristics are on */
+	CHECK(is_bt(r.flow) && r.flow->state == PG_FLOW_DECIDED);
+	CHECK(r.flow && !(r.flow->flags & PG_FLOW_WATCH) == !heuristics_on);
+	uint8_t a[256];
+	const char *h = "d1:rd2:id20:abcdefghij01234567895:token8:aoeusnth6:valuesl6:";
+	size_t n = strlen(h);
+	memcpy(a, h, n);
+	memcpy(a + n, "\xcb\x00\x71\x05\xc3\x50", 6);
+	n += 6;
+	memcpy(a + n, "6:\xcb\x00\x71\x06\x01\xbb", 8);
+	n += 8;
+	const char *t = "ee1:t2:aa1:y1:re";
+	memcpy(a + n, t, strlen(t));
+	n += strlen(t);
+	udp(e, node, 6881, C, 6881, a, n, 1100, &r);
+}
+
+/* The daemon's workers share one peer table (pg_engine_config.bt_peers):
+ * the DHT answer read by one engine names the peer of a flow that another
+ * engine sees, as when the two flows hash to different queues. */
+static void test_learned_peers_across_engines(void)
+{
+	struct pg_expect_table *peers = pg_expect_create(64, 1800);
+	struct pg_engine_config cfg;
+	pg_engine_config_defaults(&cfg);
+	pg_detect_attach(&cfg);
+	cfg.max_flows = 256;
+	cfg.max_inspecting = 16;
+	cfg.bt_peers = peers;
+	struct pg_engine *a = pg_engine_create(&cfg, NULL), *b = pg_engine_create(&cfg, NULL);
+	const uint8_t node[4] = {198, 51, 100, 7}, peer[4] = {203, 0, 113, 5};
+	struct pg_engine_stats st;
+
+	dht_answer(a, node, true);
+	pg_engine_get_stats(a, &st);
+	CHECK(st.bt_peers_learned == 2);
+	struct conn c;
+	conn_open(&c, b, peer, 40100, 50000);
+	CHECK(is_bt(c.r.flow) && c.r.flow->method == PG_METHOD_HEURISTIC);
+	CHECK(c.r.flow && c.r.flow->confidence == PG_CONF_HEUR_PEER);
+	/* an engine with a table of its own learned nothing */
+	cfg.bt_peers = NULL;
+	struct pg_engine *lone = pg_engine_create(&cfg, NULL);
+	conn_open(&c, lone, peer, 40101, 50000);
+	CHECK(c.r.flow && !is_bt(c.r.flow));
+	pg_engine_destroy(lone);
+	pg_engine_destroy(b);
+	pg_engine_destroy(a);
+	/* borrowed: it outlives the engines, which did not free it */
+	CHECK(pg_expect_match(peers, 4, peer, 50000, 1200, &(struct pg_expectation){0}));
+	pg_expect_destroy(peers);
+}
+
 /* DHT get_peers answer from a node: its `values` peers are learned; a TCP
  * flow to one is BitTorrent on its SYN; on a well-known port only with the
  * handshake shape. */
@@ -306,24 +369,7 @@ static void test_learned_peers(void)
 	struct pg_packet_result r;
 	const uint8_t node[4] = {198, 51, 100, 7}, peer[4] = {203, 0, 113, 5},
 		      peer443[4] = {203, 0, 113, 6};
-	const char *q = "d1:ad2:id20:abcdefghij01234567899:info_hash20:mnopqrstuvwxyz123456e"
-			"1:q9:get_peers1:t2:aa1:y1:qe";
-	udp(e, C, 6881, node, 6881, (const uint8_t *)q, strlen(q), 1000, &r);
-	CHECK(is_bt(r.flow) && r.flow->state == PG_FLOW_DECIDED);
-	CHECK(r.flow && (r.flow->flags & PG_FLOW_WATCH));
-	uint8_t a[256];
-	size_t n = 0;
-	const char *h = "d1:rd2:id20:abcdefghij01234567895:token8:aoeusnth6:valuesl6:";
-	memcpy(a, h, strlen(h));
-	n = strlen(h);
-	memcpy(a + n, "\xcb\x00\x71\x05\xc3\x50", 6); /* 203.0.113.5:50000 */
-	n += 6;
-	memcpy(a + n, "6:\xcb\x00\x71\x06\x01\xbb", 8); /* 203.0.113.6:443 */
-	n += 8;
-	const char *t = "ee1:t2:aa1:y1:re";
-	memcpy(a + n, t, strlen(t));
-	n += strlen(t);
-	udp(e, node, 6881, C, 6881, a, n, 1100, &r);
+	dht_answer(e, node, true);
 	struct pg_engine_stats st;
 	pg_engine_get_stats(e, &st);
 	CHECK(st.bt_peers_learned == 2);
@@ -352,8 +398,7 @@ static void test_learned_peers(void)
 
 	/* heuristics off: nothing learned */
 	e = mk(1ull << PG_SYS_BITTORRENT);
-	udp(e, C, 6881, node, 6881, (const uint8_t *)q, strlen(q), 1000, &r);
-	udp(e, node, 6881, C, 6881, a, n, 1100, &r);
+	dht_answer(e, node, false);
 	pg_engine_get_stats(e, &st);
 	CHECK(st.bt_peers_learned == 0);
 	pg_engine_destroy(e);
@@ -553,6 +598,7 @@ int main(void)
 	test_wireguard();
 	test_quic_like();
 	test_learned_peers();
+	test_learned_peers_across_engines();
 	test_lsd_and_udp_tracker();
 	test_http_tracker();
 	test_emule();
