@@ -66,7 +66,8 @@ static bool known_opening(const uint8_t *p, size_t n)
 {
 	static const char *const prefixes[] = {
 		"SSH-", "GET ", "POST ", "HEAD ", "PUT ", "CONNECT ", "OPTIONS ",
-		"\x13" "BitTorrent protocol",
+		/* two literals: \x13B would read as one hex escape */
+		("\x13" "BitTorrent protocol"),
 	};
 	if (n >= 3 && p[0] >= 0x14 && p[0] <= 0x17 && p[1] == 0x03 && p[2] <= 0x04)
 		return true;
