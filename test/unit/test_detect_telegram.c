@@ -19,7 +19,9 @@ static const struct pg_detector *const tg = &pg_detector_telegram;
 #define OBF_PLAIN "5f3c1a9be2d4477080c1e93a5b6d2f115f3c1a9be2d4477080c1e93a5b6d2f11" \
 		  "5f3c1a9be2d4477080c1e93a5b6d2f115f3c1a9be2d44770"
 
-static void test_tcp(void)
+/* The unencrypted transports (abridged, intermediate, padded, full) and
+ * an encrypted abridged message. */
+static void tcp_transports(void)
 {
 	struct pg_run r;
 	const struct pg_step abridged[] = {C2S_HEX("ef0a" REQ_PQ)};
@@ -53,7 +55,12 @@ static void test_tcp(void)
 		    PG_SYS_TELEGRAM, PG_FEAT_IM, PG_CONF_WEAK, PG_CONF_CERTAIN,
 		    -1, &r);
 	CHECK(r.result.confidence < PG_CONF_DECIDE);
+}
 
+/* Obfuscated2 inits, each inner tag. */
+static void tcp_obfuscated2(void)
+{
+	struct pg_run r;
 	const struct pg_step obf[] = {C2S_HEX(OBF_PLAIN "63f14309318561bc")};
 	check_class("obfuscated2 abridged", tg, TCP, 40000, 443, obf, 1,
 		    PG_SYS_TELEGRAM, PG_FEAT_IM, PG_CONF_STRONG,
@@ -75,7 +82,10 @@ static void test_tcp(void)
 	check_class("obfuscated2 counter carry", tg, TCP, 40000, 443, obf_c, 1,
 		    PG_SYS_TELEGRAM, PG_FEAT_IM, PG_CONF_STRONG,
 		    PG_CONF_CERTAIN, -1, &r);
+}
 
+static void tcp_near_misses(void)
+{
 	/* Near misses: an init whose inner tag decrypts to 11 22 33 44; a
 	 * full-transport packet with a bad CRC; an intermediate length that
 	 * does not match; an abridged unencrypted message with the wrong
@@ -93,7 +103,10 @@ static void test_tcp(void)
 		"ef0a00000000000000004a967027c47ae55115000000789746603e0549828cca27e966b301a48fece2fc")};
 	check_status("abridged wrong msg length", tg, TCP, 40000, 443, abr_bad,
 		     1, PG_DETECT_NO);
+}
 
+static void tcp_negatives(void)
+{
 	/* Negatives: TLS ClientHello (negative/arkime_tls13.pcap, first 80
 	 * bytes), SSH banner, a server talking first. */
 	const struct pg_step tls[] = {C2S_HEX(
@@ -105,6 +118,14 @@ static void test_tcp(void)
 	check_status("ssh client", tg, TCP, 61672, 22, ssh, 1, PG_DETECT_NO);
 	const struct pg_step smtp[] = {S2C_TXT("220 pigeon.eyrie.af.mil ESMTP\r\n")};
 	check_status("server first", tg, TCP, 2127, 25, smtp, 1, PG_DETECT_NO);
+}
+
+static void test_tcp(void)
+{
+	tcp_transports();
+	tcp_obfuscated2();
+	tcp_near_misses();
+	tcp_negatives();
 }
 
 static void test_udp(void)

@@ -480,13 +480,15 @@ static void test_hosts(void)
 	CHECK(pg_host_pattern_check(name, why, sizeof(why)));
 }
 
-static void test_prefixes(void)
+/* Addresses inside and outside 10.0.0.0/8 and 2001:db8::/32. */
+static const uint8_t v4_in[4] = { 10, 200, 3, 4 }, v4_out[4] = { 11, 0, 0, 1 };
+static const uint8_t v6_in[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 1 };
+static const uint8_t v6_out[16] = { 0x20, 0x01, 0x0d, 0xb9 };
+
+static void prefixes_parse_and_contain(void)
 {
 	struct pg_prefix pfx;
 	char buf[PG_PREFIX_STRLEN], why[128];
-	const uint8_t v4_in[4] = { 10, 200, 3, 4 }, v4_out[4] = { 11, 0, 0, 1 };
-	uint8_t v6_in[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 1 };
-	uint8_t v6_out[16] = { 0x20, 0x01, 0x0d, 0xb9 };
 
 	CHECK(pg_prefix_parse("10.0.0.0/8", &pfx, why, sizeof(why)));
 	CHECK(pfx.family == 4 && pfx.len == 8);
@@ -529,8 +531,11 @@ static void test_prefixes(void)
 	CHECK(!pg_prefix_parse("fe80::1%eth0", &pfx, why, sizeof(why)));
 	CHECK(!pg_prefix_parse("010.0.0.1", &pfx, NULL, 0));
 	CHECK(!pg_prefix_parse("", &pfx, NULL, 0));
+}
 
-	/* through [exceptions]: either address of a flow */
+/* through [exceptions]: either address of a flow */
+static void prefixes_exceptions(void)
+{
 	struct pg_policy *p = load("[exceptions]\n"
 				   "allow = 10.0.0.0/8 2001:db8::/32\n"
 				   "inspect = 192.0.2.7\n"
@@ -559,27 +564,39 @@ static void test_prefixes(void)
 	}
 	free(text);
 	pg_policy_destroy(p);
+}
 
-	/* duplicates are kept once; more than 4096 prefixes are refused */
+/* duplicates are kept once; more than 4096 prefixes are refused */
+static void prefixes_too_many(void)
+{
 	size_t cap = 4200 * 16, used = 0;
 	char *big = malloc(cap);
-	if (big) {
-		used += (size_t)snprintf(big, cap, "[exceptions]\nallow = 10.0.0.1 10.0.0.1/32\n");
-		for (int i = 0; i < 4097; i++)
-			used += (size_t)snprintf(big + used, cap - used, "  10.1.%d.%d\n", i / 256, i % 256);
-		struct pg_diag d;
-		p = pg_policy_load_string(big, "t.ini", &d);
-		CHECK(p == NULL && d.count == 1);
-		CHECK_STR(d.msg[0], "t.ini:4098: too many prefixes for 'allow' in [exceptions] (at most 4096)");
-		/* one fewer fits */
-		char *last = strstr(big, "  10.1.15.255\n");
-		if (last)
-			*last = '\0';
-		p = pg_policy_load_string(big, "t.ini", &d);
-		CHECK(p != NULL && pg_policy_allow_prefixes(p, NULL) == 4096);
-		pg_policy_destroy(p);
-		free(big);
-	}
+	struct pg_policy *p;
+
+	if (!big)
+		return;
+	used += (size_t)snprintf(big, cap, "[exceptions]\nallow = 10.0.0.1 10.0.0.1/32\n");
+	for (int i = 0; i < 4097; i++)
+		used += (size_t)snprintf(big + used, cap - used, "  10.1.%d.%d\n", i / 256, i % 256);
+	struct pg_diag d;
+	p = pg_policy_load_string(big, "t.ini", &d);
+	CHECK(p == NULL && d.count == 1);
+	CHECK_STR(d.msg[0], "t.ini:4098: too many prefixes for 'allow' in [exceptions] (at most 4096)");
+	/* one fewer fits */
+	char *last = strstr(big, "  10.1.15.255\n");
+	if (last)
+		*last = '\0';
+	p = pg_policy_load_string(big, "t.ini", &d);
+	CHECK(p != NULL && pg_policy_allow_prefixes(p, NULL) == 4096);
+	pg_policy_destroy(p);
+	free(big);
+}
+
+static void test_prefixes(void)
+{
+	prefixes_parse_and_contain();
+	prefixes_exceptions();
+	prefixes_too_many();
 }
 
 /* A file holding the given bytes; returns its path (static buffer). */
@@ -595,7 +612,50 @@ static const char *temp_file(const char *data, size_t len)
 	return ok ? path : NULL;
 }
 
-static void test_files(const char *srcdir)
+/* the shipped policy: plain IM allowed, the paper's risks blocked */
+static void check_shipped_policy(const struct pg_policy *p)
+{
+	CHECK(pg_policy_action(p, PG_SYS_MSN, PG_FEAT_IM) == PG_ACTION_ALLOW);
+	CHECK(pg_policy_action(p, PG_SYS_MSN, PG_FEAT_LOGIN) == PG_ACTION_ALLOW);
+	CHECK(pg_policy_action(p, PG_SYS_AIM, PG_FEAT_IM) == PG_ACTION_ALLOW);
+	CHECK(pg_policy_action(p, PG_SYS_MSN, PG_FEAT_FILE_TRANSFER) == PG_ACTION_BLOCK);
+	CHECK(pg_policy_action(p, PG_SYS_MSN, PG_FEAT_APP_SHARING) == PG_ACTION_BLOCK);
+	CHECK(pg_policy_action(p, PG_SYS_MSN, PG_FEAT_WHITEBOARD) == PG_ACTION_BLOCK);
+	CHECK(pg_policy_action(p, PG_SYS_MSN, PG_FEAT_REMOTE_ASSISTANCE) == PG_ACTION_BLOCK);
+	CHECK(pg_policy_action(p, PG_SYS_AIM, PG_FEAT_FILE_SHARING) == PG_ACTION_BLOCK);
+	CHECK(pg_policy_action(p, PG_SYS_YAHOO, PG_FEAT_FILE_SHARING) == PG_ACTION_BLOCK);
+	CHECK(pg_policy_action(p, PG_SYS_ICQ, PG_FEAT_FILE_TRANSFER) == PG_ACTION_BLOCK);
+	static const enum pg_system p2p[] = { PG_SYS_FASTTRACK, PG_SYS_GNUTELLA,
+		PG_SYS_BITTORRENT, PG_SYS_EDONKEY, PG_SYS_DC };
+	for (size_t i = 0; i < sizeof(p2p) / sizeof(p2p[0]); i++)
+		for (int f = 0; f < PG_FEAT_COUNT; f++)
+			CHECK(pg_policy_action(p, p2p[i], (enum pg_feature)f) == PG_ACTION_BLOCK);
+	CHECK(pg_policy_action(p, PG_SYS_PROXY, PG_FEAT_SOCKS5) == PG_ACTION_LOG);
+	CHECK(pg_policy_action(p, PG_SYS_PROXY, PG_FEAT_HTTP_CONNECT) == PG_ACTION_LOG);
+}
+
+/* the summary, for `check` (p may be NULL: nothing to print) */
+static void check_shipped_summary(const struct pg_policy *p)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (mem && p) {
+		pg_policy_print_summary(p, mem);
+		fclose(mem);
+		CHECK(strstr(text, "  msn         block voice-video, file-transfer, app-sharing, whiteboard, remote-assistance; log http-tunnel; allow any, login, im; port blocks on\n") != NULL);
+		CHECK(strstr(text, "  fasttrack   block all; port blocks on\n") != NULL);
+		CHECK(strstr(text, "  proxy       log all\n") != NULL);
+		CHECK(strstr(text, "  mark-mask        = 0x07000000\n") != NULL);
+		CHECK(strstr(text, "exceptions:\n  allow       none\n") != NULL);
+	} else if (mem) {
+		fclose(mem);
+	}
+	free(text);
+}
+
+/* The policy files in the source tree load, and say what they mean. */
+static void files_shipped(const char *srcdir)
 {
 	static const char *const shipped[] = {
 		"policy/policy.ini",
@@ -615,26 +675,8 @@ static void test_files(const char *srcdir)
 		}
 		CHECK(p[i] != NULL);
 	}
-	if (p[0]) {
-		/* the shipped policy: plain IM allowed, the paper's risks blocked */
-		CHECK(pg_policy_action(p[0], PG_SYS_MSN, PG_FEAT_IM) == PG_ACTION_ALLOW);
-		CHECK(pg_policy_action(p[0], PG_SYS_MSN, PG_FEAT_LOGIN) == PG_ACTION_ALLOW);
-		CHECK(pg_policy_action(p[0], PG_SYS_AIM, PG_FEAT_IM) == PG_ACTION_ALLOW);
-		CHECK(pg_policy_action(p[0], PG_SYS_MSN, PG_FEAT_FILE_TRANSFER) == PG_ACTION_BLOCK);
-		CHECK(pg_policy_action(p[0], PG_SYS_MSN, PG_FEAT_APP_SHARING) == PG_ACTION_BLOCK);
-		CHECK(pg_policy_action(p[0], PG_SYS_MSN, PG_FEAT_WHITEBOARD) == PG_ACTION_BLOCK);
-		CHECK(pg_policy_action(p[0], PG_SYS_MSN, PG_FEAT_REMOTE_ASSISTANCE) == PG_ACTION_BLOCK);
-		CHECK(pg_policy_action(p[0], PG_SYS_AIM, PG_FEAT_FILE_SHARING) == PG_ACTION_BLOCK);
-		CHECK(pg_policy_action(p[0], PG_SYS_YAHOO, PG_FEAT_FILE_SHARING) == PG_ACTION_BLOCK);
-		CHECK(pg_policy_action(p[0], PG_SYS_ICQ, PG_FEAT_FILE_TRANSFER) == PG_ACTION_BLOCK);
-		static const enum pg_system p2p[] = { PG_SYS_FASTTRACK, PG_SYS_GNUTELLA,
-			PG_SYS_BITTORRENT, PG_SYS_EDONKEY, PG_SYS_DC };
-		for (size_t i = 0; i < sizeof(p2p) / sizeof(p2p[0]); i++)
-			for (int f = 0; f < PG_FEAT_COUNT; f++)
-				CHECK(pg_policy_action(p[0], p2p[i], (enum pg_feature)f) == PG_ACTION_BLOCK);
-		CHECK(pg_policy_action(p[0], PG_SYS_PROXY, PG_FEAT_SOCKS5) == PG_ACTION_LOG);
-		CHECK(pg_policy_action(p[0], PG_SYS_PROXY, PG_FEAT_HTTP_CONNECT) == PG_ACTION_LOG);
-	}
+	if (p[0])
+		check_shipped_policy(p[0]);
 	if (p[1])
 		for (int s = 1; s < PG_SYS_POLICED_END; s++)
 			if (pg_systems_defined(pg_policy_systems(p[1]), (enum pg_system)s))
@@ -643,70 +685,74 @@ static void test_files(const char *srcdir)
 	if (p[2])
 		for (int s = 1; s < PG_SYS_POLICED_END; s++)
 			CHECK(!pg_policy_system_changed(p[2], NULL, (enum pg_system)s));
-
-	/* the summary, for `check` */
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	if (mem && p[0]) {
-		pg_policy_print_summary(p[0], mem);
-		fclose(mem);
-		CHECK(strstr(text, "  msn         block voice-video, file-transfer, app-sharing, whiteboard, remote-assistance; log http-tunnel; allow any, login, im; port blocks on\n") != NULL);
-		CHECK(strstr(text, "  fasttrack   block all; port blocks on\n") != NULL);
-		CHECK(strstr(text, "  proxy       log all\n") != NULL);
-		CHECK(strstr(text, "  mark-mask        = 0x07000000\n") != NULL);
-		CHECK(strstr(text, "exceptions:\n  allow       none\n") != NULL);
-	} else if (mem) {
-		fclose(mem);
-	}
-	free(text);
+	check_shipped_summary(p[0]);
 	for (int i = 0; i < 3; i++)
 		pg_policy_destroy(p[i]);
+}
 
-	/* a file that does not exist */
-	p[0] = pg_policy_load_file("/nonexistent/policy.ini", &d);
-	CHECK(p[0] == NULL && d.count == 1);
+/* A file that does not exist, and a bad file: refused whole, and its
+ * name is in every message. */
+static void files_missing_and_bad(void)
+{
+	char path[4096];
+	struct pg_diag d;
+	struct pg_policy *p;
+
+	p = pg_policy_load_file("/nonexistent/policy.ini", &d);
+	CHECK(p == NULL && d.count == 1);
 	CHECK_STR(d.msg[0], "/nonexistent/policy.ini: cannot open: No such file or directory");
 
-	/* a bad file is refused whole, and its name is in every message */
 	static const char bad[] = "[msn]\nim = block\nfile-transfer = nope\n";
 	const char *tmp = temp_file(bad, sizeof(bad) - 1);
 	CHECK(tmp != NULL);
 	if (tmp) {
-		p[0] = pg_policy_load_file(tmp, &d);
-		CHECK(p[0] == NULL && d.count == 1);
+		p = pg_policy_load_file(tmp, &d);
+		CHECK(p == NULL && d.count == 1);
 		snprintf(path, sizeof(path), "%s:3: invalid value 'nope' for 'file-transfer' in [msn]; expected block, allow or log", tmp);
 		CHECK_STR(d.msg[0], path);
 		CHECK(pg_policy_load_file(tmp, NULL) == NULL); /* diag is optional */
 		unlink(tmp);
 	}
+}
 
-	/* a NUL byte inside a file */
+/* A NUL byte inside a file, and a file larger than any policy should be. */
+static void files_nul_and_large(void)
+{
+	char path[4096];
+	struct pg_diag d;
+	struct pg_policy *p;
+
 	static const char nul[] = "[msn]\nim = bl\0ck\nall = block\n";
-	tmp = temp_file(nul, sizeof(nul) - 1);
+	const char *tmp = temp_file(nul, sizeof(nul) - 1);
 	if (tmp) {
-		p[0] = pg_policy_load_file(tmp, &d);
+		p = pg_policy_load_file(tmp, &d);
 		snprintf(path, sizeof(path), "%s:2: line contains a NUL byte", tmp);
-		CHECK(p[0] == NULL && d.count == 1);
+		CHECK(p == NULL && d.count == 1);
 		CHECK_STR(d.msg[0], path);
 		unlink(tmp);
 	}
 
-	/* larger than any policy should be */
 	size_t big = (1u << 20) + 1;
 	char *junk = malloc(big);
 	if (junk) {
 		memset(junk, '#', big);
 		tmp = temp_file(junk, big);
 		if (tmp) {
-			p[0] = pg_policy_load_file(tmp, &d);
+			p = pg_policy_load_file(tmp, &d);
 			snprintf(path, sizeof(path), "%s: file too large (more than 1048576 bytes)", tmp);
-			CHECK(p[0] == NULL && d.count == 1);
+			CHECK(p == NULL && d.count == 1);
 			CHECK_STR(d.msg[0], path);
 			unlink(tmp);
 		}
 		free(junk);
 	}
+}
+
+static void test_files(const char *srcdir)
+{
+	files_shipped(srcdir);
+	files_missing_and_bad();
+	files_nul_and_large();
 }
 
 static void test_limits(void)
