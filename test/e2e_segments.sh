@@ -170,15 +170,22 @@ n=$(stats_num conflicts_dropped)
 
 # --- c -----------------------------------------------------------------------
 
+created_before=$(stats_num flows_created)
 t0=$(date +%s%N)
 pg_in "$C" "$PG_PY" "$tool" flood "$PG_C4" "$PG_S4_ALL" 80 5000 ||
 	fail "c: the flood could not be sent"
 echo "      flood of 5000 one-segment flows sent in $((($(date +%s%N) - t0) / 1000000)) ms"
-# the daemon has read the flood once every flow is in its table
-for i in $(seq 100); do
-	[ "$(stats_num flows_created)" -ge 5000 ] && break
+# The daemon has read the flood once its 5000 flows are in its table (a
+# slow build takes a while; a packet the kernel dropped at a full queue
+# never arrives, which the accounting below allows for).
+for i in $(seq 300); do
+	[ "$(stats_num flows_created)" -ge $((created_before + 5000)) ] && break
 	sleep 0.1
 done
+# queue_dropped + user_dropped of the router's queues: packets the kernel
+# could not hand to the daemon
+kernel_dropped=$(pg_in "$R" cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null |
+	awk '{ n += $6 + $7 } END { print n + 0 }')
 used=$(stats_num inspect_slots_used)
 [ "$used" = "$(stats_num inspect_slots)" ] &&
 	pass "c: the flood holds every inspection slot ($used)" ||
@@ -188,15 +195,18 @@ control "c" 10.231.2.6
 
 "$ctl" stats --json --socket "$sock" >"$work/stats.json"
 "$ctl" stats --socket "$sock" >"$work/stats.txt"
-"$PG_PY" - "$work/stats.json" <<'EOF' && pass "c: stats show the slot shortage" || fail "c: stats do not show the slot shortage"
+"$PG_PY" - "$work/stats.json" "$kernel_dropped" <<'EOF' && pass "c: stats show the slot shortage" || fail "c: stats do not show the slot shortage"
 import json, sys
 e = json.load(open(sys.argv[1]))["engine"]
+kernel_dropped = int(sys.argv[2])
 keys = ("inspect_slots", "inspect_slots_used", "slot_reclaims", "starved_flows",
         "starved_packets", "starved_dropped", "starved_accepted")
-print("      " + ", ".join("%s %d" % (k, e[k]) for k in keys))
+print("      " + ", ".join("%s %d" % (k, e[k]) for k in keys) +
+      ", kernel queue drops %d" % kernel_dropped)
 ok = e["inspect_slots"] == 4096
-# every flood flow beyond the pool either found no slot or took an idle one
-ok &= e["starved_flows"] + e["slot_reclaims"] >= 5000 - 4096
+# every flood flow beyond the pool either found no slot or took an idle
+# one, unless the kernel never handed its one packet over
+ok &= e["starved_flows"] + e["slot_reclaims"] + kernel_dropped >= 5000 - 4096
 # and the flows after it could only get through on reclaimed slots
 ok &= e["slot_reclaims"] >= 1
 # fail = closed: what was starved was dropped, nothing accepted
