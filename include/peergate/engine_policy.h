@@ -15,6 +15,11 @@
  * (record_hosts, on_flow_end, cb_ctx) stays at its default. */
 void pg_engine_config_from_policy(const struct pg_policy *p, struct pg_engine_config *cfg);
 
+/* The systems (bit 1 << enum pg_system) whose heuristics the policy turns
+ * off (`heuristics = off`): pg_engine_config.heuristics_off, and what a
+ * reload hands a running engine (pg_engine_set_heuristics_off). */
+uint64_t pg_engine_heuristics_off(const struct pg_policy *p);
+
 /* The inspection slots the settings give: inspect-slots, or when that is
  * unset one per 16 flows of max-flows, from 64 (or max-flows when smaller)
  * to 4096. */

@@ -19,6 +19,16 @@ uint32_t pg_engine_inspect_slots(const struct pg_engine_settings *s)
 	return n < MAX_DERIVED_SLOTS ? n : MAX_DERIVED_SLOTS;
 }
 
+uint64_t pg_engine_heuristics_off(const struct pg_policy *p)
+{
+	uint64_t off = 0;
+	for (unsigned sys = 0; sys < PG_SYS_POLICED_END; sys++)
+		if (pg_system_has_heuristics((enum pg_system)sys) &&
+		    pg_policy_heuristics(p, (enum pg_system)sys) == PG_HEURISTICS_OFF)
+			off |= 1ull << sys;
+	return off;
+}
+
 void pg_engine_config_from_policy(const struct pg_policy *p, struct pg_engine_config *cfg)
 {
 	const struct pg_engine_settings *s = pg_policy_engine(p);
@@ -34,8 +44,5 @@ void pg_engine_config_from_policy(const struct pg_policy *p, struct pg_engine_co
 	cfg->starved_dropped = !s->fail_open;
 	cfg->tcp_timeout_s = s->tcp_timeout_s;
 	cfg->udp_timeout_s = s->udp_timeout_s;
-	for (unsigned sys = 0; sys < PG_SYS_POLICED_END; sys++)
-		if (pg_system_has_heuristics((enum pg_system)sys) &&
-		    pg_policy_heuristics(p, (enum pg_system)sys) == PG_HEURISTICS_OFF)
-			cfg->heuristics_off |= 1ull << sys;
+	cfg->heuristics_off = pg_engine_heuristics_off(p);
 }

@@ -187,18 +187,28 @@ static void print_flow(const struct classify_opts *o, const char *source, bool l
 		fflush(stdout);
 }
 
-/* An engine set up as the daemon's, that keeps every flow that ends. */
-static struct pg_engine *open_engine(const struct classify_opts *o,
-				     const struct pg_host_rules *hosts, struct flow_list *flows)
+/* An engine set up as the daemon's (the policy's settings, the standard
+ * detectors and heuristics, the host each flow named), calling on_end with
+ * ctx for every flow that ends: files and live capture alike. */
+static struct pg_engine *classify_engine(const struct classify_opts *o,
+					 const struct pg_host_rules *hosts,
+					 pg_flow_end_cb on_end, void *ctx)
 {
 	struct pg_engine_config cfg;
 
 	pg_engine_config_from_policy(o->policy, &cfg);
 	pg_detect_attach(&cfg);
 	cfg.record_hosts = true;
-	cfg.on_flow_end = keep_flow;
-	cfg.cb_ctx = flows;
-	struct pg_engine *e = pg_engine_create(&cfg, hosts);
+	cfg.on_flow_end = on_end;
+	cfg.cb_ctx = ctx;
+	return pg_engine_create(&cfg, hosts);
+}
+
+/* One that keeps every flow that ends in flows. */
+static struct pg_engine *open_engine(const struct classify_opts *o,
+				     const struct pg_host_rules *hosts, struct flow_list *flows)
+{
+	struct pg_engine *e = classify_engine(o, hosts, keep_flow, flows);
 	flows->engine = e;
 	return e;
 }
@@ -418,7 +428,6 @@ static int classify_live(const struct classify_opts *o, const char *iface,
 			 struct totals sys_totals[PG_SYS_COUNT])
 {
 	struct live_run lr = {.o = o, .iface = iface, .sys_totals = sys_totals};
-	struct pg_engine_config cfg;
 	struct frame_counts n = {0};
 	char err[512];
 	int ret = -1, sig_fd = stop_signal_fd(), rc = 1;
@@ -439,12 +448,7 @@ static int classify_live(const struct classify_opts *o, const char *iface,
 		fprintf(stderr, "peergatectl: %s: unsupported link type %d\n", iface, dlt);
 		goto out;
 	}
-	pg_engine_config_from_policy(o->policy, &cfg);
-	pg_detect_attach(&cfg);
-	cfg.record_hosts = true;
-	cfg.on_flow_end = live_flow_end;
-	cfg.cb_ctx = &lr;
-	lr.engine = pg_engine_create(&cfg, hosts);
+	lr.engine = classify_engine(o, hosts, live_flow_end, &lr);
 	if (!lr.engine) {
 		fprintf(stderr, "peergatectl: out of memory\n");
 		goto out;

@@ -46,10 +46,9 @@ static int flow_level(enum pg_action a)
  *   confidence=90 l4=tcp client=10.0.0.2:40000 server=192.0.2.9:6881
  *   host=tracker.example via=socks5 excepted=yes
  * The host came off the wire: escaped, never trusted as text. */
-static void log_flow(struct gw_worker *w, const struct pg_flow *f,
-		     const struct pg_flow_verdict *fv)
+static void log_flow(struct pg_log *log, const struct pg_flow *f,
+		     const struct pg_flow_verdict *fv, const char *system, const char *wire_host)
 {
-	struct pg_log *log = w->g->opt.log;
 	int level = flow_level(fv->action);
 	char c[64], s[64], host[200];
 
@@ -57,13 +56,11 @@ static void log_flow(struct gw_worker *w, const struct pg_flow *f,
 		return;
 	pg_format_endpoint(f->family, f->client_addr, f->client_port, c, sizeof(c));
 	pg_format_endpoint(f->family, f->server_addr, f->server_port, s, sizeof(s));
-	pg_log_clean(host, sizeof(host), pg_engine_flow_host(w->engine, f));
+	pg_log_clean(host, sizeof(host), wire_host);
 	pg_log(log, level, PG_LOG_FLOW,
 	       "flow action=%s class=%s/%s method=%s confidence=%u l4=%s client=%s server=%s"
 	       "%s%s%s%s%s",
-	       pg_action_name(fv->action),
-	       pg_systems_name(pg_policy_systems(w->snap->policy), f->system),
-	       pg_feature_name(f->feature), pg_method_name(f->method), f->confidence,
+	       pg_action_name(fv->action), system, pg_feature_name(f->feature), pg_method_name(f->method), f->confidence,
 	       f->l4proto == IPPROTO_TCP ? "tcp" : "udp", c, s, host[0] ? " host=" : "", host,
 	       f->via_proxy ? " via=" : "", f->via_proxy ? pg_feature_name(f->via_proxy) : "",
 	       fv->excepted ? " excepted=yes" : "");
@@ -270,10 +267,12 @@ static void decided_verdict(struct gw_worker *w, const struct pg_nfq_packet *pkt
 		c->flows++;
 		c->flows_dropped += block;
 		c->flows_logged += fv.action == PG_ACTION_LOG;
-		log_flow(w, f, &fv);
-		if (pg_eventlog_flow(w->g->events, f, &fv,
-				     pg_systems_name(pg_policy_systems(w->snap->policy), f->system),
-				     pg_engine_flow_host(w->engine, f)) < 0)
+		/* the name data systems have in this snapshot's registry */
+		const char *system = pg_systems_name(pg_policy_systems(w->snap->policy),
+						     f->system);
+		const char *host = pg_engine_flow_host(w->engine, f);
+		log_flow(w->g->opt.log, f, &fv, system, host);
+		if (pg_eventlog_flow(w->g->events, f, &fv, system, host) < 0)
 			pg_log(w->g->opt.log, LOG_ERR, PG_LOG_EVENT, "cannot write to the event "
 			       "file");
 	}
@@ -350,9 +349,7 @@ void gw_worker_adopt_snapshot(struct gw_worker *w, const struct gw_snapshot *s)
 	pthread_mutex_lock(&w->lock);
 	w->snap = s;
 	pg_engine_set_host_rules(w->engine, s->hosts);
-	struct pg_engine_config ncfg;
-	pg_engine_config_from_policy(s->policy, &ncfg);
-	pg_engine_set_heuristics_off(w->engine, ncfg.heuristics_off);
+	pg_engine_set_heuristics_off(w->engine, pg_engine_heuristics_off(s->policy));
 	if (old) {
 		struct reclassify_ctx rc = {w, old->policy, s->policy};
 		pg_engine_foreach_flow(w->engine, reclassify, &rc);
