@@ -94,10 +94,13 @@ enum ft_http_state {
 	FT_MATCHED,       /* *out filled in */
 };
 
-/* One side's first bytes: a push line, a request or a response. */
+/* One side's first bytes: a push line, a request or a response; *m is
+ * what they are as HTTP (kind PG_HTTP_NONE for a push line). */
 static enum ft_http_state ft_http(const uint8_t *p, size_t len,
+				  struct pg_http_msg *m,
 				  struct pg_detect_result *out)
 {
+	m->kind = PG_HTTP_NONE;
 	enum pg_detect_status g = give_line(p, len);
 	if (g == PG_DETECT_MATCH) {
 		pg_match(out, PG_SYS_FASTTRACK, PG_FEAT_DOWNLOAD,
@@ -107,18 +110,17 @@ static enum ft_http_state ft_http(const uint8_t *p, size_t len,
 	if (g == PG_DETECT_MAYBE)
 		return FT_PENDING;
 
-	struct pg_http_msg m;
-	if (!pg_http_read(p, len, &m))
-		return m.kind == PG_HTTP_PENDING ? FT_PENDING : FT_NOT_HTTP;
-	if ((m.kind == PG_HTTP_REQUEST &&
-	     hash_target(m.rq.target, m.rq.target_len)) ||
-	    kazaa_headers(p, m.hdr_len)) {
-		pg_http_report_host(p, m.hdr_len, out);
+	if (!pg_http_read(p, len, m))
+		return m->kind == PG_HTTP_PENDING ? FT_PENDING : FT_NOT_HTTP;
+	if ((m->kind == PG_HTTP_REQUEST &&
+	     hash_target(m->rq.target, m->rq.target_len)) ||
+	    kazaa_headers(p, m->hdr_len)) {
+		pg_http_report_host(p, m->hdr_len, out);
 		pg_match(out, PG_SYS_FASTTRACK, PG_FEAT_DOWNLOAD,
 			 PG_CONF_STRONG);
 		return FT_MATCHED;
 	}
-	if (!m.hdr_done && len < FT_HTTP_MAX_HDR)
+	if (!m->hdr_done && len < FT_HTTP_MAX_HDR)
 		return FT_PENDING;
 	return FT_PLAIN_HTTP;
 }
@@ -196,17 +198,28 @@ static enum pg_detect_status ft_handshake(const struct pg_detect_input *in,
 static enum pg_detect_status detect_fasttrack_tcp(const struct pg_detect_input *in,
 						  struct pg_detect_result *out)
 {
-	/* Transfers and pushes: the first bytes of either side.  A request
-	 * without marks may still be answered by a Kazaa server. */
-	enum ft_http_state a = ft_http(in->stream, in->stream_len, out);
+	/* Transfers and pushes: the first bytes of either side. */
+	struct pg_http_msg am, bm;
+	enum ft_http_state a = ft_http(in->stream, in->stream_len, &am, out);
 	if (a == FT_MATCHED)
 		return PG_DETECT_MATCH;
 	enum ft_http_state b = FT_NOT_HTTP;
 	if (in->other_len > 0) {
-		b = ft_http(in->other_stream, in->other_len, out);
+		b = ft_http(in->other_stream, in->other_len, &bm, out);
 		if (b == FT_MATCHED)
 			return PG_DETECT_MATCH;
-	} else if (a == FT_PLAIN_HTTP && in->dir == PG_DIR_C2S) {
+	} else if (a == FT_PLAIN_HTTP && in->dir == PG_DIR_C2S &&
+		   !(am.kind == PG_HTTP_REQUEST &&
+		     pg_http_for_web_port(&am.rq, in->server_port))) {
+		/* A KaZaA peer's requests carry its marks (/.hash=,
+		 * X-Kazaa-*), so a request without them comes from a browser
+		 * or download tool, and only the answer would show a KaZaA
+		 * peer behind it.  That answer is awaited where peers listen
+		 * (1214, a random port); on the ports of web servers and
+		 * proxies the request decides, so that ordinary web traffic
+		 * is settled on its request.  What that gives up is a
+		 * browser fetching from a peer moved to port 80, whose own
+		 * peers' requests still show it. */
 		b = FT_PENDING;   /* the response has yet to come */
 	}
 	if (a == FT_PENDING || b == FT_PENDING)

@@ -238,6 +238,31 @@ static enum pg_detect_status gnutella_start(const uint8_t *p, size_t len,
 	return gnutella_http(p, len, out);
 }
 
+/*
+ * A complete request without Gnutella marks, nothing answered yet: is the
+ * answer worth waiting for?  Every servent names itself in its requests
+ * (the paths, headers and User-Agents above), so only a client that is no
+ * servent, a browser or a download tool, sends a plain request to a
+ * servent, and only the answer (Server: LimeWire, X-Gnutella-...) shows
+ * it.  Servents listen on 6346-6347 or a random port: there the answer is
+ * awaited.  On the ports of web servers and proxies (pg_http_for_web_port)
+ * the request decides, so that ordinary web traffic is settled by its
+ * request instead of one packet later; what that gives up is a browser
+ * fetching from a servent moved to port 80, whose own peers' requests
+ * still show it.  A request with the transfer headers Gnutella introduced
+ * (X-Alt, X-Queue, X-Features) comes from a servent or a hybrid client:
+ * its answer is awaited on any port.
+ */
+static bool plain_request_awaits_answer(const struct pg_detect_input *in)
+{
+	struct pg_http_msg m;
+	if (!pg_http_read(in->stream, in->stream_len, &m) ||
+	    m.kind != PG_HTTP_REQUEST)
+		return false;
+	return !pg_http_for_web_port(&m.rq, in->server_port) ||
+	       gnutella_hints(in->stream, m.hdr_len);
+}
+
 static enum pg_detect_status detect_gnutella(const struct pg_detect_input *in,
 					     struct pg_detect_result *out)
 {
@@ -256,11 +281,8 @@ static enum pg_detect_status detect_gnutella(const struct pg_detect_input *in,
 	    gnutella_http(in->payload, in->payload_len, out) == PG_DETECT_MATCH)
 		return PG_DETECT_MATCH;
 	memset(out, 0, sizeof(*out));
-	/* Every Gnutella connection names itself in its first bytes, but a
-	 * plain request may still be answered by a servent that does. */
-	struct pg_http_request rq;
 	if (a == PG_DETECT_NO && in->dir == PG_DIR_C2S && in->other_len == 0 &&
-	    pg_http_request_line(in->stream, in->stream_len, &rq) == PG_HTTP_OK)
+	    plain_request_awaits_answer(in))
 		return PG_DETECT_MAYBE;
 	if (a == PG_DETECT_NO)
 		return PG_DETECT_NO;

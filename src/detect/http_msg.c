@@ -163,6 +163,64 @@ bool pg_http_split_target(const uint8_t *t, size_t n, const uint8_t **auth,
 	return skip != 0;
 }
 
+/* The ports of web servers and HTTP proxies: http (80), the registered
+ * alternates (http-alt: 8008, 8080), the customary ones of application
+ * and development servers (8000, 8081, 8888), Squid (3128) and Privoxy
+ * (8118).  Servents listen on 6346-6347 (Gnutella), 1214 (FastTrack) or a
+ * random high port: a servent moved to one of these to pass a firewall is
+ * still found by its peers' requests, which carry its system's marks. */
+static bool web_port(uint16_t port)
+{
+	switch (port) {
+	case 80:
+	case 3128:
+	case 8000:
+	case 8008:
+	case 8080:
+	case 8081:
+	case 8118:
+	case 8888:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The port an authority ("host", "host:port", "[v6]:port") names: 0 for
+ * none (the scheme's own, 80 or 443), -1 for one that is no port. */
+static long authority_port(const uint8_t *a, size_t n)
+{
+	size_t i = n;
+	while (i > 0 && pg_is_digit(a[i - 1]))
+		i--;
+	if (i == 0 || a[i - 1] != ':')
+		return 0;    /* no ":port" after the host (IPv6 ends in ']') */
+	if (i == n)
+		return 0;    /* "host:" is the default port (RFC 3986 3.2.3) */
+	long port = 0;
+	for (size_t k = i; k < n; k++) {
+		port = port * 10 + (a[k] - '0');
+		if (port > 65535)
+			return -1;
+	}
+	return port > 0 ? port : -1;
+}
+
+bool pg_http_for_web_port(const struct pg_http_request *rq, uint16_t server_port)
+{
+	if (!web_port(server_port))
+		return false;
+	/* A forwarding proxy relays the answer of the server the target
+	 * names, which may be a servent on its own port. */
+	const uint8_t *auth, *path;
+	size_t auth_len, path_len;
+	if (!pg_http_split_target(rq->target, rq->target_len, &auth, &auth_len,
+				  &path, &path_len))
+		return true;
+	long port = authority_port(auth, auth_len);
+	return port == 0 || (port > 0 && web_port((uint16_t)port));
+}
+
 void pg_http_report_host(const uint8_t *hdr, size_t n,
 			 struct pg_detect_result *out)
 {

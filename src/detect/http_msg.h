@@ -74,6 +74,15 @@ bool pg_http_split_target(const uint8_t *t, size_t n, const uint8_t **auth,
 			  size_t *auth_len, const uint8_t **path,
 			  size_t *path_len);
 
+/* Whether request rq, sent to server_port, goes to a web server or an HTTP
+ * proxy: the port is one those listen on (80, 8080, 3128 ...) and, for a
+ * proxy's absolute-form target, so is the port the target names.  The
+ * detectors of the systems that carry transfers over HTTP (Gnutella,
+ * FastTrack) rule out a request without their marks on such a port at
+ * once, without waiting for the answer; on other ports the answer may
+ * still be a servent's, and they wait for it. */
+bool pg_http_for_web_port(const struct pg_http_request *rq, uint16_t server_port);
+
 /* Reports the Host header of a header block as the result's host, as the
  * client wrote it (with its port, if any). */
 void pg_http_report_host(const uint8_t *hdr, size_t n,

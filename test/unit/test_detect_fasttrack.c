@@ -112,13 +112,23 @@ static void test_http(void)
 	};
 	EXPECT_CLASS("x-kazaa header", &pg_detector_fasttrack, TCP, 40000, 80,
 		     hdr, PG_SYS_FASTTRACK, PG_FEAT_DOWNLOAD, PG_CONF_STRONG, 0);
+	/* A request without marks (a browser's, a download tool's) on a
+	 * KaZaA port: the answer names the peer. */
 	const struct pg_step resp[] = {
 		{C2S, NULL, "GET /1234/song.mp3 HTTP/1.1\r\nHost: 10.0.0.5\r\n\r\n"},
 		{S2C, NULL, "HTTP/1.1 200 OK\r\nServer: KazaaClient Nov 3 2002 20:29:03\r\n"
 			    "X-KazaaTag: 5=Song\r\nContent-Length: 10\r\n\r\n"},
 	};
-	EXPECT_CLASS("kazaa response", &pg_detector_fasttrack, TCP, 40000, 80,
+	EXPECT_CLASS("kazaa response", &pg_detector_fasttrack, TCP, 40000, 1214,
 		     resp, PG_SYS_FASTTRACK, PG_FEAT_DOWNLOAD, PG_CONF_STRONG, 1);
+	EXPECT_CLASS("kazaa response, high port", &pg_detector_fasttrack, TCP,
+		     40000, 3531, resp, PG_SYS_FASTTRACK, PG_FEAT_DOWNLOAD,
+		     PG_CONF_STRONG, 1);
+	/* On a web port the request decides first: the line drawn (a peer
+	 * moved to port 80 is still found by its peers' requests, as "x-kazaa
+	 * header" above). */
+	EXPECT_STATUS("kazaa response, port 80", &pg_detector_fasttrack, TCP,
+		      40000, 80, resp, PG_DETECT_NO);
 	const struct pg_step give[] = {{C2S, NULL, "GIVE 19283746\r\n"}};
 	EXPECT_CLASS("give", &pg_detector_fasttrack, TCP, 40000, 1214, give,
 		     PG_SYS_FASTTRACK, PG_FEAT_DOWNLOAD, PG_CONF_STRONG, 0);
@@ -163,11 +173,44 @@ static void test_near_misses(void)
 		      PG_DETECT_NO);
 }
 
+/* Where a plain request decides on its own, and where the answer is
+ * awaited (issue 10: plain web traffic settled on its request). */
+static void test_plain_request(void)
+{
+	const struct pg_step get[] = {C2S_TXT(
+		"GET / HTTP/1.1\r\nHost: 198.51.100.7\r\n"
+		"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 "
+		"Firefox/128.0\r\nAccept: text/html,*/*;q=0.8\r\n\r\n")};
+	EXPECT_STATUS("plain request, port 80", &pg_detector_fasttrack, TCP,
+		      40000, 80, get, PG_DETECT_NO);
+	EXPECT_STATUS("plain request, port 8000", &pg_detector_fasttrack, TCP,
+		      40000, 8000, get, PG_DETECT_NO);
+	const struct pg_step ab[] = {C2S_TXT("GET / HTTP/1.0\r\nHost: 10.0.0.1\r\n"
+					     "User-Agent: ApacheBench/2.3\r\n"
+					     "Accept: */*\r\n\r\n")};
+	EXPECT_STATUS("ab request, port 80", &pg_detector_fasttrack, TCP, 40000,
+		      80, ab, PG_DETECT_NO);
+	EXPECT_STATUS("plain request, port 1214", &pg_detector_fasttrack, TCP,
+		      40000, 1214, get, PG_DETECT_MAYBE);
+	EXPECT_STATUS("plain request, high port", &pg_detector_fasttrack, TCP,
+		      40000, 3531, get, PG_DETECT_MAYBE);
+	const struct pg_step to_peer[] = {C2S_TXT(
+		"GET http://198.51.100.9:1214/ HTTP/1.1\r\nHost: 198.51.100.9:1214\r\n\r\n")};
+	EXPECT_STATUS("proxied to a peer", &pg_detector_fasttrack, TCP, 40000,
+		      3128, to_peer, PG_DETECT_MAYBE);
+	/* A response taken for the client's side (a capture joined mid-flow)
+	 * is no request: the other side is still awaited. */
+	const struct pg_step rev[] = {C2S_TXT("HTTP/1.1 200 OK\r\nServer: nginx\r\n\r\n")};
+	EXPECT_STATUS("response first, port 80", &pg_detector_fasttrack, TCP,
+		      40000, 80, rev, PG_DETECT_MAYBE);
+}
+
 int main(void)
 {
 	test_udp();
 	test_handshake();
 	test_http();
 	test_near_misses();
+	test_plain_request();
 	return pg_test_summary("test_detect_fasttrack");
 }

@@ -218,11 +218,75 @@ static void test_near_misses(void)
 			 NSTEPS(dns));
 }
 
+/* A browser's request: no Gnutella path, header or User-Agent. */
+#define BROWSER_GET                                                            \
+	"GET / HTTP/1.1\r\nHost: 198.51.100.7\r\n"                            \
+	"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 " \
+	"Firefox/128.0\r\nAccept: text/html,*/*;q=0.8\r\n\r\n"
+/* gtk-gnutella's answer to it: its browse page (constructed). */
+#define SERVENT_PAGE                                                           \
+	"HTTP/1.1 200 OK\r\nServer: gtk-gnutella/1.2.2 (2022-02-25)\r\n"       \
+	"Content-Type: text/html\r\nX-Features: browse/1.0\r\n\r\n"
+
+/* Where a plain request decides on its own, and where the answer is
+ * awaited (issue 10: plain web traffic settled on its request). */
+static void test_plain_request(void)
+{
+	/* Web and proxy ports: the request alone rules Gnutella out. */
+	const struct pg_step get[] = {C2S_TXT(BROWSER_GET)};
+	EXPECT_STATUS("plain request, port 80", &pg_detector_gnutella, TCP,
+		      40000, 80, get, PG_DETECT_NO);
+	EXPECT_STATUS("plain request, port 8080", &pg_detector_gnutella, TCP,
+		      40000, 8080, get, PG_DETECT_NO);
+	const struct pg_step ab[] = {C2S_TXT("GET / HTTP/1.0\r\nHost: 10.0.0.1\r\n"
+					     "User-Agent: ApacheBench/2.3\r\n"
+					     "Accept: */*\r\n\r\n")};
+	EXPECT_STATUS("ab request, port 80", &pg_detector_gnutella, TCP, 40000,
+		      80, ab, PG_DETECT_NO);
+	const struct pg_step proxied[] = {C2S_TXT(
+		"GET http://www.example.org/ HTTP/1.1\r\nHost: www.example.org\r\n\r\n")};
+	EXPECT_STATUS("proxied request", &pg_detector_gnutella, TCP, 40000,
+		      3128, proxied, PG_DETECT_NO);
+	/* Where servents listen, the answer may still name one. */
+	EXPECT_STATUS("plain request, port 6346", &pg_detector_gnutella, TCP,
+		      40000, 6346, get, PG_DETECT_MAYBE);
+	EXPECT_STATUS("plain request, high port", &pg_detector_gnutella, TCP,
+		      40000, 47321, get, PG_DETECT_MAYBE);
+	/* ... and so may a servent's relayed through a proxy. */
+	const struct pg_step to_servent[] = {C2S_TXT(
+		"GET http://198.51.100.9:6346/ HTTP/1.1\r\nHost: 198.51.100.9:6346\r\n\r\n")};
+	EXPECT_STATUS("proxied to a servent", &pg_detector_gnutella, TCP, 40000,
+		      3128, to_servent, PG_DETECT_MAYBE);
+	/* Transfer headers Gnutella introduced: servent-like software, whose
+	 * answer is awaited even on port 80. */
+	const struct pg_step alt[] = {C2S_TXT(
+		"GET /files/a.mp3 HTTP/1.1\r\nHost: 198.51.100.7\r\n"
+		"X-Alt: 203.0.113.5:6346\r\n\r\n")};
+	EXPECT_STATUS("x-alt request, port 80", &pg_detector_gnutella, TCP,
+		      40000, 80, alt, PG_DETECT_MAYBE);
+	/* A request with a servent's marks still matches on port 80. */
+	const struct pg_step browse[] = {C2S_TXT(
+		"GET / HTTP/1.1\r\nHost: 198.51.100.7\r\nUser-Agent: LimeWire/4.12.6\r\n"
+		"Accept: application/x-gnutella-packets\r\n\r\n")};
+	EXPECT_CLASS("browse host, port 80", &pg_detector_gnutella, TCP, 40000,
+		     80, browse, PG_SYS_GNUTELLA, PG_FEAT_DOWNLOAD,
+		     PG_CONF_STRONG, 0);
+	/* A browser at a servent's port: its answer names it. */
+	const struct pg_step page[] = {C2S_TXT(BROWSER_GET), S2C_TXT(SERVENT_PAGE)};
+	EXPECT_CLASS("servent page, high port", &pg_detector_gnutella, TCP,
+		     40000, 47321, page, PG_SYS_GNUTELLA, PG_FEAT_DOWNLOAD,
+		     PG_CONF_STRONG, 1);
+	/* The same on port 80 is the line drawn: decided on the request. */
+	EXPECT_STATUS("servent page, port 80", &pg_detector_gnutella, TCP,
+		      40000, 80, page, PG_DETECT_NO);
+}
+
 int main(void)
 {
 	test_handshake();
 	test_transfers();
 	test_udp();
 	test_near_misses();
+	test_plain_request();
 	return pg_test_summary("test_detect_gnutella");
 }

@@ -2,7 +2,8 @@
 /*
  * The engine over synthetic IP packets carrying real protocol bytes: port
  * hints, payload detection in either direction, DNS-learnt hosts, announced
- * (expected) flows, the inspection budget, and bounded memory.
+ * (expected) flows, the inspection budget, bounded memory, and the packet
+ * that decides a plain HTTP exchange.
  */
 #include "detect_harness.h"
 #include "peergate/engine.h"
@@ -213,6 +214,46 @@ static void test_find_touches_nothing(void)
 	pg_engine_destroy(e);
 }
 
+/* A short plain HTTP exchange seen from its SYN (issue 10: two packets
+ * or fewer through user space).  On port 80 every detector rules its
+ * system out on the request, so the request decides the flow; on a port
+ * where servents listen, Gnutella and FastTrack await the answer, which
+ * decides it. */
+static void plain_http(uint16_t port, bool on_request)
+{
+	struct pg_engine *e = mk_engine(NULL, 64, 8);
+	struct pktbuf p;
+	struct pg_packet_result r;
+	const char *req = "GET / HTTP/1.0\r\nHost: 192.0.2.80\r\n"
+			  "User-Agent: ApacheBench/2.3\r\nAccept: */*\r\n\r\n";
+	const char *resp = "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n"
+			   "Content-Type: text/html\r\nContent-Length: 2\r\n\r\nok";
+	ip4(&p, IPPROTO_TCP, C, 40300, S, port, PG_TCP_SYN, 1000, NULL, 0);
+	pg_engine_packet(e, p.b, p.n, 0, &r);
+	ip4(&p, IPPROTO_TCP, S, port, C, 40300, PG_TCP_SYN | PG_TCP_ACK, 5000, NULL, 0);
+	p.b[31] = 0xe9; /* acknowledgement number 1001 */
+	p.b[30] = 0x03;
+	pg_engine_packet(e, p.b, p.n, 1, &r);
+	ip4(&p, IPPROTO_TCP, C, 40300, S, port, PG_TCP_ACK | PG_TCP_PSH, 1001,
+	    (const uint8_t *)req, strlen(req));
+	pg_engine_packet(e, p.b, p.n, 2, &r);
+	CHECK(r.flow && (r.flow->state == PG_FLOW_DECIDED) == on_request);
+	ip4(&p, IPPROTO_TCP, S, port, C, 40300, PG_TCP_ACK | PG_TCP_PSH, 5001,
+	    (const uint8_t *)resp, strlen(resp));
+	pg_engine_packet(e, p.b, p.n, 3, &r);
+	CHECK(r.flow && r.flow->state == PG_FLOW_DECIDED && r.just_decided != on_request);
+	CHECK(r.flow && r.flow->system == PG_SYS_HTTP);
+	pg_engine_destroy(e);
+}
+
+static void test_plain_http(void)
+{
+	plain_http(80, true);
+	plain_http(8080, true);
+	plain_http(6346, false);
+	plain_http(47321, false);
+}
+
 int main(void)
 {
 	test_payload_any_port();
@@ -223,5 +264,6 @@ int main(void)
 	test_connect_inner_system();
 	test_malformed();
 	test_find_touches_nothing();
+	test_plain_http();
 	return pg_test_summary("test_engine");
 }

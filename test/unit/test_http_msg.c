@@ -2,7 +2,8 @@
 /*
  * The detectors' HTTP parser (src/detect/http_msg.h): the request and
  * status lines it accepts, the tolerances it keeps for old servents, where
- * it waits for more bytes, and the header block.
+ * it waits for more bytes, the header block, and whether a request goes to
+ * a web port.
  */
 #include "check.h"
 #include "../../src/detect/http_msg.h"
@@ -141,6 +142,41 @@ static void test_read(void)
 	      pg_http_not_yet(&m) == PG_DETECT_NO);
 }
 
+/* The request line s, sent to server port `port`, goes to a web server or
+ * proxy whose answer no servent gives. */
+static bool web(const char *s, uint16_t port)
+{
+	struct pg_http_request rq;
+	return req(s, &rq) == PG_HTTP_OK && pg_http_for_web_port(&rq, port);
+}
+
+static void test_web_port(void)
+{
+	CHECK(web("GET / HTTP/1.0\r\n", 80));
+	CHECK(web("GET /index.html HTTP/1.1\r\n", 8080));
+	/* Where servents listen (Gnutella, FastTrack) or anywhere else. */
+	CHECK(!web("GET / HTTP/1.0\r\n", 6346));
+	CHECK(!web("GET / HTTP/1.0\r\n", 1214));
+	CHECK(!web("GET / HTTP/1.0\r\n", 443));
+	CHECK(!web("GET / HTTP/1.0\r\n", 47321));
+	/* Through a forwarding proxy, the port the target names counts. */
+	CHECK(web("GET http://example.org/ HTTP/1.1\r\n", 3128));
+	CHECK(web("GET http://example.org:/ HTTP/1.1\r\n", 3128));
+	CHECK(web("GET http://example.org:8080/a HTTP/1.1\r\n", 3128));
+	CHECK(web("GET https://example.org/ HTTP/1.1\r\n", 8080));
+	CHECK(web("GET http://[2001:db8::1]/ HTTP/1.1\r\n", 3128));
+	CHECK(!web("GET http://198.51.100.9:6346/ HTTP/1.1\r\n", 3128));
+	CHECK(!web("GET http://198.51.100.9:6346 HTTP/1.1\r\n", 8080));
+	CHECK(!web("GET http://[2001:db8::1]:6346/ HTTP/1.1\r\n", 3128));
+	CHECK(!web("GET http://user:pw@example.org:1214/?a=1 HTTP/1.1\r\n", 80));
+	/* Ports that are none: 0, and past 65535 (65616 would wrap to 80). */
+	CHECK(!web("GET http://example.org:0/ HTTP/1.1\r\n", 3128));
+	CHECK(!web("GET http://example.org:65616/ HTTP/1.1\r\n", 3128));
+	/* The server's own port comes first: what answers on 6346 may be a
+	 * servent, whatever the target says. */
+	CHECK(!web("GET http://example.org/ HTTP/1.1\r\n", 6346));
+}
+
 int main(void)
 {
 	test_request_line();
@@ -148,5 +184,6 @@ int main(void)
 	test_headers();
 	test_targets();
 	test_read();
+	test_web_port();
 	return pg_test_summary("test_http_msg");
 }
