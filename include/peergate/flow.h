@@ -99,6 +99,8 @@ struct pg_flow_stats {
 	uint64_t created;
 	uint64_t evicted;         /* pushed out by LRU when full */
 	uint64_t expired;         /* idle timeout */
+	uint64_t reused;          /* ended by a new connection's SYN on the
+				     same addresses and ports */
 	uint32_t active;
 };
 
@@ -111,8 +113,10 @@ void pg_flow_table_destroy(struct pg_flow_table *t);
  * and *created when new.  The client is the sender of the first packet seen,
  * except that a SYN-ACK seen first makes its receiver the client, and a
  * packet without SYN from a service port to another port (see
- * is_service_port) makes its receiver the client.  Returns
- * NULL only when max_flows is 0. */
+ * is_service_port) makes its receiver the client.  A SYN that starts a new
+ * connection on a tracked flow's addresses and ports ends that flow and
+ * creates a new one (a retransmitted SYN does not).  Returns NULL only
+ * when max_flows is 0. */
 struct pg_flow *pg_flow_lookup(struct pg_flow_table *t,
 			       const struct pg_packet *pkt, uint32_t now_s,
 			       enum pg_dir *dir, bool *created);

@@ -22,8 +22,10 @@
  *        allow prefixes (saddr, daddr)   -> accept
  *   7. per-(system, feature, proto) port sets -> log (limited), counter, drop
  *   8. ct state invalid                -> packet mark code CT_INVALID
- *   9. TCP with payload or SYN         -> NFQUEUE; other empty TCP and
- *                                         SYN-ACKs -> accept
+ *   9. TCP with payload                -> NFQUEUE; other empty TCP and
+ *                                         SYN-ACKs -> accept; a new
+ *                                         connection's SYN -> NFLOG
+ *                                         (syn_log) and accept, else NFQUEUE
  *  10. everything else                 -> NFQUEUE (native `queue`, or the xt
  *                                         NFQUEUE target via nft_compat)
  *
@@ -67,6 +69,12 @@
 #define PG_NFT_BLOCKED6 "blocked6"
 #define PG_NFT_BLOCKED_SIZE 65536u
 
+/* The NFLOG group of the SYN log is this plus the first queue number (so
+ * that daemons on other queues use other groups), and each SYN is copied
+ * up to PG_NFT_SYN_SNAPLEN bytes (see PG_SYN_MAX). */
+#define PG_NFT_SYN_LOG_GROUP_BASE 0x7067u
+#define PG_NFT_SYN_SNAPLEN 192u
+
 struct pg_nft_range {
 	uint16_t lo, hi;
 };
@@ -102,6 +110,11 @@ struct pg_nft_config {
 	/* Drops by a port set are logged by the kernel (`log`), at most this
 	 * many a second per set; 0: not logged. */
 	uint32_t portset_log_rate;
+	/* A new connection's SYN (without payload) is logged to NFLOG group
+	 * syn_log_group and accepted, instead of queued: the daemon reads
+	 * it from there (nflog.h, syn_table.h).  false: SYNs are queued. */
+	bool syn_log;
+	uint16_t syn_log_group;
 };
 
 enum pg_nft_queue_kind {

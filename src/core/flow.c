@@ -297,6 +297,23 @@ static struct pg_flow *touch_flow(struct pg_flow_table *t, struct pg_flow *f, ui
 	return f;
 }
 
+/* A SYN (without ACK) for a tracked TCP flow is a new connection on the
+ * same addresses and ports (a client reusing its port, as TIME_WAIT reuse
+ * allows), unless it is the retransmitted SYN of the flow's own client:
+ * the new connection must be read from its first byte, not take the old
+ * one's verdict.  Conntrack lets such a SYN start a new connection only
+ * where the old one is over (others it calls INVALID, and the daemon does
+ * not look them up), so a stray SYN cannot end a live flow here. */
+static bool starts_new_connection(const struct pg_flow *f, const struct pg_packet *pkt,
+				  enum pg_dir dir)
+{
+	if (pkt->l4proto != IPPROTO_TCP ||
+	    (pkt->tcp_flags & (PG_TCP_SYN | PG_TCP_ACK)) != PG_TCP_SYN)
+		return false;
+	return !(dir == PG_DIR_C2S && (f->flags & PG_FLOW_START_C2S) &&
+		 f->start_seq[PG_DIR_C2S] == pkt->tcp_seq + 1);
+}
+
 struct pg_flow *pg_flow_lookup(struct pg_flow_table *t,
 			       const struct pg_packet *pkt, uint32_t now_s,
 			       enum pg_dir *dir, bool *created)
@@ -305,6 +322,11 @@ struct pg_flow *pg_flow_lookup(struct pg_flow_table *t,
 	struct pg_flow *f = pg_flow_find(t, pkt, dir);
 	if (f && is_expired(t, f, now_s)) {
 		t->stats.expired++;
+		remove_flow(t, f);
+		f = NULL;
+	}
+	if (f && starts_new_connection(f, pkt, *dir)) {
+		t->stats.reused++;
 		remove_flow(t, f);
 		f = NULL;
 	}

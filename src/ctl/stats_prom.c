@@ -38,6 +38,7 @@ static const struct {
 	{"flows_created", "Flows created."},
 	{"flows_evicted", "Flows evicted from a full flow table."},
 	{"flows_expired", "Flows expired after their idle timeout."},
+	{"flows_reused", "Flows ended by a new connection's SYN on the same addresses and ports."},
 	{"flows_decided", "Flows whose class was decided."},
 	{"dns_learned", "Addresses learned from DNS answers."},
 	{"expectations", "Peer connections announced by IM sessions."},
@@ -67,6 +68,22 @@ static const struct {
 	{"segments_beyond", "Segments beyond the inspection buffer."},
 	{"overlap_conflicts", "Segments whose bytes contradict those read before."},
 	{"conflicts_dropped", "Contradicting segments dropped."},
+	{"syns_replayed", "Logged SYNs handed to the engine before their connection's first "
+	 "queued packet."},
+};
+
+static const struct {
+	const char *name, *help;
+} synlog_help[] = {
+	{"group", "The NFLOG group new connections' SYNs are logged to."},
+	{"read", "SYNs read from the log group."},
+	{"kept", "SYNs kept for their connection's first payload."},
+	{"replaced", "Kept SYNs replaced by another connection's (a full table)."},
+	{"refused", "Logged packets that were no SYN to keep."},
+	{"taken", "Kept SYNs handed to the engine."},
+	{"stale", "Kept SYNs too old to trust when their connection spoke."},
+	{"socket_overruns", "Times the log socket overflowed (SYNs lost)."},
+	{"read_failures", "Failed reads of the log socket."},
 };
 
 static const struct {
@@ -217,7 +234,8 @@ static void member_families(FILE *out, const struct pg_jvalue *obj, const char *
 {
 	for (size_t i = 0; obj && obj->type == PG_JSON_OBJ && i < obj->count; i++) {
 		const char *key = obj->keys[i];
-		bool gauge = !strcmp(prefix, "peergate_engine_") && is_engine_gauge(key);
+		bool gauge = (!strcmp(prefix, "peergate_engine_") && is_engine_gauge(key)) ||
+			     (!strcmp(prefix, "peergate_syn_log_") && !strcmp(key, "group"));
 		const char *help = help_of(key);
 		char name[160], fallback[200];
 		FILE *m;
@@ -245,6 +263,14 @@ static const char *engine_help_of(const char *key)
 	for (size_t i = 0; i < sizeof(engine_help) / sizeof(engine_help[0]); i++)
 		if (!strcmp(key, engine_help[i].name))
 			return engine_help[i].help;
+	return NULL;
+}
+
+static const char *synlog_help_of(const char *key)
+{
+	for (size_t i = 0; i < sizeof(synlog_help) / sizeof(synlog_help[0]); i++)
+		if (!strcmp(key, synlog_help[i].name))
+			return synlog_help[i].help;
 	return NULL;
 }
 
@@ -321,6 +347,8 @@ void pg_stats_prometheus(const struct pg_jvalue *stats, FILE *out)
 	verdict_families(stats, out);
 	member_families(out, pg_json_get(stats, "engine"), "peergate_engine_",
 			"peergated engine counter", engine_help_of);
+	member_families(out, pg_json_get(stats, "syn_log"), "peergate_syn_log_",
+			"SYN log count", synlog_help_of);
 	member_families(out, pg_json_get(stats, "restart"), "peergate_restart_",
 			"Start-up count", restart_help_of);
 	kernel_families(stats, out);

@@ -77,6 +77,10 @@ static int apply_rules(struct pg_gateway *g, const struct pg_policy *p, FILE *er
 	char msg[512];
 
 	pg_nft_config_from_policy(p, &cfg, sets, MAX_PORTSETS);
+	if (g->synlog) {
+		cfg.syn_log = true;
+		cfg.syn_log_group = gw_synlog_group(g->synlog);
+	}
 	if (pg_nft_apply(&cfg, &g->queue_kind, msg, sizeof(msg)) < 0) {
 		fprintf(err, "cannot apply the nftables table: %s\n", msg);
 		return -1;
@@ -296,6 +300,21 @@ static int open_shared(struct pg_gateway *g, struct pg_policy *p)
 	return 0;
 }
 
+/* The SYN log, before the table that logs to it.  Without it the table
+ * queues SYNs, which costs a trip through user space per connection but
+ * decides the same. */
+static void open_synlog(struct pg_gateway *g)
+{
+	const struct pg_engine_settings *s = pg_policy_engine(gw_current(g)->policy);
+	uint16_t group = (uint16_t)(PG_NFT_SYN_LOG_GROUP_BASE + s->queue_first);
+	char err[256];
+
+	g->synlog = gw_synlog_open(group, pg_engine_inspect_slots(s), err, sizeof(err));
+	if (!g->synlog)
+		pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "SYNs will be queued, not logged: "
+		       "%s", err);
+}
+
 /* The table, watched from before it is applied (a loss right after the
  * apply is seen too; our own batch is recognised and ignored), then the
  * workers' sockets for its blocked-flow sets. */
@@ -304,6 +323,7 @@ static int open_table(struct pg_gateway *g)
 	struct text_sink sink;
 	char err[512];
 
+	open_synlog(g);
 	g->guard.credits = REAPPLY_BURST;
 	g->guard.refilled_ms = gw_now_ms();
 	g->guard.watch = pg_nft_watch_open(err, sizeof(err));
@@ -416,6 +436,7 @@ void pg_gateway_close(struct pg_gateway *g, bool keep_rules)
 		pg_log(g->opt.log, LOG_ERR, PG_LOG_EVENT, "cannot remove the table: %s", err);
 	for (unsigned i = 0; g->workers && i < g->nworkers; i++)
 		close_worker(&g->workers[i]);
+	gw_synlog_close(g->synlog);
 	free(g->workers);
 	pg_dns_cache_destroy(g->dns);
 	pg_expect_destroy(g->expect);
@@ -545,6 +566,8 @@ void pg_gateway_tick(struct pg_gateway *g)
 {
 	free_retired(g);
 	pg_log_tick(g->opt.log, gw_now_ms());
+	if (g->synlog)
+		gw_synlog_drain(g->synlog, gw_now_ms());
 	if (g->guard.pending)
 		repair_table(g);
 }

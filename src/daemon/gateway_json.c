@@ -63,6 +63,7 @@ static void add_engine_stats(struct pg_engine_stats *t, const struct pg_engine_s
 	t->flows.created += s->flows.created;
 	t->flows.evicted += s->flows.evicted;
 	t->flows.expired += s->flows.expired;
+	t->flows.reused += s->flows.reused;
 	t->flows.active += s->flows.active;
 }
 
@@ -143,7 +144,7 @@ static void engine_json(const struct pg_gateway *g, const struct gateway_sums *s
 		"\"malformed\":%llu,\"fragments\":%llu,\"not_tracked\":%llu,"
 		"\"inspect_accepted\":%llu,\"exception_accepted\":%llu,\"watch_accepted\":%llu,"
 		"\"flows_tracked\":%u,\"flows_created\":%llu,\"flows_evicted\":%llu,"
-		"\"flows_expired\":%llu,\"flows_decided\":%llu,\"dns_learned\":%llu,"
+		"\"flows_expired\":%llu,\"flows_reused\":%llu,\"flows_decided\":%llu,\"dns_learned\":%llu,"
 		"\"expectations\":%llu,\"bt_peers_learned\":%llu,\"bt_peer_hits\":%llu,"
 		"\"heuristic_matches\":%llu,\"reloads\":%llu,\"reload_failures\":%llu,"
 		"\"ct_marks_cleared\":%llu,\"ct_clear_failures\":%llu,"
@@ -157,7 +158,7 @@ static void engine_json(const struct pg_gateway *g, const struct gateway_sums *s
 		"\"starved_flows\":%llu,\"starved_packets\":%llu,"
 		"\"starved_dropped\":%llu,\"starved_accepted\":%llu,"
 		"\"segments_held\":%llu,\"segments_beyond\":%llu,"
-		"\"overlap_conflicts\":%llu,\"conflicts_dropped\":%llu}",
+		"\"overlap_conflicts\":%llu,\"conflicts_dropped\":%llu,\"syns_replayed\":%llu}",
 		(unsigned long long)ec->queued, (unsigned long long)q->verdicts,
 		(unsigned long long)q->verdict_errors, (unsigned long long)q->send_errors,
 		(unsigned long long)q->enobufs, (unsigned long long)q->truncated,
@@ -166,7 +167,8 @@ static void engine_json(const struct pg_gateway *g, const struct gateway_sums *s
 		(unsigned long long)ec->exception_accepted,
 		(unsigned long long)ec->watch_accepted, es->flows.active,
 		(unsigned long long)es->flows.created, (unsigned long long)es->flows.evicted,
-		(unsigned long long)es->flows.expired, (unsigned long long)es->decided,
+		(unsigned long long)es->flows.expired, (unsigned long long)es->flows.reused,
+		(unsigned long long)es->decided,
 		(unsigned long long)es->dns_learned, (unsigned long long)es->expectations,
 		(unsigned long long)es->bt_peers_learned, (unsigned long long)es->bt_peer_hits,
 		(unsigned long long)es->heuristic_matches,
@@ -190,7 +192,8 @@ static void engine_json(const struct pg_gateway *g, const struct gateway_sums *s
 		(unsigned long long)ec->starved_accepted,
 		(unsigned long long)es->segments_held, (unsigned long long)es->segments_beyond,
 		(unsigned long long)es->overlap_conflicts,
-		(unsigned long long)ec->conflicts_dropped);
+		(unsigned long long)ec->conflicts_dropped,
+		(unsigned long long)ec->syns_replayed);
 }
 
 /* The table's own counters, read from the kernel (none when the table is
@@ -265,6 +268,8 @@ void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 	fprintf(out, "{\"verdicts\":");
 	pg_verdict_stats_json(&s->vstats, pg_policy_systems(gw_current(g)->policy), out);
 	engine_json(g, s, out);
+	if (g->synlog)
+		gw_synlog_json(g->synlog, out);
 	fwrite(workers, 1, wlen, out);
 	kernel_json(g, out);
 	gw_restart_json(g, out);

@@ -24,6 +24,7 @@
 
 #include "eventlog.h"
 #include "gateway.h"
+#include "synlog.h"
 #include "peergate/engine.h"
 #include "peergate/expect.h"
 #include "peergate/hosts.h"
@@ -63,6 +64,9 @@ struct engine_counters {
 	/* segments of undecided flows with other bytes than were read for
 	 * the same place: always dropped */
 	uint64_t conflicts_dropped;
+	/* logged SYNs handed to the engine before their connection's first
+	 * queued packet (synlog.h) */
+	uint64_t syns_replayed;
 };
 
 struct gw_worker {
@@ -126,6 +130,10 @@ struct pg_gateway {
 	struct pg_dns_cache *dns;    /* shared by the workers' engines */
 	struct pg_expect_table *expect;
 	struct pg_expect_table *bt_peers; /* the heuristics' learned peers, shared */
+	/* New connections' SYNs, logged instead of queued; NULL: the table
+	 * queues SYNs (no nfnetlink_log, the group is taken, or the rules
+	 * are not ours). */
+	struct gw_synlog *synlog;
 	struct gw_worker *workers;
 	unsigned nworkers;
 	bool has_ct;                 /* verdicts can carry a ct mark */

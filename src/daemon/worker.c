@@ -17,6 +17,7 @@
 #include "peergate/conntrack.h"
 #include "peergate/engine_policy.h"
 #include "peergate/mark.h"
+#include "peergate/syn_table.h"
 #include "peergate/systems.h"
 #include "peergate/verdict.h"
 
@@ -251,6 +252,23 @@ static void stamp_verdict(const struct gw_worker *w, const struct pg_nfq_packet 
 	}
 }
 
+/* A flow decided by this packet: counted once, and logged. */
+static void note_decision(struct gw_worker *w, const struct pg_flow *f,
+			  const struct pg_flow_verdict *fv, bool block)
+{
+	struct pg_class_counters *c = &w->vstats.cls[f->system][f->feature];
+	/* the name data systems have in this snapshot's registry */
+	const char *system = pg_systems_name(pg_policy_systems(w->snap->policy), f->system);
+	const char *host = pg_engine_flow_host(w->engine, f);
+
+	c->flows++;
+	c->flows_dropped += block;
+	c->flows_logged += fv->action == PG_ACTION_LOG;
+	log_flow(w->g->opt.log, f, fv, system, host);
+	if (pg_eventlog_flow(w->g->events, f, fv, system, host) < 0)
+		pg_log(w->g->opt.log, LOG_ERR, PG_LOG_EVENT, "cannot write to the event file");
+}
+
 /* A packet of a decided flow: counted, logged when it decided the flow,
  * and answered as the shared verdict logic says. */
 static void decided_verdict(struct gw_worker *w, const struct pg_nfq_packet *pkt,
@@ -260,23 +278,11 @@ static void decided_verdict(struct gw_worker *w, const struct pg_nfq_packet *pkt
 	struct pg_flow *f = r->flow;
 	struct pg_flow_verdict fv = pg_flow_verdict_of(w->snap->policy, f);
 	bool block = pg_flow_verdict_blocks(&fv);
-	struct pg_class_counters *c = &w->vstats.cls[f->system][f->feature];
 
 	w->ec.exception_accepted += fv.excepted;
-	if (r->just_decided) {
-		c->flows++;
-		c->flows_dropped += block;
-		c->flows_logged += fv.action == PG_ACTION_LOG;
-		/* the name data systems have in this snapshot's registry */
-		const char *system = pg_systems_name(pg_policy_systems(w->snap->policy),
-						     f->system);
-		const char *host = pg_engine_flow_host(w->engine, f);
-		log_flow(w->g->opt.log, f, &fv, system, host);
-		if (pg_eventlog_flow(w->g->events, f, &fv, system, host) < 0)
-			pg_log(w->g->opt.log, LOG_ERR, PG_LOG_EVENT, "cannot write to the event "
-			       "file");
-	}
-	count_packet(c, block, pkt->orig_len);
+	if (r->just_decided)
+		note_decision(w, f, &fv, block);
+	count_packet(&w->vstats.cls[f->system][f->feature], block, pkt->orig_len);
 	if (fv.code == PG_MARK_NONE) {
 		/* An allowed IM control flow stays in user space (unstamped)
 		 * while the engine reads it for announced peer connections;
@@ -289,6 +295,40 @@ static void decided_verdict(struct gw_worker *w, const struct pg_nfq_packet *pkt
 	if (block)
 		dyn_block(w, f, r, now);
 	stamp_verdict(w, pkt, fv.code, v);
+}
+
+/* The first queued packet of a connection whose SYN the table logged
+ * instead of queueing (synlog.h): the engine gets that SYN first, so it
+ * sees what it saw when SYNs were queued.  A flow the SYN decides (an
+ * expected peer, a learned address) is counted and logged here, and a
+ * blocked one goes into the blocked-flow sets at once; the SYN itself
+ * already passed, so the packet in hand is the first one that verdict
+ * stops.  The socket is drained when the SYN is not in the table yet: the
+ * packet in hand was queued after its SYN was logged, so by now the SYN
+ * is in the socket. */
+static void replay_logged_syn(struct gw_worker *w, const struct pg_nfq_packet *pkt, uint64_t now)
+{
+	struct pg_packet p;
+	struct pg_packet_result r;
+	uint8_t syn[PG_SYN_MAX];
+
+	if (pg_packet_parse(pkt->data, pkt->len, &p) != PG_PARSE_OK || p.l4proto != IPPROTO_TCP ||
+	    (p.tcp_flags & (PG_TCP_SYN | PG_TCP_ACK)) == PG_TCP_SYN)
+		return;
+	size_t n = gw_synlog_take(w->g->synlog, &p, false, now, syn, sizeof(syn));
+	if (!n)
+		n = gw_synlog_take(w->g->synlog, &p, true, now, syn, sizeof(syn));
+	if (!n)
+		return;
+	w->ec.syns_replayed++;
+	if (pg_engine_packet(w->engine, syn, n, now, &r) != PG_ENGINE_TRACKED || !r.flow ||
+	    r.flow->state != PG_FLOW_DECIDED || !r.just_decided)
+		return;
+	struct pg_flow_verdict fv = pg_flow_verdict_of(w->snap->policy, r.flow);
+	bool block = pg_flow_verdict_blocks(&fv);
+	note_decision(w, r.flow, &fv, block);
+	if (block)
+		dyn_block(w, r.flow, &r, now);
 }
 
 /* The verdict for one queued packet.  Exactly one verdict leaves here; any
@@ -307,6 +347,8 @@ static bool on_packet(void *ctx, const struct pg_nfq_packet *pkt, struct pg_nfq_
 		return settle_returned_stamp(w, came_with, v);
 	if (came_with == PG_MARK_CT_INVALID)
 		return settle_ct_invalid(w, pkt, v);
+	if (w->g->synlog)
+		replay_logged_syn(w, pkt, now);
 	enum pg_engine_status st = pg_engine_packet(w->engine, pkt->data, pkt->len, now, &r);
 	if (st != PG_ENGINE_TRACKED)
 		return untracked_verdict(w, st, v);

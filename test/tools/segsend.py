@@ -3,10 +3,10 @@
 """Segmentation tools for test/e2e_segments.sh.
 
   segsend.py server PORT DIR
-      Accepts TCP connections on PORT (all addresses) and appends what each
+      Accepts TCP connections on PORT (all addresses, IPv4 and IPv6) and appends what each
       one sends to DIR/PEERPORT.bin as it arrives; closes on EOF.
   segsend.py send HOST PORT SIZE HEX [--timeout S] [--gap S]
-      Sends the bytes HEX over one TCP connection in writes of SIZE bytes
+      (HOST: an IPv4 or IPv6 address) Sends the bytes HEX over one TCP connection in writes of SIZE bytes
       (TCP_NODELAY, a pause after each, so each write leaves as its own
       segment), then half-closes and waits for the server to close.  Prints
       one line "PORT STATUS" (STATUS: whole, reset, timeout, refused).
@@ -36,9 +36,11 @@ import time
 
 
 def serve(port, out_dir):
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPv6 and IPv4 on one socket (IPv4 peers as mapped addresses)
+    srv = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("0.0.0.0", port))
+    srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    srv.bind(("::", port))
     srv.listen(256)
 
     def record(conn, peer_port):
@@ -60,7 +62,7 @@ def serve(port, out_dir):
 
 
 def send(host, port, size, data, timeout, gap):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     s.settimeout(timeout)
     status = "whole"
     local = 0

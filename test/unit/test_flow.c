@@ -167,9 +167,55 @@ static void test_midstream(void)
 	pg_flow_table_destroy(t);
 }
 
+/* A new connection on a tracked flow's addresses and ports (TIME_WAIT
+ * reuse) is a new flow; the client's retransmitted SYN is not. */
+static void test_syn_reuse(void)
+{
+	struct pg_flow_config cfg = {.max_flows = 16, .tcp_timeout_s = 600, .udp_timeout_s = 60};
+	struct pg_flow_table *t = pg_flow_table_create(&cfg, count_end, NULL);
+	bool created;
+	enum pg_dir dir;
+	struct pg_packet syn = mk(IPPROTO_TCP, 0x0a000001, 40000, 0x0a000002, 80, PG_TCP_SYN);
+	struct pg_packet synack = mk(IPPROTO_TCP, 0x0a000002, 80, 0x0a000001, 40000,
+				     PG_TCP_SYN | PG_TCP_ACK);
+
+	syn.tcp_seq = 100;
+	struct pg_flow *a = pg_flow_lookup(t, &syn, 1, &dir, &created);
+	CHECK(a && created);
+	/* what the engine records from the SYN */
+	a->flags |= PG_FLOW_START_C2S;
+	a->start_seq[PG_DIR_C2S] = 101;
+	a->state = PG_FLOW_DECIDED;
+	uint32_t id = a->id;
+	unsigned ended_before = ended;
+
+	struct pg_flow *b = pg_flow_lookup(t, &syn, 2, &dir, &created);
+	CHECK(b && !created && b->id == id);          /* retransmitted SYN */
+	b = pg_flow_lookup(t, &synack, 2, &dir, &created);
+	CHECK(b && !created && b->id == id);          /* a SYN-ACK never */
+
+	syn.tcp_seq = 90000;                          /* a new connection */
+	b = pg_flow_lookup(t, &syn, 3, &dir, &created);
+	CHECK(b && created && b->id != id && b->state != PG_FLOW_DECIDED && dir == PG_DIR_C2S);
+	CHECK(ended == ended_before + 1);
+	/* a SYN from the other side on the same ports: a new connection too */
+	b->flags |= PG_FLOW_START_C2S;
+	b->start_seq[PG_DIR_C2S] = 90001;
+	struct pg_packet back = mk(IPPROTO_TCP, 0x0a000002, 80, 0x0a000001, 40000, PG_TCP_SYN);
+	back.tcp_seq = 7;
+	struct pg_flow *c = pg_flow_lookup(t, &back, 4, &dir, &created);
+	CHECK(c && created && c->client_port == 80);
+
+	struct pg_flow_stats st;
+	pg_flow_get_stats(t, &st);
+	CHECK(st.reused == 2 && st.active == 1);
+	pg_flow_table_destroy(t);
+}
+
 int main(void)
 {
 	test_midstream();
+	test_syn_reuse();
 	test_directions();
 	test_lru_eviction();
 	test_timeouts();

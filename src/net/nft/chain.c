@@ -320,25 +320,56 @@ static int step_ct_invalid(struct chain_build *cb)
  *    segment fails, which ends the rule); the second accepts the empty
  *    ones.  The SYN-ACK adds nothing the SYN did not say.
  *
- *    What a short exchange (HTTP: SYN, request, response) still queues,
- *    three packets, and why each is needed:
- *    - the SYN: it anchors the client's stream at its first byte (its
- *      sequence number + 1), so that segments sent out of order or
- *      overlapping before the first one are held or refused instead of
- *      being read as the stream's start (test/e2e_segments.sh b), and it
- *      tells which side is the client and that the flow is seen from its
- *      start (detectors may then rule their protocol out on the first
- *      payload);
- *    - the request: the first payload, read by the detectors;
- *    - the first response segment: an ordinary-looking request is
- *      decided only once no IM/P2P detector can still claim it, and
- *      Gnutella and FastTrack servents name themselves in their answer
- *      to a plain GET (X-Gnutella-, X-Kazaa- headers); the verdict is
- *      stamped on that segment, and the kernel settles the rest.
- *    A later response segment is queued only when it reaches the queue
- *    before that stamp does.  A TLS connection queues two: the SYN and
- *    the ClientHello, which decides it (no IM/P2P detector waits for the
- *    server's answer to a ClientHello). */
+ *    The SYN is needed (it anchors the client's stream at its first byte,
+ *    so that segments sent out of order or overlapping before the first
+ *    one are held or refused instead of being read as the stream's start,
+ *    test/e2e_segments.sh b; it tells which side is the client; it
+ *    decides flows to expected peers), but it need not wait: with
+ *    syn_log, a new connection's SYN is logged to the daemon's NFLOG
+ *    group and accepted, and the daemon hands it to the engine just
+ *    before the connection's first queued packet (nflog.h says why it is
+ *    always there first).  Only `ct state new`: a SYN that conntrack
+ *    calls INVALID (a bad checksum, a SYN in an established connection)
+ *    must not move the anchor, and is queued as before.  A SYN carrying
+ *    data (TCP Fast Open) is queued: its bytes are the first payload.
+ *
+ *    So a short exchange queues its first payload packets only: an HTTPS
+ *    connection its ClientHello, a plain HTTP one on a web or proxy port
+ *    its request (pg_http_for_web_port: there a request without Gnutella
+ *    or FastTrack marks decides the flow; on other ports those detectors
+ *    still wait for the first response segment, since a servent may name
+ *    itself only in its answer, X-Gnutella-, X-Kazaa- headers).  Without
+ *    syn_log the SYN is queued too. */
+static int emit_syn_rules(struct chain_build *cb)
+{
+	uint8_t zero = 0;
+	struct rule ru;
+	const uint32_t new_bit = NF_CT_STATE_BIT(IP_CT_NEW);
+
+	pgnft_rule_start(&ru, cb->chain);
+	e_is_tcp(&ru);
+	e_tcp_flags_cmp(&ru, 0x12 /* SYN|ACK */, NFT_CMP_EQ, 0x02);
+	e_payload(&ru, NFT_PAYLOAD_INNER_HEADER, 0, 1);
+	e_bitwise(&ru, 1, &zero, &zero);
+	e_cmp(&ru, NFT_CMP_EQ, &zero, sizeof(zero));
+	e_counter(&ru);
+	e_queue(&ru, cb->cfg, cb->kind);
+	if (emit(cb, &ru, true, "queue tcp syn with data, %s",
+		 pg_nft_queue_kind_name(cb->kind)) < 0)
+		return -1;
+	pgnft_rule_start(&ru, cb->chain);
+	e_is_tcp(&ru);
+	e_tcp_flags_cmp(&ru, 0x12 /* SYN|ACK */, NFT_CMP_EQ, 0x02);
+	e_ct_load(&ru, NFT_CT_STATE);
+	e_bitwise_u32(&ru, new_bit, 0);
+	e_cmp_u32(&ru, new_bit);
+	e_counter(&ru);
+	e_log_group(&ru, cb->cfg->syn_log_group, PG_NFT_SYN_SNAPLEN);
+	e_verdict(&ru, NF_ACCEPT);
+	return emit(cb, &ru, false, "tcp syn of a new connection: log group %u",
+		    (unsigned)cb->cfg->syn_log_group);
+}
+
 static int step_tcp(struct chain_build *cb)
 {
 	uint8_t zero = 0;
@@ -369,6 +400,8 @@ static int step_tcp(struct chain_build *cb)
 	e_verdict(&ru, NF_ACCEPT);
 	if (emit(cb, &ru, false, "tcp syn-ack") < 0)
 		goto out;
+	if (cb->cfg->syn_log && emit_syn_rules(cb) < 0)
+		goto out;
 	ret = 0;
 out:
 	return ret;
@@ -397,7 +430,7 @@ int pgnft_add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 		step_exceptions,        /* jump exceptions */
 		step_port_sets,         /* port sets -> log (limited), counter, drop */
 		step_ct_invalid,        /* ct state invalid -> mark code 4 */
-		step_tcp,               /* TCP payload or SYN -> queue, rest accept */
+		step_tcp,               /* TCP payload -> queue, SYN -> log or queue, rest accept */
 		step_queue,             /* the rest -> queue */
 	};
 	struct chain_build cb = {.b = b, .cfg = cfg, .chain = chain, .kind = kind};

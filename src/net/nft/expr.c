@@ -203,6 +203,18 @@ void e_log(struct rule *ru, const char *prefix, uint32_t level)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOG_LEVEL, level);
 }
 
+void e_log_group(struct rule *ru, uint16_t group, uint32_t snaplen)
+{
+	struct nftnl_expr *e = rule_expr(ru, "log");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, group);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOG_SNAPLEN, snaplen);
+	/* Sent while the packet is in the hook: see nflog.h. */
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_QTHRESHOLD, 1);
+}
+
 void e_verdict(struct rule *ru, int verdict)
 {
 	struct nftnl_expr *e = rule_expr(ru, "immediate");

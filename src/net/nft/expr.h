@@ -64,6 +64,8 @@ void e_counter_ref(struct rule *ru, const char *name);
 void e_limit_per_second(struct rule *ru, uint32_t rate, uint32_t burst);
 /* `log prefix "P" level L` (syslog level: kernel log). */
 void e_log(struct rule *ru, const char *prefix, uint32_t level);
+/* `log group G snaplen N queue-threshold 1`: to an NFLOG socket. */
+void e_log_group(struct rule *ru, uint16_t group, uint32_t snaplen);
 
 /* NF_ACCEPT, NF_DROP, NFT_RETURN ... */
 void e_verdict(struct rule *ru, int verdict);

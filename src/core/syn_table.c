@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "peergate/syn_table.h"
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A connection as its SYN names it: client first. */
+struct syn_key {
+	uint8_t family;
+	uint16_t sport, dport;
+	uint8_t src[16], dst[16];
+};
+
+struct syn_slot {
+	struct syn_key key;
+	uint64_t seen_ms;
+	uint16_t len;        /* 0: free */
+	uint8_t bytes[PG_SYN_MAX];
+};
+
+struct pg_syn_table {
+	struct syn_slot *slots;
+	uint32_t mask;
+	uint32_t max_age_ms;
+	struct pg_syn_table_stats stats;
+};
+
+struct pg_syn_table *pg_syn_table_create(uint32_t slots, uint32_t max_age_ms)
+{
+	struct pg_syn_table *t = calloc(1, sizeof(*t));
+	uint32_t n = 64;
+
+	if (!t)
+		return NULL;
+	while (n < slots && n < (1u << 24))
+		n <<= 1;
+	/* calloc: pages of slots never used are never touched. */
+	t->slots = calloc(n, sizeof(*t->slots));
+	if (!t->slots) {
+		free(t);
+		return NULL;
+	}
+	t->mask = n - 1;
+	t->max_age_ms = max_age_ms;
+	return t;
+}
+
+void pg_syn_table_destroy(struct pg_syn_table *t)
+{
+	if (!t)
+		return;
+	free(t->slots);
+	free(t);
+}
+
+static struct syn_key key_of(const struct pg_packet *p, bool reversed)
+{
+	struct syn_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = p->family;
+	k.sport = reversed ? p->dport : p->sport;
+	k.dport = reversed ? p->sport : p->dport;
+	memcpy(k.src, reversed ? p->dst : p->src, sizeof(k.src));
+	memcpy(k.dst, reversed ? p->src : p->dst, sizeof(k.dst));
+	return k;
+}
+
+/* FNV-1a over the key's fields: the slot of a connection.  Not keyed: a
+ * sender that makes its SYNs collide only replaces SYNs, which makes
+ * those connections read from their first payload (as after a restart),
+ * the same as a flood that fills the socket. */
+static uint32_t slot_of(const struct pg_syn_table *t, const struct syn_key *k)
+{
+	uint32_t h = 2166136261u;
+	const uint8_t *parts[] = {k->src, k->dst};
+
+	for (size_t i = 0; i < 2; i++)
+		for (size_t j = 0; j < 16; j++)
+			h = (h ^ parts[i][j]) * 16777619u;
+	h = (h ^ k->sport) * 16777619u;
+	h = (h ^ k->dport) * 16777619u;
+	h = (h ^ k->family) * 16777619u;
+	return h & t->mask;
+}
+
+static bool same_key(const struct syn_key *a, const struct syn_key *b)
+{
+	return a->family == b->family && a->sport == b->sport && a->dport == b->dport &&
+	       memcmp(a->src, b->src, sizeof(a->src)) == 0 &&
+	       memcmp(a->dst, b->dst, sizeof(a->dst)) == 0;
+}
+
+int pg_syn_table_put(struct pg_syn_table *t, const uint8_t *ip, size_t len, uint64_t now_ms)
+{
+	struct pg_packet p;
+
+	if (len > PG_SYN_MAX || pg_packet_parse(ip, len, &p) != PG_PARSE_OK ||
+	    p.l4proto != IPPROTO_TCP || (p.tcp_flags & (PG_TCP_SYN | PG_TCP_ACK)) != PG_TCP_SYN ||
+	    p.payload_len != 0) {
+		t->stats.refused++;
+		return -1;
+	}
+	struct syn_key k = key_of(&p, false);
+	struct syn_slot *s = &t->slots[slot_of(t, &k)];
+	if (s->len && !same_key(&s->key, &k))
+		t->stats.replaced++;
+	s->key = k;
+	s->seen_ms = now_ms;
+	s->len = (uint16_t)len;
+	memcpy(s->bytes, ip, len);
+	t->stats.kept++;
+	return 0;
+}
+
+size_t pg_syn_table_take(struct pg_syn_table *t, const struct pg_packet *p, uint64_t now_ms,
+			 uint8_t *buf, size_t cap)
+{
+	for (int reversed = 0; reversed < 2; reversed++) {
+		struct syn_key k = key_of(p, reversed);
+		struct syn_slot *s = &t->slots[slot_of(t, &k)];
+
+		if (!s->len || !same_key(&s->key, &k))
+			continue;
+		size_t len = s->len;
+		s->len = 0;
+		if ((now_ms > s->seen_ms && now_ms - s->seen_ms > t->max_age_ms) || len > cap) {
+			t->stats.stale++;
+			return 0;
+		}
+		memcpy(buf, s->bytes, len);
+		t->stats.taken++;
+		return len;
+	}
+	return 0;
+}
+
+void pg_syn_table_get_stats(const struct pg_syn_table *t, struct pg_syn_table_stats *out)
+{
+	*out = t->stats;
+}
