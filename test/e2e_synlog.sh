@@ -11,6 +11,13 @@
 #      before its first payload (syn_log.taken, engine.syns_replayed), and
 #      the daemon queued about one packet per connection (the payload that
 #      decided it), not two
+#   c. (after a) a flood of 20,000 SYNs from many ports: the daemon stays
+#      up, the SYN table stays within its slots (replaced, never grown), and
+#      connections made after the flood are still decided from their SYN
+#   d. (after c) the same client port reused for a new connection after a
+#      reset (conntrack starts a new entry): the first connection is
+#      BitTorrent (log, stamped accept), the second Gnutella, which must be
+#      blocked, not let through under the old flow's verdict
 #   b. the group is taken by another program: the daemon says so, the
 #      table queues SYNs instead (stats has no syn_log), and the same
 #      connections are decided the same, with two packets queued each
@@ -144,6 +151,96 @@ for row in (v if isinstance(v, list) else v.get("classes", [])):
     flows[row.get("system")] = flows.get(row.get("system"), 0) + row.get("flows", 0)
 check(flows.get("bittorrent", 0) == 10 and flows.get("gnutella", 0) == 4,
       "flows decided: bittorrent %s, gnutella %s" % (flows.get("bittorrent"), flows.get("gnutella")))
+sys.exit(0 if ok else 1)
+PY
+
+# ---- c. a SYN flood --------------------------------------------------------
+cat >"$work/synflood.py" <<'PY'
+# COUNT SYNs (no handshake follows) from SRC, ports 20000 up, to DST:PORT.
+import socket, struct, sys
+src, dst, port, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+s_b, d_b = socket.inet_aton(src), socket.inet_aton(dst)
+for i in range(count):
+    tcp = struct.pack("!HHIIBBHHH", 20000 + i % 40000, port, 7 * i, 0, 5 << 4, 0x02, 65535, 0, 0)
+    pseudo = s_b + d_b + struct.pack("!BBH", 0, 6, len(tcp))
+    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 0, 0, 64, 6, 0, s_b, d_b)
+    raw.sendto(ip + tcp, (dst, 0))
+PY
+# The client's kernel would answer the server's SYN-ACKs with resets; the
+# flood's connections stay half-open either way.
+pg_in "$C" "$PG_PY" "$work/synflood.py" "$PG_C4" "$PG_S4" 9 20000 ||
+	fail "c: the flood did not run"
+sleep 1
+connections 3 "$PG_S4" "$bt" >"$work/c-bt"
+connections 2 "$PG_S4" "$gnutella" >"$work/c-gn"
+sleep 0.5
+if kill -0 "$daemon_pid" 2>/dev/null && stats "$work/c.json"; then
+	pass "c: the daemon is up after the flood"
+else
+	fail "c: the daemon is gone after the flood"
+fi
+expect_all "c: BitTorrent after the flood (log)" whole "$work/c-bt" 3
+expect_all "c: Gnutella after the flood (block)" '!whole' "$work/c-gn" 2
+"$PG_PY" - "$work/a.json" "$work/c.json" <<'PY' || failures=$((failures + 1))
+import json, sys
+a, c = (json.load(open(f)) for f in sys.argv[1:3])
+sa, sc = a["syn_log"], c["syn_log"]
+seen = sc["read"] + sc["socket_overruns"]
+ok = seen > sa["read"] + 1000 and sc["taken"] - sa["taken"] == 5 \
+    and sc["replaced"] > 0 and c["engine"]["syns_replayed"] == sc["taken"]
+print(("PASS" if ok else "FAIL") + ": c: flood read %d (overruns %d), replaced %d; the 5 "
+      "connections after it took %d SYNs" % (sc["read"] - sa["read"], sc["socket_overruns"],
+                                             sc["replaced"], sc["taken"] - sa["taken"]))
+sys.exit(0 if ok else 1)
+PY
+
+# ---- d. a client port reused -----------------------------------------------
+cat >"$work/reuse.py" <<'PY'
+# One connection from SPORT to HOST:PORT: send HEX, then end it with a reset
+# (SO_LINGER 0), so that the port can be reused at once.
+import socket, struct, sys, time
+host, port, sport, data = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), bytes.fromhex(sys.argv[4])
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", sport))
+s.settimeout(3)
+try:
+    s.connect((host, port))
+    s.sendall(data)
+    time.sleep(0.5)
+except OSError as e:
+    print("error", e)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+PY
+pg_in "$C" timeout 10 "$PG_PY" "$work/reuse.py" "$PG_S4" 8000 45123 "$bt"
+pg_in "$C" timeout 10 "$PG_PY" "$work/reuse.py" "$PG_S4" 8000 45123 "$gnutella" >/dev/null
+sleep 0.5
+stats "$work/d.json" || fail "d: stats"
+if grep -qa "BitTorrent protocol" "$work/recv/45123.bin" 2>/dev/null; then
+	pass "d: the first connection from port 45123 (BitTorrent, log) arrived"
+else
+	fail "d: the first connection from port 45123 did not arrive"
+fi
+if grep -qa "GNUTELLA" "$work/recv/45123.bin" 2>/dev/null; then
+	fail "d: the reused port's Gnutella connect reached the server (old verdict)"
+else
+	pass "d: the reused port's Gnutella connect was blocked"
+fi
+"$PG_PY" - "$work/d.json" <<'PY' || failures=$((failures + 1))
+import json, sys
+e = json.load(open(sys.argv[1]))["engine"]
+ok = e["flows_reused"] >= 1
+print(("PASS" if ok else "FAIL") + ": d: flows_reused %d" % e["flows_reused"])
 sys.exit(0 if ok else 1)
 PY
 stop_daemon

@@ -396,6 +396,9 @@ fail:
 
 int pg_gateway_start(struct pg_gateway *g)
 {
+	if (g->synlog && gw_synlog_start_reader(g->synlog, gw_now_ms) < 0)
+		pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "cannot start the SYN log reader; "
+		       "the workers and the tick read the log instead");
 	for (unsigned i = 0; i < g->nworkers; i++) {
 		struct gw_worker *w = &g->workers[i];
 		int rc = pthread_create(&w->thread, NULL, gw_worker_main, w);

@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "synlog.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "peergate/nflog.h"
 #include "peergate/nft_table.h"
@@ -14,8 +20,14 @@
 enum { SYN_MAX_AGE_MS = 120000 };
 
 /* Room for a burst of SYNs between two drains (each message takes about
- * half a kilobyte of the socket's budget). */
+ * 400 bytes of the socket's budget: some 10,000 SYNs). */
 enum { SYNLOG_RCVBUF = 4 << 20 };
+
+/* The reader thread drains at most this often: it wakes when SYNs wait,
+ * reads them all, then sleeps, so a busy router costs it at most 100
+ * wake-ups a second, and the socket overflows only past about a million
+ * SYNs a second. */
+enum { READER_PAUSE_MS = 10 };
 
 struct gw_synlog {
 	pthread_mutex_t lock;
@@ -24,6 +36,10 @@ struct gw_synlog {
 	uint16_t group;
 	uint64_t read;             /* logged SYNs read from the socket */
 	uint64_t read_failures;
+	pthread_t reader;
+	bool reader_running;
+	int stop_fd;               /* eventfd: the reader ends */
+	uint64_t (*clock_ms)(void);
 };
 
 struct gw_synlog *gw_synlog_open(uint16_t group, uint32_t slots, char *err, size_t errlen)
@@ -34,9 +50,10 @@ struct gw_synlog *gw_synlog_open(uint16_t group, uint32_t slots, char *err, size
 		return NULL;
 	pthread_mutex_init(&s->lock, NULL);
 	s->group = group;
+	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s->table = pg_syn_table_create(slots, SYN_MAX_AGE_MS);
 	s->log = pg_nflog_open(group, PG_NFT_SYN_SNAPLEN, SYNLOG_RCVBUF, err, errlen);
-	if (!s->table || !s->log) {
+	if (!s->table || !s->log || s->stop_fd < 0) {
 		gw_synlog_close(s);
 		return NULL;
 	}
@@ -47,6 +64,9 @@ void gw_synlog_close(struct gw_synlog *s)
 {
 	if (!s)
 		return;
+	gw_synlog_stop_reader(s);
+	if (s->stop_fd >= 0)
+		close(s->stop_fd);
 	pg_nflog_close(s->log);
 	pg_syn_table_destroy(s->table);
 	pthread_mutex_destroy(&s->lock);
@@ -85,6 +105,48 @@ void gw_synlog_drain(struct gw_synlog *s, uint64_t now_ms)
 	pthread_mutex_lock(&s->lock);
 	drain_locked(s, now_ms);
 	pthread_mutex_unlock(&s->lock);
+}
+
+static void *reader_main(void *arg)
+{
+	struct gw_synlog *s = arg;
+	struct pollfd pfd[2] = {
+		{.fd = pg_nflog_fd(s->log), .events = POLLIN},
+		{.fd = s->stop_fd, .events = POLLIN},
+	};
+	const struct timespec pause = {0, READER_PAUSE_MS * 1000000L};
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents & POLLIN)
+			break;
+		if (pfd[0].revents)
+			gw_synlog_drain(s, s->clock_ms());
+		nanosleep(&pause, NULL);
+	}
+	return NULL;
+}
+
+int gw_synlog_start_reader(struct gw_synlog *s, uint64_t (*clock_ms)(void))
+{
+	s->clock_ms = clock_ms;
+	if (pthread_create(&s->reader, NULL, reader_main, s) != 0)
+		return -1;
+	s->reader_running = true;
+	return 0;
+}
+
+void gw_synlog_stop_reader(struct gw_synlog *s)
+{
+	uint64_t one = 1;
+
+	if (!s->reader_running)
+		return;
+	if (write(s->stop_fd, &one, sizeof(one)) < 0)
+		return; /* cannot happen with an eventfd below its maximum */
+	pthread_join(s->reader, NULL);
+	s->reader_running = false;
 }
 
 size_t gw_synlog_take(struct gw_synlog *s, const struct pg_packet *p, bool drain,

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The SYN log: the NFLOG socket the table logs new connections' SYNs to,
- * and the table of those SYNs (syn_table.h), behind one lock.  Shared by
- * the workers (each drains it once per batch, before it looks up the
- * first queued packet of a connection) and the control thread (its tick
- * drains it, so that SYNs of connections that never send a byte do not
- * fill the socket).
+ * and the table of those SYNs (syn_table.h), behind one lock.  A reader
+ * thread of its own drains the socket as SYNs come (at most every 10 ms),
+ * so that a burst does not fill it; a worker that finds no SYN for a
+ * connection's first queued packet drains it too before it gives up (the
+ * SYN was logged before that packet was queued, so it is in the socket
+ * or already in the table).
  */
 #ifndef PEERGATE_DAEMON_SYNLOG_H
 #define PEERGATE_DAEMON_SYNLOG_H
@@ -23,6 +24,11 @@ struct gw_synlog *gw_synlog_open(uint16_t group, uint32_t slots, char *err, size
 void gw_synlog_close(struct gw_synlog *s);
 
 uint16_t gw_synlog_group(const struct gw_synlog *s);
+
+/* The reader thread (clock_ms: the daemon's monotonic clock); stop it
+ * before the workers that use the log go away, or let close do it. */
+int gw_synlog_start_reader(struct gw_synlog *s, uint64_t (*clock_ms)(void));
+void gw_synlog_stop_reader(struct gw_synlog *s);
 
 /* Reads what the socket holds into the table. */
 void gw_synlog_drain(struct gw_synlog *s, uint64_t now_ms);
