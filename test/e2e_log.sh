@@ -127,8 +127,8 @@ else
 	fail "stats log.flow_lines $(stat_log flow_lines), but $written lines on stderr"
 fi
 
-# 3. port sets: the log rules, and a drop logged
-pg_in "$R" nft list chain inet peergate forward >"$work/chain.txt" 2>/dev/null
+# 3. port sets: the log rules (in chain port_blocks), and a drop logged
+pg_in "$R" nft list chain inet peergate port_blocks >"$work/chain.txt" 2>/dev/null
 sets=$(grep -Ec '^\s*(tcp|udp) dport @[a-z0-9_]+ counter name "[a-z0-9_]+" drop' "$work/chain.txt")
 # nft leaves out a burst of 5, its default
 logs=$(grep -Ec 'limit rate 5/second( burst 5 packets)? log prefix "peergate port set [a-z0-9_]* drop: "' "$work/chain.txt")

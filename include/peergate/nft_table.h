@@ -20,7 +20,9 @@
  *   6. jump to chain `exceptions` (only when there are allow prefixes):
  *        inspect prefixes (saddr, daddr) -> return (inspect wins over allow)
  *        allow prefixes (saddr, daddr)   -> accept
- *   7. per-(system, feature, proto) port sets -> log (limited), counter, drop
+ *   7. destination port in the union of the port sets -> jump to chain
+ *      `port_blocks`: per-(system, feature, proto) port sets -> log
+ *      (limited), counter, drop
  *   8. ct state invalid                -> packet mark code CT_INVALID
  *   9. TCP with payload                -> NFQUEUE; other empty TCP and
  *                                         SYN-ACKs -> accept; a new
@@ -50,6 +52,15 @@
 
 /* The regular chain holding the exception rules (step 6 above). */
 #define PG_NFT_EXCEPTIONS_CHAIN "exceptions"
+
+/* Step 7: the regular chain holding the port-set rules, entered only by
+ * packets whose destination port is in one of the sets: the sets' union
+ * per protocol (PG_NFT_PORTS_TCP, PG_NFT_PORTS_UDP, interval sets built
+ * from the port sets) is one lookup in the base chain, so a packet to any
+ * other port pays one lookup instead of two rules per port set. */
+#define PG_NFT_PORT_BLOCKS_CHAIN "port_blocks"
+#define PG_NFT_PORTS_TCP "blocked_ports_tcp"
+#define PG_NFT_PORTS_UDP "blocked_ports_udp"
 
 /* The sets of blocked flows (step 5), and their named counters of the same
  * names.  Key: saddr . l4proto . sport . daddr . dport (nft types

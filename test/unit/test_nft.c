@@ -160,9 +160,9 @@ static void apply_first(const struct pg_nft_config *c, enum pg_nft_queue_kind ex
 	/* The fallback says why, naming the refused rule. */
 	if (expect == PG_NFT_QUEUE_COMPAT) {
 		printf("apply note: %s\n", err);
-		CHECK_HAS(err, "native queue expression refused (chain forward rule 22 (queue tcp payload, native): "
-			  "No such file or directory; chain forward rule 25 (queue, native): No such file or directory; "
-			  "chain output rule 22 (queue tcp payload, native): No such file or directory; and 1 more); "
+		CHECK_HAS(err, "native queue expression refused (chain forward rule 20 (queue tcp payload, native): "
+			  "No such file or directory; chain forward rule 23 (queue, native): No such file or directory; "
+			  "chain output rule 20 (queue tcp payload, native): No such file or directory; and 1 more); "
 			  "using the xt NFQUEUE target");
 	} else {
 		CHECK_STR(err, "");
@@ -209,8 +209,19 @@ static void check_listing_rules(const char *text)
 	CHECK_HAS(text, "ip saddr 172.16.0.0/12 accept");
 	CHECK_HAS(text, "ip daddr 192.168.1.7 accept");
 	CHECK_HAS(text, "ip6 saddr 2001:db8::/32 accept");
-	CHECK_HAS(text, "tcp dport @aim_images_tcp counter name \"aim_images_tcp\" drop");
+	/* the port-set rules live once, in their own chain, entered only
+	 * for a port in the union of the sets of its protocol */
+	CHECK_HAS(text, "chain port_blocks {\n\t\ttcp dport @aim_images_tcp counter name \"aim_images_tcp\" drop");
+	CHECK(count(text, "@aim_images_tcp counter name") == 1);
 	CHECK_HAS(text, "udp dport @msn_voice_video_udp counter name \"msn_voice_video_udp\" drop");
+	CHECK(count(text, "tcp dport @blocked_ports_tcp jump port_blocks") == 2);
+	CHECK(count(text, "udp dport @blocked_ports_udp jump port_blocks") == 2);
+	/* the unions: overlapping and adjacent ranges of different sets
+	 * merged, single ports kept, a range to the last port open-ended */
+	CHECK_HAS(text, "set blocked_ports_tcp {\n\t\ttype inet_service\n\t\tflags interval\n"
+		  "\t\telements = { 1000-2000, 4443, 6346-6348 }");
+	CHECK_HAS(text, "set blocked_ports_udp {\n\t\ttype inet_service\n\t\tflags interval\n"
+		  "\t\telements = { 6881-6889, 13324-13325, 65000-65535 }");
 }
 
 static void check_listing_blocked_and_order(const char *text, enum pg_nft_queue_kind expect)
@@ -237,7 +248,7 @@ static void check_listing_blocked_and_order(const char *text, enum pg_nft_queue_
 		const char *b4 = ctdrop ? strstr(ctdrop, "@blocked4") : NULL;
 		const char *b6 = b4 ? strstr(b4, "@blocked6") : NULL;
 		const char *exc = b6 ? strstr(b6, "jump exceptions") : NULL;
-		const char *set = exc ? strstr(exc, "@aim_images_tcp") : NULL;
+		const char *set = exc ? strstr(exc, "@blocked_ports_tcp jump port_blocks") : NULL;
 		const char *q = set ? strstr(set, "counter packets 0 bytes 0") : NULL;
 
 		CHECK(q != NULL);
@@ -265,15 +276,16 @@ static size_t check_json_and_bytecode(enum pg_nft_queue_kind expect)
 	int st;
 
 	/* 2 chains x (1 fast accept + 3 copy + 4 packet mark + 5 ct +
-	 * 2 blocked + 1 jump + 4 sets + 1 ct invalid mark + 1 queue with
-	 * payload + 1 empty tcp + 1 syn-ack + 1 queue), and the 8 allow rules
-	 * once */
+	 * 2 blocked + 1 jump + 2 port-union jumps (tcp, udp) + 1 ct invalid
+	 * mark + 1 queue with payload + 1 empty tcp + 1 syn-ack + 1 queue),
+	 * the 8 allow rules once and the 4 port-set rules once */
 	char *json = run("nft -j list table inet peergate 2>/dev/null", &st);
 	CHECK(st == 0);
 	size_t nrules = count(json, "{\"rule\":");
-	CHECK(nrules == 2 * 25 + 8);
-	CHECK(count(json, "{\"chain\":") == 3);
-	CHECK(count(json, "{\"set\":") == 6);
+	CHECK(nrules == 2 * 23 + 8 + 4);
+	CHECK(count(json, "{\"chain\":") == 4);
+	/* 4 port sets, blocked4/6, the two unions */
+	CHECK(count(json, "{\"set\":") == 8);
 	CHECK(count(json, "{\"counter\": {\"family\"") == 6);
 	if (expect == PG_NFT_QUEUE_COMPAT)
 		CHECK(count(json, "{\"xt\": {\"type\": \"target\", \"name\": \"NFQUEUE\"}}") == 4);
@@ -316,7 +328,7 @@ static void check_reapply(const struct pg_nft_config *c, enum pg_nft_queue_kind 
 	char *json2 = run("nft -j list table inet peergate 2>/dev/null", &st);
 	CHECK(count(json2, "{\"rule\":") == nrules);
 	CHECK(count(json2, "{\"table\":") == 1);
-	CHECK(count(json2, "{\"set\":") == 6);
+	CHECK(count(json2, "{\"set\":") == 8);
 	CHECK(count(json2, "{\"counter\": {\"family\"") == 6);
 	char *tables = run("nft list tables", &st);
 	CHECK(count(tables, "table inet peergate") == 1);
@@ -360,9 +372,10 @@ static void check_smaller_policy(const struct pg_nft_config *c, enum pg_nft_queu
 		free(sb);
 	}
 	char *json3 = run("nft -j list table inet peergate 2>/dev/null", &st);
-	/* 1 fast + 3 copy + 3 packet mark + 3 ct + 2 blocked + 1 set +
-	 * 1 ct invalid mark + 4 queue; no allow, no jump */
-	CHECK(count(json3, "{\"rule\":") == 1 + 3 + 3 + 3 + 2 + 1 + 1 + 4);
+	/* 1 fast + 3 copy + 3 packet mark + 3 ct + 2 blocked + 1 port-union
+	 * jump + 1 ct invalid mark + 4 queue, and the set's rule in
+	 * port_blocks; no allow, no jump to exceptions */
+	CHECK(count(json3, "{\"rule\":") == 1 + 3 + 3 + 3 + 2 + 1 + 1 + 4 + 1);
 	CHECK(!strstr(text2, "exceptions"));
 	free(text2);
 	free(json3);
@@ -420,9 +433,11 @@ static void in_place_other_hooks(struct pg_nft_config *c2, struct nft_handles *h
 	CHECK_HAS(text, "type filter hook input priority filter; policy accept;");
 	free(text);
 	text = run("nft -j list table inet peergate 2>/dev/null", &st);
-	/* 2 chains x (25 - 3 port sets) and the 8 allow rules */
-	CHECK(count(text, "{\"rule\":") == 2 * 22 + 8);
-	CHECK(count(text, "{\"set\":") == 3);
+	/* 2 chains x (23 - the udp port-union jump) and the 8 allow rules,
+	 * and the one port-set rule */
+	CHECK(count(text, "{\"rule\":") == 2 * 22 + 8 + 1);
+	CHECK(count(text, "{\"set\":") == 4);
+	CHECK(!strstr(text, "blocked_ports_udp"));
 	CHECK(count(text, "{\"counter\": {\"family\"") == 3);
 	free(text);
 }
@@ -458,8 +473,8 @@ static void in_place_strays(const struct pg_nft_config *c2, const struct nft_han
 	CHECK(!strstr(text, "{ 1, 2 }"));
 	free(text);
 	text = run("nft -j list table inet peergate 2>/dev/null", &st);
-	CHECK(count(text, "{\"rule\":") == 2 * 22 + 8);
-	CHECK(count(text, "{\"set\":") == 3);
+	CHECK(count(text, "{\"rule\":") == 2 * 22 + 8 + 1);
+	CHECK(count(text, "{\"set\":") == 4);
 	free(text);
 }
 
@@ -477,7 +492,7 @@ static void in_place_exceptions(struct pg_nft_config *c2, const struct nft_handl
 	CHECK(chain_handle("exceptions") == -1);
 	CHECK(chain_handle("forward") == h->fwd);
 	text = run("nft -j list table inet peergate 2>/dev/null", &st);
-	CHECK(count(text, "{\"rule\":") == 2 * 21);
+	CHECK(count(text, "{\"rule\":") == 2 * 21 + 1);
 	CHECK(!strstr(text, "exceptions"));
 	free(text);
 	/* ...and comes back, once. */

@@ -256,12 +256,13 @@ static void start_portset_match(struct rule *ru, const char *chain,
 	e_lookup(ru, name, (uint32_t)i + 1);
 }
 
-/* 7. Port blocks: `meta l4proto P th dport @set counter name "set" drop`,
- *    after, when the drops are logged, `... @set limit rate N/second log
- *    prefix "peergate port set SET drop: " level warn`.  The log has a rule
- *    of its own because a limit ends the rule it is in once over the rate:
- *    in the drop rule it would let the excess through. */
-static int step_port_sets(struct chain_build *cb)
+/* The rules of chain port_blocks: `meta l4proto P th dport @set counter
+ *    name "set" drop` per port set, after, when the drops are logged, `...
+ *    @set limit rate N/second log prefix "peergate port set SET drop: "
+ *    level warn`.  The log has a rule of its own because a limit ends the
+ *    rule it is in once over the rate: in the drop rule it would let the
+ *    excess through. */
+static int port_set_rules(struct chain_build *cb)
 {
 	const uint32_t rate = cb->cfg->portset_log_rate;
 	struct rule ru;
@@ -290,6 +291,45 @@ static int step_port_sets(struct chain_build *cb)
 	ret = 0;
 out:
 	return ret;
+}
+
+int pgnft_add_port_blocks(struct batch *b, const struct pg_nft_config *cfg, bool kept)
+{
+	struct chain_build cb = {.b = b, .cfg = cfg, .chain = PG_NFT_PORT_BLOCKS_CHAIN};
+
+	if (!cfg->nsets)
+		return 0;
+	if (!kept && pgnft_add_chain(b, cb.chain, false, 0) < 0)
+		return -1;
+	return port_set_rules(&cb);
+}
+
+/* 7. Port blocks: `meta l4proto P th dport @blocked_ports_P jump
+ *    port_blocks`, one rule per protocol that has port sets: a packet to
+ *    another port passes with one lookup, whatever the number of sets.
+ *    In port_blocks the sets are tried in order, as they were in the base
+ *    chain; a packet that none drops returns here. */
+static int step_port_sets(struct chain_build *cb)
+{
+	struct rule ru;
+
+	for (int udp = 0; udp <= 1; udp++) {
+		uint8_t proto = udp ? IPPROTO_UDP : IPPROTO_TCP;
+		const char *name = udp ? PG_NFT_PORTS_UDP : PG_NFT_PORTS_TCP;
+
+		if (!pgnft_has_port_sets(cb->cfg, proto))
+			continue;
+		pgnft_rule_start(&ru, cb->chain);
+		e_meta_load(&ru, NFT_META_L4PROTO);
+		e_cmp_u8(&ru, proto);
+		e_payload(&ru, NFT_PAYLOAD_TRANSPORT_HEADER, 2, sizeof(uint16_t));
+		e_lookup(&ru, name, pgnft_port_union_set_id(cb->cfg, proto));
+		e_jump(&ru, PG_NFT_PORT_BLOCKS_CHAIN);
+		if (emit(cb, &ru, false, "%s ports: jump " PG_NFT_PORT_BLOCKS_CHAIN,
+			 udp ? "udp" : "tcp") < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* 8. A packet that conntrack calls INVALID has no entry to take a stamp.
@@ -428,7 +468,7 @@ int pgnft_add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 		step_ct_verdicts,       /* ct mark accept / block / drop */
 		step_blocked_flows,     /* blocked4/blocked6 -> drop */
 		step_exceptions,        /* jump exceptions */
-		step_port_sets,         /* port sets -> log (limited), counter, drop */
+		step_port_sets,         /* port in a set -> jump port_blocks */
 		step_ct_invalid,        /* ct state invalid -> mark code 4 */
 		step_tcp,               /* TCP payload -> queue, SYN -> log or queue, rest accept */
 		step_queue,             /* the rest -> queue */

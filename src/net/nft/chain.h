@@ -23,4 +23,8 @@ int pgnft_add_chain_rules(struct batch *b, const struct pg_nft_config *cfg,
 int pgnft_add_exceptions(struct batch *b, const struct pg_nft_config *cfg,
 			 bool kept);
 
+/* The regular chain `port_blocks` and its rules, when cfg has port sets
+ * (else nothing); kept as for pgnft_add_exceptions. */
+int pgnft_add_port_blocks(struct batch *b, const struct pg_nft_config *cfg, bool kept);
+
 #endif

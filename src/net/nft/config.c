@@ -79,6 +79,20 @@ uint32_t pgnft_blocked_set_id(const struct pg_nft_config *cfg, bool v6)
 	return (uint32_t)cfg->nsets + (v6 ? 2u : 1u);
 }
 
+uint32_t pgnft_port_union_set_id(const struct pg_nft_config *cfg, uint8_t l4proto)
+{
+	return (uint32_t)cfg->nsets + (l4proto == IPPROTO_TCP ? 3u : 4u);
+}
+
+bool pgnft_has_port_sets(const struct pg_nft_config *cfg, uint8_t l4proto)
+{
+	for (size_t i = 0; i < cfg->nsets; i++) {
+		if (cfg->sets[i].l4proto == l4proto && cfg->sets[i].count)
+			return true;
+	}
+	return false;
+}
+
 static int validate_prefixes(const struct pg_prefix *v, size_t n,
 			     const char *what, char *err, size_t errlen)
 {

@@ -36,6 +36,10 @@ size_t pgnft_merge_ranges(const struct pg_nft_portset *s, struct pg_nft_range ou
 /* The set IDs tie lookups to sets created in the same batch: port set i
  * is i + 1, and the blocked-flow sets follow. */
 uint32_t pgnft_blocked_set_id(const struct pg_nft_config *cfg, bool v6);
+/* The union sets of the port sets' TCP or UDP ports come after those. */
+uint32_t pgnft_port_union_set_id(const struct pg_nft_config *cfg, uint8_t l4proto);
+/* True when some port set of cfg is of protocol l4proto. */
+bool pgnft_has_port_sets(const struct pg_nft_config *cfg, uint8_t l4proto);
 
 /* 0 when cfg can be built, else -1 with a message naming what is wrong. */
 int pgnft_config_validate(const struct pg_nft_config *cfg, char *err, size_t errlen);

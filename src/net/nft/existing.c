@@ -25,7 +25,8 @@ static bool chain_kept(const struct pg_nft_config *cfg,
 		       const struct existing_chain *c)
 {
 	if (!c->base)
-		return cfg->nallow && strcmp(c->name, PG_NFT_EXCEPTIONS_CHAIN) == 0;
+		return (cfg->nallow && strcmp(c->name, PG_NFT_EXCEPTIONS_CHAIN) == 0) ||
+		       (cfg->nsets && strcmp(c->name, PG_NFT_PORT_BLOCKS_CHAIN) == 0);
 	for (size_t h = 0; h < PG_NFT_NHOOKS; h++) {
 		if (strcmp(c->name, pg_nft_hooks[h].name) == 0)
 			return (cfg->hooks & pg_nft_hooks[h].bit) &&

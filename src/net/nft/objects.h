@@ -24,6 +24,11 @@ int pgnft_add_counter_obj(struct batch *b, const char *name);
 int pgnft_add_port_set(struct batch *b, const struct pg_nft_portset *ps,
 		       const char *name, uint32_t set_id);
 
+/* The union of the ports of cfg's port sets of protocol l4proto, as one
+ * interval set (the prefilter of chain port_blocks). */
+int pgnft_add_port_union(struct batch *b, const struct pg_nft_config *cfg, uint8_t l4proto,
+			 const char *name, uint32_t set_id);
+
 /* A blocked-flow set of size elements, empty. */
 int pgnft_add_flow_set(struct batch *b, const char *name, bool v6,
 		       uint32_t size, uint32_t set_id);

@@ -9,6 +9,8 @@
  * them, with ENOENT; the batch is then sent again with the xt NFQUEUE
  * target through nft_compat.
  */
+#include <netinet/in.h>
+
 #include "peergate/nft_table.h"
 
 #include <errno.h>
@@ -59,8 +61,17 @@ static int build_apply(struct batch *b, const struct pg_nft_config *cfg,
 				       PG_NFT_BLOCKED_SIZE, pgnft_blocked_set_id(cfg, v6)) < 0)
 			goto out;
 	}
-	/* Before the base chains, whose rules jump to it. */
-	if (pgnft_add_exceptions(b, cfg, pgnft_chain_name_kept(cfg, ex, PG_NFT_EXCEPTIONS_CHAIN)) < 0)
+	for (int udp = 0; udp <= 1; udp++) {
+		uint8_t proto = udp ? IPPROTO_UDP : IPPROTO_TCP;
+
+		if (pgnft_has_port_sets(cfg, proto) &&
+		    pgnft_add_port_union(b, cfg, proto, udp ? PG_NFT_PORTS_UDP : PG_NFT_PORTS_TCP,
+					 pgnft_port_union_set_id(cfg, proto)) < 0)
+			goto out;
+	}
+	/* Before the base chains, whose rules jump to them. */
+	if (pgnft_add_exceptions(b, cfg, pgnft_chain_name_kept(cfg, ex, PG_NFT_EXCEPTIONS_CHAIN)) < 0 ||
+	    pgnft_add_port_blocks(b, cfg, pgnft_chain_name_kept(cfg, ex, PG_NFT_PORT_BLOCKS_CHAIN)) < 0)
 		goto out;
 	for (size_t h = 0; h < PG_NFT_NHOOKS; h++) {
 		const char *name = pg_nft_hooks[h].name;
