@@ -309,7 +309,11 @@ static void open_synlog(struct pg_gateway *g)
 	uint16_t group = (uint16_t)(PG_NFT_SYN_LOG_GROUP_BASE + s->queue_first);
 	char err[256];
 
-	g->synlog = gw_synlog_open(group, pg_engine_inspect_slots(s), err, sizeof(err));
+	/* A SYN waits in its slot for one round trip or so; at least 1,024
+	 * slots (237 KB, touched as used) for a small router's bursts. */
+	uint32_t slots = pg_engine_inspect_slots(s);
+
+	g->synlog = gw_synlog_open(group, slots < 1024 ? 1024 : slots, err, sizeof(err));
 	if (!g->synlog)
 		pg_log(g->opt.log, LOG_WARNING, PG_LOG_EVENT, "SYNs will be queued, not logged: "
 		       "%s", err);
