@@ -335,7 +335,15 @@ static void classify_new_flow(struct pg_engine *e, struct pg_flow *f,
 	struct pg_heuristic_class hc;
 	if (e->heur && e->hops->new_flow(e->heur, f, now_s, &hc)) {
 		set_heuristic(e, f, &hc);
-		decide(e, f, out);
+		/* A datagram to a learned peer's port is DHT or uTP (clients use
+		 * one port for both): its own bytes, read right after this,
+		 * say which, as a stronger payload match replaces this class.
+		 * With nothing stronger the class decides after that first
+		 * read, its confidence being decisive.  A TCP flow is decided
+		 * now: its SYN has no bytes, and encrypted peer traffic shows
+		 * none that say more. */
+		if (f->l4proto != IPPROTO_UDP)
+			decide(e, f, out);
 		return;
 	}
 	char name[256];

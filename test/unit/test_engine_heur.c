@@ -384,11 +384,26 @@ static void test_learned_peers(void)
 	CHECK(c.r.flow && c.r.flow->state != PG_FLOW_DECIDED && !is_bt(c.r.flow));
 	mse_handshake(&c, 200, 200);
 	CHECK(is_bt(c.r.flow) && c.r.flow->confidence == PG_CONF_HEUR_PEER);
+	/* a datagram to the peer's port is read first: a DHT query (a
+	 * client's one port serves DHT too) is the network, by its bytes,
+	 * not a download by the address; opaque bytes (uTP, encrypted) take
+	 * the learned class, decided on that first datagram */
+	const char *q = "d1:ad2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz123456e"
+			"1:q9:find_node1:t2:ab1:y1:qe";
+	udp(e, C, 40300, peer, 50000, (const uint8_t *)q, strlen(q), 1200, &r);
+	CHECK(is_bt(r.flow) && r.flow->state == PG_FLOW_DECIDED && r.just_decided &&
+	      r.flow->feature == PG_FEAT_NETWORK && r.flow->method == PG_METHOD_PAYLOAD);
+	uint8_t opaque[60];
+	fill_random(opaque, sizeof(opaque));
+	opaque[0] = 0xff; /* no uTP header type */
+	udp(e, C, 40301, peer, 50000, opaque, sizeof(opaque), 1201, &r);
+	CHECK(is_bt(r.flow) && r.flow->state == PG_FLOW_DECIDED && r.just_decided &&
+	      r.flow->method == PG_METHOD_HEURISTIC && r.flow->confidence == PG_CONF_HEUR_PEER);
 	/* another port of the same address is not the peer */
 	conn_open(&c, e, peer, 40102, 50001);
 	CHECK(c.r.flow && c.r.flow->system == PG_SYS_UNKNOWN);
 	pg_engine_get_stats(e, &st);
-	CHECK(st.bt_peer_hits == 2);
+	CHECK(st.bt_peer_hits == 4);
 	/* forgotten after the lifetime (1800 s) */
 	struct pktbuf p;
 	ip4(&p, IPPROTO_TCP, C, 40103, peer, 50000, PG_TCP_SYN, 1, NULL, 0);
