@@ -10,9 +10,9 @@
  * the client, and decides flows that a SYN decides (an expected peer, a
  * learned address).
  *
- * Bounded: a fixed number of slots, one SYN per slot, chosen by a hash of
- * the connection; a SYN that lands on a taken slot replaces what was
- * there (counted).  A connection whose SYN was replaced or lost is read
+ * Bounded: a fixed number of slots, one SYN per slot, chosen by a keyed
+ * hash of the connection; a SYN that lands on a taken slot replaces what
+ * was there (counted).  A connection whose SYN was replaced or lost is read
  * from its first payload on, as one the daemon joined mid-way.
  * Not thread-safe: the daemon holds one lock around it and its socket.
  */
@@ -39,8 +39,12 @@ struct pg_syn_table_stats {
 };
 
 /* slots: rounded up to a power of two, at least 64.  A SYN older than
- * max_age_ms when its connection's first payload comes is not used. */
-struct pg_syn_table *pg_syn_table_create(uint32_t slots, uint32_t max_age_ms);
+ * max_age_ms when its connection's first payload comes is not used.
+ * hash_key: mixed into the slot hash, so that a sender who does not know
+ * it cannot aim its SYNs at another connection's slot (the daemon draws
+ * it at random; tests may pass 0). */
+struct pg_syn_table *pg_syn_table_create(uint32_t slots, uint32_t max_age_ms,
+					 uint64_t hash_key);
 void pg_syn_table_destroy(struct pg_syn_table *t);
 
 /* Keeps ip (a whole IPv4/IPv6 TCP segment with SYN and without ACK, no

@@ -24,10 +24,12 @@ struct pg_syn_table {
 	struct syn_slot *slots;
 	uint32_t mask;
 	uint32_t max_age_ms;
+	uint64_t hash_key;
 	struct pg_syn_table_stats stats;
 };
 
-struct pg_syn_table *pg_syn_table_create(uint32_t slots, uint32_t max_age_ms)
+struct pg_syn_table *pg_syn_table_create(uint32_t slots, uint32_t max_age_ms,
+					 uint64_t hash_key)
 {
 	struct pg_syn_table *t = calloc(1, sizeof(*t));
 	uint32_t n = 64;
@@ -44,6 +46,7 @@ struct pg_syn_table *pg_syn_table_create(uint32_t slots, uint32_t max_age_ms)
 	}
 	t->mask = n - 1;
 	t->max_age_ms = max_age_ms;
+	t->hash_key = hash_key;
 	return t;
 }
 
@@ -68,22 +71,33 @@ static struct syn_key key_of(const struct pg_packet *p, bool reversed)
 	return k;
 }
 
-/* FNV-1a over the key's fields: the slot of a connection.  Not keyed: a
- * sender that makes its SYNs collide only replaces SYNs, which makes
- * those connections read from their first payload (as after a restart),
- * the same as a flood that fills the socket. */
+/* The slot of a connection: its fields mixed with the table's secret key
+ * (64-bit multiply-xorshift rounds; not a cryptographic MAC, but without
+ * the key a sender cannot tell which of its SYNs share a slot with a given
+ * connection, so it can push that connection's SYN out only by flooding
+ * the whole table, which the counters show).  A SYN pushed out only makes
+ * its connection read from its first payload, as after a restart. */
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
 static uint32_t slot_of(const struct pg_syn_table *t, const struct syn_key *k)
 {
-	uint32_t h = 2166136261u;
-	const uint8_t *parts[] = {k->src, k->dst};
+	uint64_t h = t->hash_key ^ 0x243f6a8885a308d3ull;
+	uint64_t w;
 
-	for (size_t i = 0; i < 2; i++)
-		for (size_t j = 0; j < 16; j++)
-			h = (h ^ parts[i][j]) * 16777619u;
-	h = (h ^ k->sport) * 16777619u;
-	h = (h ^ k->dport) * 16777619u;
-	h = (h ^ k->family) * 16777619u;
-	return h & t->mask;
+	for (size_t i = 0; i < 16; i += 8) {
+		memcpy(&w, k->src + i, 8);
+		h = mix(h, w);
+		memcpy(&w, k->dst + i, 8);
+		h = mix(h, w);
+	}
+	h = mix(h, (uint64_t)k->sport << 24 | (uint64_t)k->dport << 8 | k->family);
+	h = mix(h, t->hash_key >> 32);
+	return (uint32_t)(h >> 32) & t->mask;
 }
 
 static bool same_key(const struct syn_key *a, const struct syn_key *b)

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,7 +52,12 @@ struct gw_synlog *gw_synlog_open(uint16_t group, uint32_t slots, char *err, size
 	pthread_mutex_init(&s->lock, NULL);
 	s->group = group;
 	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	s->table = pg_syn_table_create(slots, SYN_MAX_AGE_MS);
+	uint64_t key = 0;
+	/* The slot hash's key; without randomness the table still works,
+	 * only its slots are predictable. */
+	if (getrandom(&key, sizeof(key), GRND_NONBLOCK) != (ssize_t)sizeof(key))
+		key = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
+	s->table = pg_syn_table_create(slots, SYN_MAX_AGE_MS, key);
 	s->log = pg_nflog_open(group, PG_NFT_SYN_SNAPLEN, SYNLOG_RCVBUF, err, errlen);
 	if (!s->table || !s->log || s->stop_fd < 0) {
 		gw_synlog_close(s);

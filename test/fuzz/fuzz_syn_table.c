@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pg_syn_table *t = pg_syn_table_create(64, 1000);
+	struct pg_syn_table *t = pg_syn_table_create(64, 1000, 0);
 	uint8_t out[PG_SYN_MAX];
 	struct pg_packet p;
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The table of logged SYNs (syn_table.h): what it keeps, how a packet of
  * either direction finds its connection's SYN, and its bounds. */
+#include <stdbool.h>
+
 #include "check.h"
 #include "packet_builder.h"
 #include "peergate/syn_table.h"
@@ -16,7 +18,7 @@ static struct pg_packet parsed(const struct pktbuf *b)
 
 static void test_both_directions(void)
 {
-	struct pg_syn_table *t = pg_syn_table_create(64, 1000);
+	struct pg_syn_table *t = pg_syn_table_create(64, 1000, 0);
 	struct pktbuf syn, req, resp;
 	uint8_t out[PG_SYN_MAX];
 
@@ -51,7 +53,7 @@ static void test_both_directions(void)
 
 static void test_refused(void)
 {
-	struct pg_syn_table *t = pg_syn_table_create(64, 1000);
+	struct pg_syn_table *t = pg_syn_table_create(64, 1000, 0);
 	struct pktbuf b;
 	uint8_t junk[3] = {0x45, 0, 0};
 
@@ -75,7 +77,7 @@ static void test_refused(void)
 
 static void test_stale_and_bounded(void)
 {
-	struct pg_syn_table *t = pg_syn_table_create(1, 1000);
+	struct pg_syn_table *t = pg_syn_table_create(1, 1000, 0);
 	struct pktbuf syn, req;
 	uint8_t out[PG_SYN_MAX];
 	unsigned found = 0;
@@ -117,7 +119,7 @@ static void test_stale_and_bounded(void)
 
 static void test_ipv6(void)
 {
-	struct pg_syn_table *t = pg_syn_table_create(64, 1000);
+	struct pg_syn_table *t = pg_syn_table_create(64, 1000, 0);
 	uint8_t out[PG_SYN_MAX];
 	/* 2001:db8::2 port 40000 -> 2001:db8::9 port 443, SYN seq 0x11223344;
 	 * and the server's first answer (ACK, 2 bytes) */
@@ -139,8 +141,41 @@ static void test_ipv6(void)
 	pg_syn_table_destroy(t);
 }
 
+/* Whether two SYNs share a slot under key: the second replaces the first. */
+static bool share_slot(uint64_t key, const struct pktbuf *a, const struct pktbuf *b)
+{
+	struct pg_syn_table *t = pg_syn_table_create(64, 1000, key);
+	struct pg_syn_table_stats st;
+
+	CHECK(pg_syn_table_put(t, a->b, a->n, 1) == 0 && pg_syn_table_put(t, b->b, b->n, 1) == 0);
+	pg_syn_table_get_stats(t, &st);
+	pg_syn_table_destroy(t);
+	return st.replaced != 0;
+}
+
+/* The slot hash is keyed: two connections that share a slot under one
+ * key do not, as a rule, under another (what a sender aiming its SYNs at
+ * another connection's slot would need to know). */
+static void test_keyed(void)
+{
+	struct pktbuf first, other;
+	bool found = false;
+	unsigned apart = 0;
+
+	ip4(&first, IPPROTO_TCP, client, 30000, server, 80, PG_TCP_SYN, 1, NULL, 0);
+	for (uint16_t port = 30001; port < 31000 && !found; port++) {
+		ip4(&other, IPPROTO_TCP, client, port, server, 80, PG_TCP_SYN, 1, NULL, 0);
+		found = share_slot(0x1234, &first, &other);
+	}
+	CHECK(found);
+	for (uint64_t key = 1; key <= 16; key++)
+		apart += !share_slot(key * 0x9e3779b97f4a7c15ull, &first, &other);
+	CHECK(apart >= 12);
+}
+
 int main(void)
 {
+	test_keyed();
 	test_both_directions();
 	test_refused();
 	test_stale_and_bounded();
