@@ -33,7 +33,8 @@ int pg_nflog_fd(const struct pg_nflog *l);
 /* Reads every message waiting, without blocking, and calls fn with each
  * logged packet's network-layer bytes (as far as they were copied).
  * Returns how many packets were read, or -1 when the socket failed (err
- * filled).  A full socket buffer is no failure: it is counted in lost. */
+ * filled).  A full socket buffer is no failure: it is counted
+ * (pg_nflog_overruns). */
 int pg_nflog_drain(struct pg_nflog *l, void (*fn)(void *ctx, const uint8_t *ip, size_t len),
 		   void *ctx, char *err, size_t errlen);
 

@@ -19,9 +19,12 @@ static const char *const engine_gauges[] = {
 };
 
 /* HELP texts of the engine members; others get a generic one. */
-static const struct {
+/* The help line of a member of a stats object. */
+struct member_help {
 	const char *name, *help;
-} engine_help[] = {
+};
+
+static const struct member_help engine_help[] = {
 	{"queued", "Packets received from the queue."},
 	{"verdicts", "Verdicts sent back to the kernel."},
 	{"verdict_errors", "Verdicts the kernel refused."},
@@ -72,9 +75,7 @@ static const struct {
 	 "queued packet."},
 };
 
-static const struct {
-	const char *name, *help;
-} synlog_help[] = {
+static const struct member_help synlog_help[] = {
 	{"group", "The NFLOG group new connections' SYNs are logged to."},
 	{"read", "SYNs read from the log group."},
 	{"kept", "SYNs kept for their connection's first payload."},
@@ -86,9 +87,7 @@ static const struct {
 	{"read_failures", "Failed reads of the log socket."},
 };
 
-static const struct {
-	const char *name, *help;
-} restart_help[] = {
+static const struct member_help restart_help[] = {
 	{"state_flows", "Flows read from the state file at start-up."},
 	{"marked", "Connections found carrying a verdict mark at start-up."},
 	{"restored", "Flows restored as decided at start-up."},
@@ -228,15 +227,24 @@ static bool is_engine_gauge(const char *name)
 	return false;
 }
 
-/* One family per numeric member of an object (engine, restart). */
+static const char *help_in(const struct member_help *table, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(key, table[i].name))
+			return table[i].help;
+	return NULL;
+}
+
+/* One family per numeric member of an object (engine, syn_log, restart),
+ * with its help line from table (n entries). */
 static void member_families(FILE *out, const struct pg_jvalue *obj, const char *prefix,
-			    const char *generic, const char *(*help_of)(const char *))
+			    const char *generic, const struct member_help *table, size_t n)
 {
 	for (size_t i = 0; obj && obj->type == PG_JSON_OBJ && i < obj->count; i++) {
 		const char *key = obj->keys[i];
 		bool gauge = (!strcmp(prefix, "peergate_engine_") && is_engine_gauge(key)) ||
 			     (!strcmp(prefix, "peergate_syn_log_") && !strcmp(key, "group"));
-		const char *help = help_of(key);
+		const char *help = help_in(table, n, key);
 		char name[160], fallback[200];
 		FILE *m;
 
@@ -256,30 +264,6 @@ static void member_families(FILE *out, const struct pg_jvalue *obj, const char *
 		family(out, name, gauge ? "gauge" : "counter", help);
 		sample(out, name, NULL, 0, obj->items[i].num);
 	}
-}
-
-static const char *engine_help_of(const char *key)
-{
-	for (size_t i = 0; i < sizeof(engine_help) / sizeof(engine_help[0]); i++)
-		if (!strcmp(key, engine_help[i].name))
-			return engine_help[i].help;
-	return NULL;
-}
-
-static const char *synlog_help_of(const char *key)
-{
-	for (size_t i = 0; i < sizeof(synlog_help) / sizeof(synlog_help[0]); i++)
-		if (!strcmp(key, synlog_help[i].name))
-			return synlog_help[i].help;
-	return NULL;
-}
-
-static const char *restart_help_of(const char *key)
-{
-	for (size_t i = 0; i < sizeof(restart_help) / sizeof(restart_help[0]); i++)
-		if (!strcmp(key, restart_help[i].name))
-			return restart_help[i].help;
-	return NULL;
 }
 
 static double boolean(const struct pg_jvalue *obj, const char *key)
@@ -346,10 +330,12 @@ void pg_stats_prometheus(const struct pg_jvalue *stats, FILE *out)
 	sample(out, "peergate_uptime_seconds", NULL, 0, pg_json_num(stats, "uptime_s"));
 	verdict_families(stats, out);
 	member_families(out, pg_json_get(stats, "engine"), "peergate_engine_",
-			"peergated engine counter", engine_help_of);
+			"peergated engine counter", engine_help,
+			sizeof(engine_help) / sizeof(engine_help[0]));
 	member_families(out, pg_json_get(stats, "syn_log"), "peergate_syn_log_",
-			"SYN log count", synlog_help_of);
+			"SYN log count", synlog_help, sizeof(synlog_help) / sizeof(synlog_help[0]));
 	member_families(out, pg_json_get(stats, "restart"), "peergate_restart_",
-			"Start-up count", restart_help_of);
+			"Start-up count", restart_help,
+			sizeof(restart_help) / sizeof(restart_help[0]));
 	kernel_families(stats, out);
 }

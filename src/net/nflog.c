@@ -194,9 +194,9 @@ int pg_nflog_drain(struct pg_nflog *l, void (*fn)(void *ctx, const uint8_t *ip, 
 			pg_seterr(err, errlen, "nflog: cannot read: %s", strerror(errno));
 			return -1;
 		}
-		/* Sequence 0, port 0: the kernel's unsolicited messages. */
-		if (mnl_cb_run(l->rx, (size_t)n, 0, 0, on_message, &dc) == MNL_CB_ERROR)
-			continue;
+		/* Sequence 0, port 0: the kernel's unsolicited messages.  A
+		 * message that does not parse is skipped; the rest are read. */
+		(void)mnl_cb_run(l->rx, (size_t)n, 0, 0, on_message, &dc);
 	}
 	return dc.packets;
 }

@@ -245,15 +245,22 @@ static int step_exceptions(struct chain_build *cb)
 	return emit(cb, &ru, false, "jump " PG_NFT_EXCEPTIONS_CHAIN);
 }
 
-/* `meta l4proto P th dport @set`, the match of port set i. */
-static void start_portset_match(struct rule *ru, const char *chain,
-				const struct pg_nft_portset *s, const char *name, size_t i)
+/* `meta l4proto P th dport @set`: a rule that starts with a port lookup. */
+static void start_port_lookup(struct rule *ru, const char *chain, uint8_t l4proto,
+			      const char *set, uint32_t set_id)
 {
 	pgnft_rule_start(ru, chain);
 	e_meta_load(ru, NFT_META_L4PROTO);
-	e_cmp_u8(ru, s->l4proto);
+	e_cmp_u8(ru, l4proto);
 	e_payload(ru, NFT_PAYLOAD_TRANSPORT_HEADER, 2, sizeof(uint16_t));
-	e_lookup(ru, name, (uint32_t)i + 1);
+	e_lookup(ru, set, set_id);
+}
+
+/* The match of port set i. */
+static void start_portset_match(struct rule *ru, const char *chain,
+				const struct pg_nft_portset *s, const char *name, size_t i)
+{
+	start_port_lookup(ru, chain, s->l4proto, name, (uint32_t)i + 1);
 }
 
 /* The rules of chain port_blocks: `meta l4proto P th dport @set counter
@@ -319,11 +326,8 @@ static int step_port_sets(struct chain_build *cb)
 
 		if (!pgnft_has_port_sets(cb->cfg, proto))
 			continue;
-		pgnft_rule_start(&ru, cb->chain);
-		e_meta_load(&ru, NFT_META_L4PROTO);
-		e_cmp_u8(&ru, proto);
-		e_payload(&ru, NFT_PAYLOAD_TRANSPORT_HEADER, 2, sizeof(uint16_t));
-		e_lookup(&ru, name, pgnft_port_union_set_id(cb->cfg, proto));
+		start_port_lookup(&ru, cb->chain, proto, name,
+				  pgnft_port_union_set_id(cb->cfg, proto));
 		e_jump(&ru, PG_NFT_PORT_BLOCKS_CHAIN);
 		if (emit(cb, &ru, false, "%s ports: jump " PG_NFT_PORT_BLOCKS_CHAIN,
 			 udp ? "udp" : "tcp") < 0)
@@ -380,22 +384,31 @@ static int step_ct_invalid(struct chain_build *cb)
  *    still wait for the first response segment, since a servent may name
  *    itself only in its answer, X-Gnutella-, X-Kazaa- headers).  Without
  *    syn_log the SYN is queued too. */
-static int emit_syn_rules(struct chain_build *cb)
+/* `tcp flags & bits == value`, a payload byte loads (@ih,0,8 on an empty
+ * segment fails, which ends the rule): counter, queue. */
+static int emit_queue_with_payload(struct chain_build *cb, uint8_t bits, uint8_t value,
+				   const char *what)
 {
 	uint8_t zero = 0;
 	struct rule ru;
-	const uint32_t new_bit = NF_CT_STATE_BIT(IP_CT_NEW);
 
 	pgnft_rule_start(&ru, cb->chain);
 	e_is_tcp(&ru);
-	e_tcp_flags_cmp(&ru, 0x12 /* SYN|ACK */, NFT_CMP_EQ, 0x02);
+	e_tcp_flags_cmp(&ru, bits, NFT_CMP_EQ, value);
 	e_payload(&ru, NFT_PAYLOAD_INNER_HEADER, 0, 1);
 	e_bitwise(&ru, 1, &zero, &zero);
 	e_cmp(&ru, NFT_CMP_EQ, &zero, sizeof(zero));
 	e_counter(&ru);
 	e_queue(&ru, cb->cfg, cb->kind);
-	if (emit(cb, &ru, true, "queue tcp syn with data, %s",
-		 pg_nft_queue_kind_name(cb->kind)) < 0)
+	return emit(cb, &ru, true, "%s, %s", what, pg_nft_queue_kind_name(cb->kind));
+}
+
+static int emit_syn_rules(struct chain_build *cb)
+{
+	struct rule ru;
+	const uint32_t new_bit = NF_CT_STATE_BIT(IP_CT_NEW);
+
+	if (emit_queue_with_payload(cb, 0x12 /* SYN|ACK */, 0x02, "queue tcp syn with data") < 0)
 		return -1;
 	pgnft_rule_start(&ru, cb->chain);
 	e_is_tcp(&ru);
@@ -412,19 +425,10 @@ static int emit_syn_rules(struct chain_build *cb)
 
 static int step_tcp(struct chain_build *cb)
 {
-	uint8_t zero = 0;
 	struct rule ru;
 	int ret = -1;
 
-	pgnft_rule_start(&ru, cb->chain);
-	e_is_tcp(&ru);
-	e_tcp_flags(&ru, 0x02 /* SYN */, NFT_CMP_EQ);
-	e_payload(&ru, NFT_PAYLOAD_INNER_HEADER, 0, 1);
-	e_bitwise(&ru, 1, &zero, &zero);
-	e_cmp(&ru, NFT_CMP_EQ, &zero, sizeof(zero));
-	e_counter(&ru);
-	e_queue(&ru, cb->cfg, cb->kind);
-	if (emit(cb, &ru, true, "queue tcp payload, %s", pg_nft_queue_kind_name(cb->kind)) < 0)
+	if (emit_queue_with_payload(cb, 0x02 /* SYN */, 0, "queue tcp payload") < 0)
 		goto out;
 	pgnft_rule_start(&ru, cb->chain);
 	e_is_tcp(&ru);

@@ -55,23 +55,27 @@ static int range_cmp(const void *a, const void *b)
 	return (int)x->hi - (int)y->hi;
 }
 
+size_t pgnft_merge_range_list(struct pg_nft_range *r, size_t count)
+{
+	size_t n = 0;
+
+	qsort(r, count, sizeof(r[0]), range_cmp);
+	for (size_t i = 0; i < count; i++) {
+		if (n && (uint32_t)r[i].lo <= (uint32_t)r[n - 1].hi + 1) {
+			if (r[i].hi > r[n - 1].hi)
+				r[n - 1].hi = r[i].hi;
+			continue;
+		}
+		r[n++] = r[i];
+	}
+	return n;
+}
+
 size_t pgnft_merge_ranges(const struct pg_nft_portset *s,
 			  struct pg_nft_range out[16])
 {
-	struct pg_nft_range tmp[16];
-	size_t n = 0;
-
-	memcpy(tmp, s->ranges, s->count * sizeof(tmp[0]));
-	qsort(tmp, s->count, sizeof(tmp[0]), range_cmp);
-	for (size_t i = 0; i < s->count; i++) {
-		if (n && (uint32_t)tmp[i].lo <= (uint32_t)out[n - 1].hi + 1) {
-			if (tmp[i].hi > out[n - 1].hi)
-				out[n - 1].hi = tmp[i].hi;
-			continue;
-		}
-		out[n++] = tmp[i];
-	}
-	return n;
+	memcpy(out, s->ranges, s->count * sizeof(out[0]));
+	return pgnft_merge_range_list(out, s->count);
 }
 
 uint32_t pgnft_blocked_set_id(const struct pg_nft_config *cfg, bool v6)

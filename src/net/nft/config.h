@@ -32,6 +32,8 @@ int pgnft_portset_name(const struct pg_nft_portset *s, char *buf, size_t len);
  * kernel's interval sets refuse overlaps (EEXIST), and `nft` merges the
  * same way, so what `nft list` shows matches what was meant. */
 size_t pgnft_merge_ranges(const struct pg_nft_portset *s, struct pg_nft_range out[16]);
+/* The same over any list, in place: returns how many ranges are left. */
+size_t pgnft_merge_range_list(struct pg_nft_range *r, size_t count);
 
 /* The set IDs tie lookups to sets created in the same batch: port set i
  * is i + 1, and the blocked-flow sets follow. */

@@ -128,28 +128,18 @@ out:
 	return ret;
 }
 
-/* The set (interval only when a range needs it) and its elements: an
- * interval [lo, hi] is a start element lo and an end element hi + 1, and
- * a range reaching 65535 has no end element. */
-int pgnft_add_port_set(struct batch *b, const struct pg_nft_portset *ps,
-		       const char *name, uint32_t set_id)
+/* The elements of port set `name` for the disjoint, sorted ranges r: in an
+ * interval set [lo, hi] is a start element lo and an end element hi + 1
+ * (none for a range reaching 65535); otherwise one element per port. */
+static int add_range_elems(struct batch *b, const char *name, uint32_t set_id,
+			   const struct pg_nft_range *r, size_t n, bool interval)
 {
-	struct pg_nft_range r[16];
 	struct nftnl_set *el = NULL;
 	struct nlmsghdr *nlh;
-	size_t n = pgnft_merge_ranges(ps, r);
-	bool interval = false;
 	int ret = -1;
 
-	for (size_t i = 0; i < n; i++)
-		interval |= r[i].lo != r[i].hi;
-	if (add_set_msg(b, name, PG_NFT_TYPE_INET_SERVICE, sizeof(uint16_t), set_id,
-			interval ? NFT_SET_INTERVAL : 0, 0) < 0)
-		goto out;
-	if (!n) {
-		ret = 0;
-		goto out;
-	}
+	if (!n)
+		return 0;
 	el = nftnl_set_alloc();
 	if (!el || nftnl_set_set_str(el, NFTNL_SET_TABLE, PG_NFT_TABLE) < 0 ||
 	    nftnl_set_set_str(el, NFTNL_SET_NAME, name) < 0)
@@ -175,58 +165,44 @@ out:
 	return ret;
 }
 
+/* The set (interval only when a range needs it) and its elements. */
+int pgnft_add_port_set(struct batch *b, const struct pg_nft_portset *ps,
+		       const char *name, uint32_t set_id)
+{
+	struct pg_nft_range r[16];
+	size_t n = pgnft_merge_ranges(ps, r);
+	bool interval = false;
+
+	for (size_t i = 0; i < n; i++)
+		interval |= r[i].lo != r[i].hi;
+	if (add_set_msg(b, name, PG_NFT_TYPE_INET_SERVICE, sizeof(uint16_t), set_id,
+			interval ? NFT_SET_INTERVAL : 0, 0) < 0)
+		return -1;
+	return add_range_elems(b, name, set_id, r, n, interval);
+}
+
 /* The union of the ports of cfg's port sets of one protocol, as one
- * interval set: a bitmap of the 65,536 ports, then one interval per run
- * of set bits (the kernel refuses overlapping intervals, and the port
- * sets may overlap one another). */
+ * interval set: their ranges merged (the kernel refuses overlapping
+ * intervals, and the port sets may overlap one another). */
 int pgnft_add_port_union(struct batch *b, const struct pg_nft_config *cfg, uint8_t l4proto,
 			 const char *name, uint32_t set_id)
 {
-	static const uint32_t nports = UINT16_MAX + 1u;
-	uint8_t *in = calloc(nports / 8, 1);
-	struct nftnl_set *el = NULL;
-	struct nlmsghdr *nlh;
+	struct pg_nft_range *r = calloc(cfg->nsets ? cfg->nsets : 1, sizeof(cfg->sets[0].ranges));
+	size_t n = 0;
 	int ret = -1;
 
-	if (!in || add_set_msg(b, name, PG_NFT_TYPE_INET_SERVICE, sizeof(uint16_t), set_id,
-			       NFT_SET_INTERVAL, 0) < 0)
+	if (!r || add_set_msg(b, name, PG_NFT_TYPE_INET_SERVICE, sizeof(uint16_t), set_id,
+			      NFT_SET_INTERVAL, 0) < 0)
 		goto out;
 	for (size_t i = 0; i < cfg->nsets; i++) {
 		const struct pg_nft_portset *ps = &cfg->sets[i];
 
-		for (size_t r = 0; ps->l4proto == l4proto && r < ps->count; r++)
-			for (uint32_t port = ps->ranges[r].lo; port <= ps->ranges[r].hi; port++)
-				in[port / 8] |= (uint8_t)(1u << (port % 8));
+		for (size_t k = 0; ps->l4proto == l4proto && k < ps->count; k++)
+			r[n++] = ps->ranges[k];
 	}
-	el = nftnl_set_alloc();
-	if (!el || nftnl_set_set_str(el, NFTNL_SET_TABLE, PG_NFT_TABLE) < 0 ||
-	    nftnl_set_set_str(el, NFTNL_SET_NAME, name) < 0)
-		goto out;
-	nftnl_set_set_u32(el, NFTNL_SET_ID, set_id);
-	for (uint32_t port = 0; port < nports;) {
-		if (!(in[port / 8] >> (port % 8) & 1)) {
-			port++;
-			continue;
-		}
-		uint32_t end = port;
-		while (end < nports && (in[end / 8] >> (end % 8) & 1))
-			end++;
-		if (set_elem_add(el, (uint16_t)port, false) < 0 ||
-		    (end < nports && set_elem_add(el, (uint16_t)end, true) < 0))
-			goto out;
-		port = end;
-	}
-	nlh = pgnft_batch_msg(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL, false,
-			      "elements of set %s", name);
-	if (!nlh)
-		goto out;
-	nftnl_set_elems_nlmsg_build_payload(nlh, el);
-	pgnft_batch_close(b);
-	ret = 0;
+	ret = add_range_elems(b, name, set_id, r, pgnft_merge_range_list(r, n), true);
 out:
-	if (el)
-		nftnl_set_free(el);
-	free(in);
+	free(r);
 	return ret;
 }
 
