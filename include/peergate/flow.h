@@ -45,6 +45,11 @@ enum {
 	 * before its byte budget: cut finer than to be read; the fail
 	 * policy decides its verdict. */
 	PG_FLOW_CUT = 1u << 6,
+	/* Classified by a vendor's address range (a data file's `ranges`),
+	 * not yet decided: its first payload may still say which of that
+	 * system's features it is (a call through a relay in the range of
+	 * the vendor's messaging servers). */
+	PG_FLOW_BY_RANGE = 1u << 7,
 };
 
 /* Fixed per-flow state; detector scratch lives in the engine's side pool. */

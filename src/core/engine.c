@@ -312,6 +312,14 @@ static void decide(struct pg_engine *e, struct pg_flow *f, struct pg_packet_resu
 static bool better(const struct pg_flow *f, enum pg_system sys,
 		   enum pg_feature feat, uint8_t conf)
 {
+	/* A vendor's range names the system: its own detectors may name the
+	 * feature, another IM/P2P system may prove itself, but the ordinary
+	 * protocol that carries the vendor's traffic (TLS, HTTP) says less. */
+	if (f->flags & PG_FLOW_BY_RANGE) {
+		if (sys == f->system)
+			return feat != PG_FEAT_ANY && conf >= PG_CONF_WEAK;
+		return pg_system_is_policed(sys) && conf > f->confidence;
+	}
 	if (conf > f->confidence)
 		return true;
 	return sys == f->system && f->feature == PG_FEAT_ANY &&
@@ -358,10 +366,15 @@ static void classify_new_flow(struct pg_engine *e, struct pg_flow *f,
 		return;
 	}
 	/* A vendor's own address range (a data file's `ranges`) says as much
-	 * as a DNS answer naming its host. */
+	 * as a DNS answer naming its host, but one range serves several
+	 * features (Telegram's data centres carry its messages and relay its
+	 * calls): the flow is decided after its first payload, which the
+	 * system's own detectors may place in another feature (better()).
+	 * The SYN log accepts SYNs in the kernel anyway, so a block still
+	 * stops the flow at its first payload. */
 	if (pg_host_rules_match_addr(e->hosts, f->family, f->server_addr, &sys, &feat)) {
 		set_class(f, sys, feat, PG_METHOD_HOST, PG_CONF_DECIDE);
-		decide(e, f, out);
+		f->flags |= PG_FLOW_BY_RANGE;
 		return;
 	}
 	if (pg_port_hint(f->l4proto, f->server_port, &sys, &feat) ||

@@ -254,6 +254,64 @@ static void test_plain_http(void)
 	plain_http(47321, false);
 }
 
+/* A shipped vendor range (policy/systems.d: Telegram's published networks,
+ * Microsoft's Teams ranges) names the system on the first packet; the first
+ * payload decides the feature: the system's own detector may make it a
+ * call, the ordinary protocol carrying it (HTTP here) cannot take it. */
+static void test_vendor_range(void)
+{
+	struct pg_host_rules *h = pg_host_rules_create();
+	CHECK(add_shipped_signals(h));
+	struct pg_engine *e = mk_engine(h, 64, 8);
+	struct pktbuf p;
+	struct pg_packet_result r;
+	const uint8_t dc2[4] = {149, 154, 167, 51}, reflector[4] = {91, 108, 8, 7};
+	const uint8_t teams[4] = {52, 113, 0, 10}, other[4] = {149, 154, 176, 1};
+	const char *get = "GET / HTTP/1.1\r\nHost: x.test\r\n\r\n";
+
+	ip4(&p, IPPROTO_TCP, C, 40100, dc2, 80, PG_TCP_SYN, 1, NULL, 0);
+	pg_engine_packet(e, p.b, p.n, 0, &r);
+	CHECK(r.flow->system == PG_SYS_TELEGRAM && r.flow->feature == PG_FEAT_IM &&
+	      r.flow->method == PG_METHOD_HOST && r.flow->state != PG_FLOW_DECIDED);
+	ip4(&p, IPPROTO_TCP, C, 40100, dc2, 80, PG_TCP_ACK | PG_TCP_PSH, 2,
+	    (const uint8_t *)get, strlen(get));
+	pg_engine_packet(e, p.b, p.n, 1, &r);
+	CHECK(r.flow->system == PG_SYS_TELEGRAM && r.flow->feature == PG_FEAT_IM);
+	CHECK(r.flow->state == PG_FLOW_DECIDED && r.just_decided);
+
+	/* nor can a stronger ordinary protocol (an SSH banner) */
+	const char *ssh = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
+	ip4(&p, IPPROTO_TCP, C, 40101, dc2, 22, PG_TCP_SYN, 1, NULL, 0);
+	pg_engine_packet(e, p.b, p.n, 1, &r);
+	ip4(&p, IPPROTO_TCP, dc2, 22, C, 40101, PG_TCP_ACK | PG_TCP_PSH, 77,
+	    (const uint8_t *)ssh, strlen(ssh));
+	pg_engine_packet(e, p.b, p.n, 1, &r);
+	CHECK(r.flow->system == PG_SYS_TELEGRAM && r.flow->state == PG_FLOW_DECIDED);
+
+	/* the reflector request of test_detect_telegram (ndpi_telegram.pcap) */
+	uint8_t call[40];
+	size_t n = pg_hex("dc4c00291565b7acbc236da9eda0d597fffffffffffffffffffffffffeffffff"
+			  "28f946112601a2f0", call, sizeof(call));
+	ip4(&p, IPPROTO_UDP, C, 23174, reflector, 521, 0, 0, call, n);
+	pg_engine_packet(e, p.b, p.n, 2, &r);
+	CHECK(r.flow->system == PG_SYS_TELEGRAM && r.flow->feature == PG_FEAT_VOICE_VIDEO);
+	CHECK(r.flow->state == PG_FLOW_DECIDED);
+
+	/* Teams' ranges leave the feature open: unreadable bytes keep `any` */
+	uint8_t junk[24] = {0x17, 0x42, 0x99};
+	ip4(&p, IPPROTO_UDP, C, 50000, teams, 3479, 0, 0, junk, sizeof(junk));
+	pg_engine_packet(e, p.b, p.n, 3, &r);
+	CHECK(r.flow->system == PG_SYS_TEAMS && r.flow->feature == PG_FEAT_ANY &&
+	      r.flow->method == PG_METHOD_HOST && r.flow->state == PG_FLOW_DECIDED);
+
+	/* just past 149.154.160.0/20 */
+	ip4(&p, IPPROTO_UDP, C, 50001, other, 3479, 0, 0, junk, sizeof(junk));
+	pg_engine_packet(e, p.b, p.n, 4, &r);
+	CHECK(r.flow->system != PG_SYS_TELEGRAM && r.flow->method != PG_METHOD_HOST);
+	pg_engine_destroy(e);
+	pg_host_rules_destroy(h);
+}
+
 int main(void)
 {
 	test_payload_any_port();
@@ -265,5 +323,6 @@ int main(void)
 	test_malformed();
 	test_find_touches_nothing();
 	test_plain_http();
+	test_vendor_range();
 	return pg_test_summary("test_engine");
 }

@@ -314,6 +314,18 @@ static void test_shipped(void)
 	      strcmp(pg_systems_name(s, id), "discord") == 0 && f == PG_FEAT_IM);
 	CHECK(pg_host_rules_match(r, "up-m.talk.kakao.com", 19, &id, &f) &&
 	      strcmp(pg_systems_name(s, id), "kakaotalk") == 0 && f == PG_FEAT_FILE_TRANSFER);
+	/* the vendors' published ranges, both families */
+	const uint8_t tg6[16] = { 0x20, 0x01, 0x06, 0x7c, 0x04, 0xe8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a };
+	const uint8_t tg4[4] = { 91, 108, 56, 130 }, teams4[4] = { 52, 112, 1, 1 };
+	const uint8_t teams6[16] = { 0x26, 0x03, 0x10, 0x63, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	CHECK(pg_host_rules_match_addr(r, 6, tg6, &id, &f) &&
+	      strcmp(pg_systems_name(s, id), "telegram") == 0 && f == PG_FEAT_IM);
+	CHECK(pg_host_rules_match_addr(r, 4, tg4, &id, &f) &&
+	      strcmp(pg_systems_name(s, id), "telegram") == 0);
+	CHECK(pg_host_rules_match_addr(r, 4, teams4, &id, &f) &&
+	      strcmp(pg_systems_name(s, id), "teams") == 0 && f == PG_FEAT_ANY);
+	CHECK(pg_host_rules_match_addr(r, 6, teams6, &id, &f) &&
+	      strcmp(pg_systems_name(s, id), "teams") == 0);
 	/* shared front-ends are not claimed */
 	CHECK(!pg_host_rules_match(r, "www.google.com", 14, &id, &f));
 	CHECK(!pg_host_rules_match(r, "www.qq.com", 10, &id, &f));
