@@ -35,7 +35,7 @@ expect() {
 	fi
 }
 ctl=$build/peergatectl
-expect _peergatectl "--help --version check classify flows help reload rules stats version" "$ctl" ""
+expect _peergatectl "--help --version check classify flows help lookup reload rules stats version" "$ctl" ""
 expect _peergatectl "reload rules" "$ctl" r
 expect _peergatectl "apply flush show" "$ctl" rules ""
 expect _peergatectl "--json --prometheus --socket --watch" "$ctl" stats --
@@ -52,6 +52,8 @@ expect _peergated "debug" "$build/peergated" --log-level de
 expect _peergatectl "--count" "$ctl" classify -i lo --co
 expect _peergatectl "lo" "$ctl" classify --interface l
 expect _peergatectl "--systems" "$ctl" check --sys
+expect _peergatectl "--json --policy --systems" "$ctl" lookup --
+expect _peergatectl "$work/policy-a.ini $work/policy-b.ini" "$ctl" lookup --policy "$work/pol"
 expect _peergated "$work/sysdir" "$build/peergated" --systems "$work/sysd"
 if [ "$failures" = 0 ]; then
 	echo "completion: 1 passed, 0 failed"

@@ -31,5 +31,6 @@ int cmd_flows(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_lookup(int argc, char **argv);
 
 #endif

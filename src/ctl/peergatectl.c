@@ -19,6 +19,7 @@ static const struct subcommand subcommands[] = {
 	{"stats", cmd_stats, "verdict counters of the running peergated"},
 	{"flows", cmd_flows, "flows the running peergated tracks"},
 	{"check", cmd_check, "validate a policy file and summarise it"},
+	{"lookup", cmd_lookup, "what the policy makes of a host name or server address"},
 	{"reload", cmd_reload, "make peergated re-read its policy"},
 	{"rules", cmd_rules, "apply, flush or show the nftables table"},
 	{"classify", cmd_classify, "classify capture files, or live traffic (audit)"},
