@@ -606,6 +606,13 @@ static void starve(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 		   const struct pg_packet *p, uint32_t now_s,
 		   struct pg_packet_result *out)
 {
+	/* A vendor's range has named the flow: without a slot to read the
+	 * payload that might refine it, the range decides it, as it would
+	 * have on its first packet. */
+	if (f->flags & PG_FLOW_BY_RANGE) {
+		decide(e, f, out);
+		return;
+	}
 	e->stats.starved_packets++;
 	if (!(f->flags & PG_FLOW_STARVED)) {
 		f->flags |= PG_FLOW_STARVED;

@@ -312,6 +312,41 @@ static void test_vendor_range(void)
 	pg_host_rules_destroy(h);
 }
 
+/* With every inspection slot taken and starved packets dropped (fail =
+ * closed), a flow that a vendor's range named is still decided by it. */
+static void test_vendor_range_starved(void)
+{
+	struct pg_host_rules *h = pg_host_rules_create();
+	CHECK(add_shipped_signals(h));
+	struct pg_engine_config cfg;
+	pg_engine_config_defaults(&cfg);
+	pg_detect_attach(&cfg);
+	cfg.max_flows = 64;
+	cfg.max_inspecting = 1;
+	cfg.starved_dropped = true;
+	struct pg_engine *e = pg_engine_create(&cfg, h);
+	struct pktbuf p;
+	struct pg_packet_result r;
+	const uint8_t dc2[4] = {149, 154, 167, 51};
+	const uint8_t junk[16] = {0x42, 0x17, 0x99, 0x01};
+
+	/* an unknown flow holds the one slot */
+	ip4(&p, IPPROTO_TCP, C, 40200, S, 9999, PG_TCP_SYN, 1, NULL, 0);
+	pg_engine_packet(e, p.b, p.n, 0, &r);
+	ip4(&p, IPPROTO_TCP, C, 40200, S, 9999, PG_TCP_ACK | PG_TCP_PSH, 2, junk, sizeof(junk));
+	pg_engine_packet(e, p.b, p.n, 1, &r);
+	CHECK(r.flow->state != PG_FLOW_DECIDED && !r.starved);
+
+	ip4(&p, IPPROTO_TCP, C, 40201, dc2, 443, PG_TCP_SYN, 1, NULL, 0);
+	pg_engine_packet(e, p.b, p.n, 2, &r);
+	ip4(&p, IPPROTO_TCP, C, 40201, dc2, 443, PG_TCP_ACK | PG_TCP_PSH, 2, junk, sizeof(junk));
+	pg_engine_packet(e, p.b, p.n, 3, &r);
+	CHECK(!r.starved && r.flow->system == PG_SYS_TELEGRAM &&
+	      r.flow->state == PG_FLOW_DECIDED && r.just_decided);
+	pg_engine_destroy(e);
+	pg_host_rules_destroy(h);
+}
+
 int main(void)
 {
 	test_payload_any_port();
@@ -324,5 +359,6 @@ int main(void)
 	test_find_touches_nothing();
 	test_plain_http();
 	test_vendor_range();
+	test_vendor_range_starved();
 	return pg_test_summary("test_engine");
 }
