@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start-up re-decides, through a client | router | server namespace router
 # with peergated in the middle:
+#   (peergated runs two queues, so every restored flow sits in two workers.)
 #   1. A clean restart (SIGTERM, state file) with a policy that now blocks
 #      BitTorrent: the open BitTorrent flow, accepted and offloaded by the
 #      old run, stops within a few seconds of the new start (its flow is
@@ -27,15 +28,18 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ctl() { pg_in "$R" "$build/peergatectl" "$@" --socket "$sock"; }
 json() { "$PG_PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$2"; }
 
+# Two queues: a restored flow goes to both workers, and is listed once.
 cat >"$work/allow.ini" <<'INI'
 [engine]
 fail = closed
+queue = 0-1
 [bittorrent]
 all = allow
 INI
 cat >"$work/block.ini" <<'INI'
 [engine]
 fail = closed
+queue = 0-1
 [bittorrent]
 download = block
 INI
@@ -117,6 +121,8 @@ fi
 ctl flows --json >"$work/flows2.json" || fail "flows failed"
 grep -q '"server":"10.231.2.2:7002","system":"bittorrent","feature":"download".*"state":"decided","action":"block"' \
 	"$work/flows2.json" || fail "the restored BitTorrent flow is not listed as blocked: $(cat "$work/flows2.json")"
+listed=$(grep -c '"server":"10.231.2.2:7002"' "$work/flows2.json")
+[ "$listed" = 1 ] || fail "the restored BitTorrent flow is listed $listed times, not once (two workers)"
 wait "$plain1"
 read -r pl_end pl_sent pl_echo < <(json 'd["end"], d["sent"], d["echoed"]' "$work/plain1.json")
 if [ "$pl_end" = done ] && [ "$pl_sent" = "$pl_echo" ] && [ "$pl_sent" -gt 100 ]; then

@@ -178,10 +178,10 @@ void pg_engine_foreach_flow(struct pg_engine *e,
 struct pg_flow *pg_engine_restore_flow(struct pg_engine *e, const struct pg_flow *saved,
 				       const char *host, uint64_t now_ms);
 
-/* True when e tracks the flow between f's client and server (either
- * direction), as another engine saw it: the daemon keeps one copy of each
- * flow when it saves the flows of several engines. */
-bool pg_engine_tracks(struct pg_engine *e, const struct pg_flow *f);
+/* e's own copy of the flow between f's client and server (either
+ * direction), as another engine saw it, or NULL: the daemon saves and
+ * lists one copy of a flow that several engines track (a restored flow). */
+const struct pg_flow *pg_engine_twin(struct pg_engine *e, const struct pg_flow *f);
 
 /* Removes every flow (on_flow_end is called for each). */
 void pg_engine_flush(struct pg_engine *e);

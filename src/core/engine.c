@@ -80,7 +80,7 @@ static void remember_host(struct pg_engine *e, const struct pg_flow *f,
 	dst[len] = '\0';
 }
 
-bool pg_engine_tracks(struct pg_engine *e, const struct pg_flow *f)
+const struct pg_flow *pg_engine_twin(struct pg_engine *e, const struct pg_flow *f)
 {
 	struct pg_packet p = {
 		.family = f->family, .l4proto = f->l4proto,
@@ -90,7 +90,7 @@ bool pg_engine_tracks(struct pg_engine *e, const struct pg_flow *f)
 
 	memcpy(p.src, f->client_addr, sizeof(p.src));
 	memcpy(p.dst, f->server_addr, sizeof(p.dst));
-	return pg_flow_find(e->flows, &p, &dir) != NULL;
+	return pg_flow_find(e->flows, &p, &dir);
 }
 
 const char *pg_engine_flow_host(const struct pg_engine *e, const struct pg_flow *f)

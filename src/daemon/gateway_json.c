@@ -282,14 +282,42 @@ void pg_gateway_stats_json(struct pg_gateway *g, FILE *out)
 }
 
 struct flows_json_ctx {
+	struct pg_gateway *g;
 	const struct gw_worker *w;
 	FILE *out;
 };
+
+/* A restored flow sits in every worker (restore_everywhere); list the copy
+ * that has seen the most packets (the one on the flow's queue, once any
+ * comes back), the first worker's on a tie.  Called under the lock of
+ * c->w; takes each other worker's lock in turn (workers only ever hold
+ * their own, so no order is needed). */
+static bool listed_elsewhere(const struct flows_json_ctx *c, const struct pg_flow *f)
+{
+	uint64_t mine = f->packets[0] + f->packets[1];
+	bool elsewhere = false;
+
+	for (unsigned i = 0; i < c->g->nworkers && !elsewhere; i++) {
+		struct gw_worker *o = &c->g->workers[i];
+		if (o == c->w)
+			continue;
+		pthread_mutex_lock(&o->lock);
+		const struct pg_flow *t = pg_engine_twin(o->engine, f);
+		if (t) {
+			uint64_t theirs = t->packets[0] + t->packets[1];
+			elsewhere = theirs > mine || (theirs == mine && o < c->w);
+		}
+		pthread_mutex_unlock(&o->lock);
+	}
+	return elsewhere;
+}
 
 static void flow_json(struct pg_flow *f, void *ctx)
 {
 	struct flows_json_ctx *c = ctx;
 	char cl[64], sv[64];
+	if (c->g->nworkers > 1 && listed_elsewhere(c, f))
+		return;
 	pg_format_endpoint(f->family, f->client_addr, f->client_port, cl, sizeof(cl));
 	pg_format_endpoint(f->family, f->server_addr, f->server_port, sv, sizeof(sv));
 	const char *action = f->state == PG_FLOW_DECIDED ?
@@ -314,7 +342,7 @@ void pg_gateway_flows_json(struct pg_gateway *g, FILE *out)
 {
 	for (unsigned i = 0; i < g->nworkers; i++) {
 		struct gw_worker *w = &g->workers[i];
-		struct flows_json_ctx c = {w, out};
+		struct flows_json_ctx c = {g, w, out};
 
 		pthread_mutex_lock(&w->lock);
 		pg_engine_foreach_flow(w->engine, flow_json, &c);

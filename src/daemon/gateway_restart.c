@@ -177,7 +177,7 @@ static void save_flow(struct pg_flow *f, void *ctx)
 		return;
 	/* A restored flow sits in every worker: once is enough. */
 	for (unsigned i = 0; i < sc->worker; i++) {
-		if (sc->g->workers[i].engine && pg_engine_tracks(sc->g->workers[i].engine, f))
+		if (sc->g->workers[i].engine && pg_engine_twin(sc->g->workers[i].engine, f))
 			return;
 	}
 	pg_flowstate_writer_add(sc->w, f,

@@ -55,7 +55,7 @@ static void test_dns_across_engines(void)
 	CHECK(r.flow->system == PG_SYS_AIM && r.flow->method == PG_METHOD_HOST);
 	CHECK(r.flow->state == PG_FLOW_DECIDED);
 	/* The flow is b's alone. */
-	CHECK(pg_engine_tracks(b, r.flow) && !pg_engine_tracks(a, r.flow));
+	CHECK(pg_engine_twin(b, r.flow) && !pg_engine_twin(a, r.flow));
 	pg_engine_destroy(a);
 	pg_engine_destroy(b);
 	/* The shared objects outlive the engines that borrowed them. */
