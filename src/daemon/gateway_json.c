@@ -8,6 +8,7 @@
 #include "gateway_priv.h"
 
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,11 +288,20 @@ struct flows_json_ctx {
 	FILE *out;
 };
 
+/* Another worker's lock, taken while the control thread holds c->w's.
+ * A worker holds only its own lock, for one batch, so trying again until
+ * it is free cannot deadlock; and a try sets no lock order, where a wait
+ * would set one that the listing of the other worker then inverts. */
+static void lock_other_worker(struct gw_worker *o)
+{
+	while (pthread_mutex_trylock(&o->lock) != 0)
+		sched_yield();
+}
+
 /* A restored flow sits in every worker (restore_everywhere); list the copy
  * that has seen the most packets (the one on the flow's queue, once any
  * comes back), the first worker's on a tie.  Called under the lock of
- * c->w; takes each other worker's lock in turn (workers only ever hold
- * their own, so no order is needed). */
+ * c->w. */
 static bool listed_elsewhere(const struct flows_json_ctx *c, const struct pg_flow *f)
 {
 	uint64_t mine = f->packets[0] + f->packets[1];
@@ -301,7 +311,7 @@ static bool listed_elsewhere(const struct flows_json_ctx *c, const struct pg_flo
 		struct gw_worker *o = &c->g->workers[i];
 		if (o == c->w)
 			continue;
-		pthread_mutex_lock(&o->lock);
+		lock_other_worker(o);
 		const struct pg_flow *t = pg_engine_twin(o->engine, f);
 		if (t) {
 			uint64_t theirs = t->packets[0] + t->packets[1];
