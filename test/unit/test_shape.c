@@ -254,6 +254,28 @@ static void test_emule(void)
 	CHECK(pg_shape_emule_server(&t, c2s, 120, s2c, 101) == PG_SHAPE_NO);
 }
 
+/* test/captures/emule_obfuscated_amule_4662.pcap (two aMule 2.3.3
+ * daemons): the leecher's first 24 bytes (marker, key part, then RC4 from
+ * the magic on) and the turn sizes, 12 + 158 bytes of padding, 6 + 97, then
+ * the encrypted 109-byte hello.  With both paddings that long the sizes
+ * are MSE's too: only the port tells them apart. */
+static const char real_emule_c2s[] = "c363a11bb2f2a1b2cd13d2c74f3679118e5d4b244ae01f9f";
+
+static void test_emule_real(void)
+{
+	uint8_t c2s[24];
+	CHECK(pg_hex(real_emule_c2s, c2s, sizeof(c2s)) == sizeof(c2s));
+	struct pg_turns t = turns_of(1, 170, 0, 0, 0);
+	CHECK(pg_shape_emule_client(&t, c2s, sizeof(c2s)) == PG_SHAPE_MAYBE);
+	t = turns_of(2, 170, 103, 0, 0);
+	CHECK(pg_shape_emule_client(&t, c2s, sizeof(c2s)) == PG_SHAPE_MAYBE);
+	t = turns_of(3, 170, 103, 109, 0);
+	CHECK(pg_shape_emule_client(&t, c2s, sizeof(c2s)) == PG_SHAPE_YES);
+	/* the same bytes as a plain eD2k opening would be no handshake */
+	c2s[0] = 0xe3;
+	CHECK(pg_shape_emule_client(&t, c2s, sizeof(c2s)) == PG_SHAPE_NO);
+}
+
 static void test_tls_chat(void)
 {
 	bool irc = false;
@@ -288,6 +310,7 @@ int main(void)
 	test_mse_negatives();
 	test_randomness();
 	test_emule();
+	test_emule_real();
 	test_tls_chat();
 	test_ports();
 	return pg_test_summary("shape");
