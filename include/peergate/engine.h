@@ -102,6 +102,8 @@ struct pg_engine_stats {
 	uint64_t expectations;       /* announced peer flows recorded */
 	uint64_t bt_peers_learned;   /* BitTorrent peers and DHT nodes learned */
 	uint64_t bt_peer_hits;       /* flows to a learned peer */
+	uint64_t ed2k_peers_learned; /* eMule sources named by eD2k servers */
+	uint64_t ed2k_peer_hits;     /* flows to such a source */
 	uint64_t heuristic_matches;  /* flows classified with method heuristic */
 	uint64_t decided;
 	struct pg_flow_stats flows;

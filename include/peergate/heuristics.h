@@ -5,6 +5,8 @@
  *   - BitTorrent peers and DHT nodes that the swarm's own traffic names
  *     (DHT answers, trackers, PEX, LSD), kept in a bounded cache with a
  *     lifetime: a flow to one is BitTorrent before its first byte;
+ *   - the eMule sources an eD2k server's answers name (ed2kpeers.h), in
+ *     the same cache: a TCP flow to one is eMule before its first byte;
  *   - the handshake shapes of MSE and eMule's obfuscation (shape.h), with
  *     the port and the peer cache as further evidence;
  *   - IRC and XMPP over TLS, by server name and port.
@@ -63,7 +65,8 @@ struct pg_heuristic_class {
 };
 
 /* Reads the peers that n bytes of a BitTorrent flow f (from direction
- * dir) name; other flows are ignored. */
+ * dir), or the server-to-client bytes of an eD2k server connection, name;
+ * other flows are ignored. */
 void pg_heuristics_learn(struct pg_heuristics *h, const struct pg_flow *f, enum pg_dir dir,
 			 const uint8_t *p, size_t n, uint32_t now_s);
 
@@ -88,6 +91,8 @@ bool pg_heuristics_tls(const struct pg_heuristics *h, const struct pg_flow *f,
 struct pg_heuristics_stats {
 	uint64_t bt_peers_learned;  /* peers and DHT nodes learned */
 	uint64_t bt_peer_hits;      /* new flows to a learned peer */
+	uint64_t ed2k_peers_learned; /* eMule sources an eD2k server named */
+	uint64_t ed2k_peer_hits;    /* new flows to such a source */
 };
 
 void pg_heuristics_get_stats(const struct pg_heuristics *h, struct pg_heuristics_stats *out);

@@ -301,6 +301,12 @@ static void decide(struct pg_engine *e, struct pg_flow *f, struct pg_packet_resu
 	if (f->system == PG_SYS_BITTORRENT && f->feature == PG_FEAT_NETWORK &&
 	    f->method == PG_METHOD_PAYLOAD && !(e->cfg.heuristics_off >> PG_SYS_BITTORRENT & 1))
 		f->flags |= PG_FLOW_WATCH;
+	/* So do an eD2k server's answers for the sources of obfuscated eMule
+	 * transfers (pg_ed2kpeers_server). */
+	if (f->system == PG_SYS_EDONKEY && f->feature == PG_FEAT_NETWORK &&
+	    f->l4proto == IPPROTO_TCP && f->method == PG_METHOD_PAYLOAD &&
+	    !(e->cfg.heuristics_off >> PG_SYS_EDONKEY & 1))
+		f->flags |= PG_FLOW_WATCH;
 	pg_inspect_release(e->pool, f);
 	e->stats.decided++;
 	out->just_decided = true;
@@ -703,8 +709,8 @@ static void watch(struct pg_engine *e, struct pg_flow *f, enum pg_dir dir,
 		f->flags &= (uint8_t)~PG_FLOW_WATCH;
 		return;
 	}
-	if (f->system == PG_SYS_BITTORRENT) {
-		/* a DHT or tracker flow: only the peers it names */
+	if (f->system == PG_SYS_BITTORRENT || f->system == PG_SYS_EDONKEY) {
+		/* a DHT, tracker or eD2k server flow: only the peers it names */
 		if (e->heur)
 			e->hops->learn(e->heur, f, dir, p->payload, p->payload_len, now_s);
 		return;
@@ -867,5 +873,7 @@ void pg_engine_get_stats(const struct pg_engine *e, struct pg_engine_stats *out)
 		e->hops->get_stats(e->heur, &hs);
 		out->bt_peers_learned = hs.bt_peers_learned;
 		out->bt_peer_hits = hs.bt_peer_hits;
+		out->ed2k_peers_learned = hs.ed2k_peers_learned;
+		out->ed2k_peer_hits = hs.ed2k_peer_hits;
 	}
 }

@@ -59,6 +59,8 @@ static void add_engine_stats(struct pg_engine_stats *t, const struct pg_engine_s
 	t->expectations += s->expectations;
 	t->bt_peers_learned += s->bt_peers_learned;
 	t->bt_peer_hits += s->bt_peer_hits;
+	t->ed2k_peers_learned += s->ed2k_peers_learned;
+	t->ed2k_peer_hits += s->ed2k_peer_hits;
 	t->heuristic_matches += s->heuristic_matches;
 	t->decided += s->decided;
 	t->flows.created += s->flows.created;
@@ -147,6 +149,7 @@ static void engine_json(const struct pg_gateway *g, const struct gateway_sums *s
 		"\"flows_tracked\":%u,\"flows_created\":%llu,\"flows_evicted\":%llu,"
 		"\"flows_expired\":%llu,\"flows_reused\":%llu,\"flows_decided\":%llu,\"dns_learned\":%llu,"
 		"\"expectations\":%llu,\"bt_peers_learned\":%llu,\"bt_peer_hits\":%llu,"
+		"\"ed2k_peers_learned\":%llu,\"ed2k_peer_hits\":%llu,"
 		"\"heuristic_matches\":%llu,\"reloads\":%llu,\"reload_failures\":%llu,"
 		"\"ct_marks_cleared\":%llu,\"ct_clear_failures\":%llu,"
 		"\"dyn_blocks\":%llu,\"dyn_block_failures\":%llu,"
@@ -172,6 +175,7 @@ static void engine_json(const struct pg_gateway *g, const struct gateway_sums *s
 		(unsigned long long)es->decided,
 		(unsigned long long)es->dns_learned, (unsigned long long)es->expectations,
 		(unsigned long long)es->bt_peers_learned, (unsigned long long)es->bt_peer_hits,
+		(unsigned long long)es->ed2k_peers_learned, (unsigned long long)es->ed2k_peer_hits,
 		(unsigned long long)es->heuristic_matches,
 		(unsigned long long)g->reloads, (unsigned long long)g->reload_failures,
 		(unsigned long long)ec->ct_marks_cleared,

@@ -12,11 +12,12 @@
 #include <string.h>
 
 #include "peergate/btpeers.h"
+#include "peergate/ed2kpeers.h"
 #include "peergate/shape.h"
 #include "peergate/expect.h"
 
 struct pg_heuristics {
-	struct pg_expect_table *bt_peers;
+	struct pg_expect_table *peers;  /* BitTorrent's and eMule's, by system */
 	bool own_peers;           /* made here, not shared with other engines */
 	uint64_t off;             /* bit 1 << system: heuristics off */
 	struct pg_heuristics_stats stats;
@@ -29,10 +30,10 @@ struct pg_heuristics *pg_heuristics_create(uint32_t max_peers, uint32_t peer_lif
 	if (!h)
 		return NULL;
 	h->own_peers = !shared_peers;
-	h->bt_peers = shared_peers ? shared_peers :
+	h->peers = shared_peers ? shared_peers :
 		      pg_expect_create(max_peers ? max_peers : 1,
 				       peer_lifetime_s ? peer_lifetime_s : 1);
-	if (!h->bt_peers) {
+	if (!h->peers) {
 		free(h);
 		return NULL;
 	}
@@ -44,7 +45,7 @@ void pg_heuristics_destroy(struct pg_heuristics *h)
 	if (!h)
 		return;
 	if (h->own_peers)
-		pg_expect_destroy(h->bt_peers);
+		pg_expect_destroy(h->peers);
 	free(h);
 }
 
@@ -55,7 +56,7 @@ void pg_heuristics_set_off(struct pg_heuristics *h, uint64_t systems)
 
 static bool on(const struct pg_heuristics *h, enum pg_system sys)
 {
-	return !(h->off >> sys & 1);
+	return (unsigned)sys >= 64 || !(h->off >> sys & 1);
 }
 
 static bool found(struct pg_heuristic_class *out, enum pg_system sys, enum pg_feature feat,
@@ -70,6 +71,7 @@ static bool found(struct pg_heuristic_class *out, enum pg_system sys, enum pg_fe
 struct learn_ctx {
 	struct pg_heuristics *h;
 	uint32_t now_s;
+	enum pg_system system;
 };
 
 static void learn_peer(void *ctx, uint8_t family, const uint8_t *addr, uint16_t port,
@@ -79,20 +81,32 @@ static void learn_peer(void *ctx, uint8_t family, const uint8_t *addr, uint16_t 
 	struct pg_expectation x = {
 		.family = family,
 		.port = port,
-		.system = PG_SYS_BITTORRENT,
+		.system = c->system,
 		.feature = feat,
 	};
 	memcpy(x.addr, addr, family == 6 ? 16 : 4);
-	pg_expect_add(c->h->bt_peers, &x, c->now_s);
-	c->h->stats.bt_peers_learned++;
+	pg_expect_add(c->h->peers, &x, c->now_s);
+	if (c->system == PG_SYS_EDONKEY)
+		c->h->stats.ed2k_peers_learned++;
+	else
+		c->h->stats.bt_peers_learned++;
 }
 
 void pg_heuristics_learn(struct pg_heuristics *h, const struct pg_flow *f, enum pg_dir dir,
 			 const uint8_t *p, size_t n, uint32_t now_s)
 {
-	if (f->system != PG_SYS_BITTORRENT || !n || !on(h, PG_SYS_BITTORRENT))
+	if (!n || (f->system != PG_SYS_EDONKEY && f->system != PG_SYS_BITTORRENT) ||
+	    !on(h, (enum pg_system)f->system))
 		return;
-	struct learn_ctx c = {h, now_s};
+	/* an eD2k server's answers name the sources clients then connect to */
+	if (f->system == PG_SYS_EDONKEY) {
+		struct learn_ctx c = {h, now_s, PG_SYS_EDONKEY};
+		if (f->l4proto == IPPROTO_TCP && f->feature == PG_FEAT_NETWORK &&
+		    dir == PG_DIR_S2C)
+			pg_ed2kpeers_server(p, n, learn_peer, &c);
+		return;
+	}
+	struct learn_ctx c = {h, now_s, PG_SYS_BITTORRENT};
 	if (f->l4proto == IPPROTO_TCP) {
 		pg_btpeers_tcp(p, n, learn_peer, &c);
 		return;
@@ -109,8 +123,8 @@ void pg_heuristics_learn(struct pg_heuristics *h, const struct pg_flow *f, enum 
 static bool known_peer(const struct pg_heuristics *h, const struct pg_flow *f, uint32_t now_s,
 		       struct pg_expectation *x)
 {
-	return on(h, PG_SYS_BITTORRENT) &&
-	       pg_expect_match(h->bt_peers, f->family, f->server_addr, f->server_port, now_s, x);
+	return pg_expect_match(h->peers, f->family, f->server_addr, f->server_port, now_s, x) &&
+	       on(h, x->system);
 }
 
 bool pg_heuristics_new_flow(struct pg_heuristics *h, const struct pg_flow *f, uint32_t now_s,
@@ -119,6 +133,13 @@ bool pg_heuristics_new_flow(struct pg_heuristics *h, const struct pg_flow *f, ui
 	struct pg_expectation x;
 	if (!known_peer(h, f, now_s, &x))
 		return false;
+	if (x.system == PG_SYS_EDONKEY) {
+		h->stats.ed2k_peer_hits++;
+		/* eMule clients take peers over TCP; their UDP port is another */
+		if (f->server_port < 1024 || f->l4proto != IPPROTO_TCP)
+			return false;
+		return found(out, PG_SYS_EDONKEY, PG_FEAT_DOWNLOAD, PG_CONF_HEUR_PEER);
+	}
 	h->stats.bt_peer_hits++;
 	if (f->server_port < 1024)
 		return false;
@@ -139,8 +160,11 @@ enum pg_shape pg_heuristics_shapes(struct pg_heuristics *h, const struct pg_flow
 				   struct pg_heuristic_class *out)
 {
 	enum pg_shape best = PG_SHAPE_NO, sh;
+	struct pg_expectation x;
+	enum pg_system peer_of = known_peer(h, f, now_s, &x) ? x.system : PG_SYS_UNKNOWN;
 
-	/* eMule's sizes fall inside MSE's: on eMule's ports they are eMule */
+	/* eMule's sizes fall inside MSE's: on eMule's ports, or to a source a
+	 * server named (any port), they are eMule */
 	if (on(h, PG_SYS_EDONKEY) && pg_shape_emule_server_port(f->server_port)) {
 		sh = pg_shape_emule_server(t, c2s, c2s_len, s2c, s2c_len);
 		if (sh == PG_SHAPE_YES) {
@@ -149,10 +173,12 @@ enum pg_shape pg_heuristics_shapes(struct pg_heuristics *h, const struct pg_flow
 		}
 		best = max_shape(best, sh);
 	}
-	if (on(h, PG_SYS_EDONKEY) && pg_shape_emule_client_port(f->server_port)) {
+	if (on(h, PG_SYS_EDONKEY) &&
+	    (pg_shape_emule_client_port(f->server_port) || peer_of == PG_SYS_EDONKEY)) {
 		sh = pg_shape_emule_client(t, c2s, c2s_len);
 		if (sh == PG_SHAPE_YES) {
-			found(out, PG_SYS_EDONKEY, PG_FEAT_DOWNLOAD, PG_CONF_HEUR_PORT);
+			found(out, PG_SYS_EDONKEY, PG_FEAT_DOWNLOAD,
+			      peer_of == PG_SYS_EDONKEY ? PG_CONF_HEUR_PEER : PG_CONF_HEUR_PORT);
 			return sh;
 		}
 		best = max_shape(best, sh);
@@ -160,8 +186,7 @@ enum pg_shape pg_heuristics_shapes(struct pg_heuristics *h, const struct pg_flow
 	if (on(h, PG_SYS_BITTORRENT)) {
 		sh = pg_shape_mse(t, c2s, c2s_len, s2c, s2c_len);
 		if (sh == PG_SHAPE_YES) {
-			struct pg_expectation x;
-			uint8_t conf = known_peer(h, f, now_s, &x) ? PG_CONF_HEUR_PEER :
+			uint8_t conf = peer_of == PG_SYS_BITTORRENT ? PG_CONF_HEUR_PEER :
 				       pg_shape_bittorrent_port(f->server_port) ? PG_CONF_HEUR_PORT :
 										  PG_CONF_HEUR_SHAPE;
 			found(out, PG_SYS_BITTORRENT, PG_FEAT_DOWNLOAD, conf);

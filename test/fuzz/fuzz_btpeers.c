@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Fuzz target for the heuristics' parsers: the BitTorrent peer lists
- * (btpeers.c) of DHT, tracker, PEX and LSD bytes, and the handshake shapes
+ * (btpeers.c) of DHT, tracker, PEX and LSD bytes, the sources of eD2k
+ * server answers (ed2kpeers.c), and the handshake shapes
  * (shape.c) with turn sizes taken from the input.  The first byte picks
  * the reader; the rest is its input.
  */
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "peergate/btpeers.h"
+#include "peergate/ed2kpeers.h"
 #include "peergate/shape.h"
 
 static void sink(void *ctx, uint8_t family, const uint8_t *addr, uint16_t port,
@@ -40,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 2:
 		acc += pg_btpeers_lsd_port(p, n);
+		acc += (unsigned)pg_ed2kpeers_server(p, n, sink, (void *)&acc);
 		break;
 	default: {
 		/* turns: up to four 16-bit sizes, then the c2s / s2c bytes

@@ -14,7 +14,9 @@
 # connection to a client only when it knows that client's user hash and
 # obfuscation settings (the seeder's hash is set in its preferences.dat and
 # handed to the server).
-# The capture holds the connections to the seeder's address only.  Needs
+# The capture holds the connections to the seeder's address only; with
+# PG_EMULE_WITH_SERVER set, the leecher's eD2k server connection too (its
+# OP_FOUNDSOURCES_OBFU answer names the seeder's address and port).  Needs
 # root, amule-daemon (amuled, amulecmd), openssl and tcpdump.  With
 # PG_EMULE_KEEP set, a failed transfer leaves its capture in OUTFILE.partial.
 # Usage: test/tools/mkcaptures_emule.sh OUTFILE PORT [SIZE_KIB]
@@ -127,7 +129,7 @@ ec_wait() {
 pg_spawn "$PG_NS_ROUTER" "$tmp/ed2kserver.log" "$PG_PY" "$here/fixeded2kserver.py" \
 	"$srvport" "$PG_S4" "$port" "$seedhash" 7
 pg_spawn "$PG_NS_ROUTER" "$tmp/rec.log" tcpdump -U -n -s 0 -i vc -w "$tmp/cap.pcap" \
-	"tcp and host $PG_S4"
+	"tcp and (host $PG_S4${PG_EMULE_WITH_SERVER:+ or port $srvport})"
 recpid=$PG_LAST_PID
 pg_spawn "$PG_NS_SERVER" "$tmp/seed.log" amuled --config-dir="$tmp/cfg-s"
 seedpid=$PG_LAST_PID

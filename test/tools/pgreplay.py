@@ -136,21 +136,24 @@ def replayable(a, recs):
     written to a capture between the replay addresses, with TCP in MSS-size
     segments, and classified again.  Turns down flows whose class came from
     elsewhere in the capture (DNS answers, an announcing flow) or from
-    packet boundaries the replay does not keep."""
+    packet boundaries the replay does not keep.  Each flow goes into a
+    capture of its own, which classify reads with an engine of its own: a
+    flow the gateway only knows from another one (an eD2k server naming
+    the source of an obfuscated transfer) is then told apart."""
     import tempfile
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "replay.pcap")
-        w = pcapflows.PcapWriter(path)
+        paths = []
         for i, rec in enumerate(recs):
+            paths.append(os.path.join(tmp, "replay-%d.pcap" % i))
+            w = pcapflows.PcapWriter(paths[-1])
             fam = rec["family"] if a.family == "orig" else int(a.family)
             c = ("10.231.1.2", 10000 + i) if fam == 4 else ("fd00:231:1::2", 10000 + i)
             s = ("10.231.2.2", rec["server_port"]) if fam == 4 else \
                 ("fd00:231:2::2", rec["server_port"])
             chunks = [(d, base64.b64decode(b)) for d, b in rec["chunks"]]
             pcapflows.write_exchange(w, fam, rec["l4"], c, s, chunks)
-            w.t += 1.0
-        w.close()
-        rows = classify(a.ctl, a.policy, [path])
+            w.close()
+        rows = classify(a.ctl, a.policy, paths) if paths else {}
     by_port = {}
     for (_f, l4, client, _s), lst in rows.items():
         by_port[(l4, int(client.rsplit(":", 1)[1]))] = lst[0]

@@ -522,6 +522,72 @@ static void test_emule(void)
 
 /* That ClientHello on 6697: IRC, heuristic; plain TLS with heuristics off
  * for IRC. */
+/* An eD2k server connection names its sources (the real login and
+ * OP_FOUNDSOURCES_OBFU answer of emule_obfuscated_amule_5555_server.pcap,
+ * with the test's addresses): an obfuscated client flow to a source is
+ * eMule on its SYN, on any port from 1024 up; the eMule shape to a source
+ * on a lower port is eMule, not BitTorrent. */
+static void ed2k_server_session(struct pg_engine *e, const uint8_t *srv, uint16_t cport)
+{
+	uint8_t login[80], answer[64];
+	size_t nl = pg_hex("e34900000001604ea6889c0e375fcde6ac1697d06fbf0000000036120400000002010001"
+			   "100070656572676174652d6c656563686572030100113c000000030100201d070000"
+			   "030100fb800d0403",
+			   login, sizeof(login));
+	/* sources 203.0.113.9:5555 and 203.0.113.9:443 (options 0x07: no user hash) */
+	size_t na = pg_hex("e32000000044d02d53ac7e882a141f1d9c9de2a3623102"
+			   "cb007109b31507" "cb007109bb0107",
+			   answer, sizeof(answer));
+	struct conn c;
+	conn_open(&c, e, srv, cport, 4661);
+	conn_send(&c, true, login, nl);
+	CHECK(c.r.flow && c.r.flow->system == PG_SYS_EDONKEY &&
+	      c.r.flow->feature == PG_FEAT_NETWORK && c.r.flow->state == PG_FLOW_DECIDED);
+	conn_send(&c, false, answer, na);
+}
+
+static void test_ed2k_sources(void)
+{
+	const uint8_t server[4] = {198, 51, 100, 20}, source[4] = {203, 0, 113, 9};
+	struct pg_engine *e = mk(0);
+	struct pg_engine_stats st;
+	struct conn c;
+
+	ed2k_server_session(e, server, 40400);
+	pg_engine_get_stats(e, &st);
+	CHECK(st.ed2k_peers_learned == 2);
+	conn_open(&c, e, source, 40401, 5555);
+	CHECK(c.r.flow && c.r.flow->system == PG_SYS_EDONKEY &&
+	      c.r.flow->feature == PG_FEAT_DOWNLOAD && c.r.flow->method == PG_METHOD_HEURISTIC &&
+	      c.r.flow->confidence == PG_CONF_HEUR_PEER && c.r.flow->state == PG_FLOW_DECIDED);
+	/* on 443 not on its SYN; MSE's sizes (eMule's paddings can give
+	 * them) to a source are eMule */
+	conn_open(&c, e, source, 40402, 443);
+	CHECK(c.r.flow && c.r.flow->state != PG_FLOW_DECIDED);
+	uint8_t hello[200];
+	fill_random(hello, sizeof(hello));
+	hello[0] = 0x4d; /* a marker byte that is no eD2k protocol byte */
+	conn_send(&c, true, hello, 170);
+	fill_random(hello, sizeof(hello));
+	conn_send(&c, false, hello, 103);
+	fill_random(hello, sizeof(hello));
+	conn_send(&c, true, hello, 109);
+	CHECK(c.r.flow && c.r.flow->system == PG_SYS_EDONKEY &&
+	      c.r.flow->confidence == PG_CONF_HEUR_PEER);
+	pg_engine_get_stats(e, &st);
+	CHECK(st.ed2k_peer_hits >= 2 && st.bt_peer_hits == 0);
+	pg_engine_destroy(e);
+
+	/* heuristics off for eMule: nothing learned, the flow is not eMule */
+	e = mk(1ull << PG_SYS_EDONKEY);
+	ed2k_server_session(e, server, 40410);
+	pg_engine_get_stats(e, &st);
+	CHECK(st.ed2k_peers_learned == 0);
+	conn_open(&c, e, source, 40411, 5555);
+	CHECK(c.r.flow && c.r.flow->system != PG_SYS_EDONKEY);
+	pg_engine_destroy(e);
+}
+
 static void test_irc_tls(void)
 {
 	uint8_t hello[512];
@@ -617,6 +683,7 @@ int main(void)
 	test_lsd_and_udp_tracker();
 	test_http_tracker();
 	test_emule();
+	test_ed2k_sources();
 	test_irc_tls();
 	test_verdict();
 	test_config_bridge();
