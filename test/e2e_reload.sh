@@ -137,7 +137,7 @@ for f in bt1 plain1; do
 	if [ "$1" != done ] || [ "$2" != "$3" ] || [ "$2" -lt 100 ]; then
 		fail "$f was disturbed by reloads: end=$1 sent=$2 echoed=$3"
 	else
-		echo "ok: $f delivered whole through 100 reloads ($2 messages)"
+		pass "$f delivered whole through 100 reloads ($2 messages)"
 	fi
 done
 
@@ -148,7 +148,7 @@ if pg_e2e_ctl reload >/dev/null 2>"$work/bad.err"; then
 elif ! grep -q 'policy.ini:3: unknown section \[bittorent\]' "$work/bad.err"; then
 	fail "reload error lacks FILE:LINE: $(cat "$work/bad.err")"
 else
-	echo "ok: broken policy refused: $(head -1 "$work/bad.err")"
+	pass "broken policy refused: $(head -1 "$work/bad.err")"
 fi
 
 # 2b. an [engine] key bound to the running daemon is refused by name
@@ -158,7 +158,7 @@ if pg_e2e_ctl reload >/dev/null 2>"$work/bad2.err"; then
 elif ! grep -q 'max-flows cannot change on reload' "$work/bad2.err"; then
 	fail "max-flows refusal does not name the key: $(cat "$work/bad2.err")"
 else
-	echo "ok: restart-only key refused: $(head -1 "$work/bad2.err")"
+	pass "restart-only key refused: $(head -1 "$work/bad2.err")"
 fi
 
 # 3. a newly blocked feature takes effect on an open flow
@@ -177,7 +177,7 @@ read -r pl_end pl_sent pl_echo < <("$PG_PY" -c 'import json,sys; d=json.load(ope
 if [ "$bt_end" = done ]; then
 	fail "the open BitTorrent flow survived a reload that blocks it ($bt_sent messages)"
 else
-	echo "ok: open BitTorrent flow stopped after the reload ($bt_end after $bt_sent messages)"
+	pass "open BitTorrent flow stopped after the reload ($bt_end after $bt_sent messages)"
 fi
 [ "$pl_end" = done ] && [ "$pl_sent" = "$pl_echo" ] || fail "plain flow disturbed: $pl_end $pl_sent/$pl_echo"
 

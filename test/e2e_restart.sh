@@ -84,7 +84,7 @@ if [ "$stopped" = yes ]; then
 	end=$(json 'd["end"], d["sent"]' "$work/bt1.json")
 	case "$end" in
 	done*) fail "the BitTorrent flow ended normally, not stopped: $end" ;;
-	*) echo "ok: the open BitTorrent flow stopped within $((i / 10)).$((i % 10)) s of the restart ($end)" ;;
+	*) pass "the open BitTorrent flow stopped within $((i / 10)).$((i % 10)) s of the restart ($end)" ;;
 	esac
 else
 	fail "the BitTorrent flow still runs 5 s after a restart with a policy that blocks it"
@@ -97,7 +97,7 @@ grep -q '"server":"10.231.2.2:7002","system":"bittorrent","feature":"download".*
 wait "$plain1"
 read -r pl_end pl_sent pl_echo < <(json 'd["end"], d["sent"], d["echoed"]' "$work/plain1.json")
 if [ "$pl_end" = done ] && [ "$pl_sent" = "$pl_echo" ] && [ "$pl_sent" -gt 100 ]; then
-	echo "ok: the plain flow went on through the restart ($pl_sent messages)"
+	pass "the plain flow went on through the restart ($pl_sent messages)"
 else
 	fail "plain flow disturbed by the restart: $pl_end $pl_sent/$pl_echo"
 fi
@@ -105,7 +105,7 @@ pg_e2e_ctl stats --json >"$work/stats2.json" || fail "stats failed"
 r=$(json '"%d %d %d %d %d" % tuple(d["restart"][k] for k in ("state_flows", "marked", "restored", "redecided", "cleared"))' "$work/stats2.json")
 read -r st_flows st_marked st_restored st_redecided st_cleared <<<"$r"
 if [ "$st_flows" -ge 2 ] && [ "$st_restored" -ge 2 ] && [ "$st_redecided" = 1 ] && [ "$st_cleared" = 0 ]; then
-	echo "ok: start-up restored $st_restored of $st_flows saved flows, re-decided $st_redecided"
+	pass "start-up restored $st_restored of $st_flows saved flows, re-decided $st_redecided"
 else
 	fail "restart counters: state_flows=$st_flows marked=$st_marked restored=$st_restored redecided=$st_redecided cleared=$st_cleared"
 fi
@@ -131,13 +131,13 @@ pg_kill "$daemon" KILL
 pg_e2e_daemon "$work/d4.log" --policy "$work/block.ini"
 mark=$(ct_mark 7003)
 if [ -n "$mark" ] && [ "$(code_of "$mark")" = 0 ]; then
-	echo "ok: the killed run's accept mark was cleared at start (ct mark $(printf 0x%08x "$mark"))"
+	pass "the killed run's accept mark was cleared at start (ct mark $(printf 0x%08x "$mark"))"
 elif pg_e2e_ctl flows --json 2>/dev/null | grep -q '"server":"10.231.2.2:7003".*"state":"decided"'; then
 	# A late packet of the flow (the kernel still sends what the paused
 	# client had written) reached the new run after the clearing, and the
 	# new run decided the flow itself; the counters below show the
 	# clearing.
-	echo "ok: the killed run's accept mark was cleared at start and the new run has decided the flow since"
+	pass "the killed run's accept mark was cleared at start and the new run has decided the flow since"
 else
 	fail "the accept mark of the killed run was not cleared at start (ct mark '${mark}')"
 fi
@@ -158,7 +158,7 @@ for i in $(seq 50); do
 	sleep 0.1
 done
 if [ "$seen" = yes ]; then
-	echo "ok: the flow was inspected again and stamped by the new run (ct mark $(printf 0x%08x "$mark"))"
+	pass "the flow was inspected again and stamped by the new run (ct mark $(printf 0x%08x "$mark"))"
 else
 	fail "the cleared flow was not inspected again: $(pg_e2e_ctl flows --json 2>&1 | grep 7003)"
 fi

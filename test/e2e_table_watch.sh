@@ -39,7 +39,7 @@ bt_blocked() { # LABEL
 	if [ "$end" = done ]; then
 		fail "$1: a BitTorrent flow went through"
 	else
-		echo "ok: $1: BitTorrent blocked ($end)"
+		pass "$1: BitTorrent blocked ($end)"
 	fi
 }
 # Whole: the table exists and its forward chain has its rules again (the
@@ -64,7 +64,7 @@ for cmd in "flush ruleset" "delete table inet peergate" "flush table inet peerga
 		pg_in "$R" nft list tables
 		continue
 	fi
-	echo "ok: nft $cmd: the table is back within $((back * 100)) ms"
+	pass "nft $cmd: the table is back within $((back * 100)) ms"
 	bt_blocked "after nft $cmd"
 done
 
@@ -78,11 +78,11 @@ state=$(json "$work/stats.json" '(d["kernel"]["present"], d["kernel"]["rules"] >
 [ "$last" = "rules flushed" ] || fail "table_last_loss is '$last' (want 'rules flushed')"
 [ "$state" = "(True, True, True)" ] || fail "stats: present, rules > 0, watched: $state"
 [ "$n" = 3 ] && [ "$last" = "rules flushed" ] &&
-	echo "ok: stats: table_reapplied $n, last loss '$last', table present with rules"
+	pass "stats: table_reapplied $n, last loss '$last', table present with rules"
 deleted=$(grep -c 'warning: table inet peergate: table deleted by another program' "$work/daemon.log")
 flushed=$(grep -c 'warning: table inet peergate: rules flushed by another program' "$work/daemon.log")
 if [ "$deleted" = 2 ] && [ "$flushed" = 1 ]; then
-	echo "ok: log: $(grep -m1 'table deleted by another program' "$work/daemon.log")"
+	pass "log: $(grep -m1 'table deleted by another program' "$work/daemon.log")"
 else
 	fail "log: $deleted 'table deleted' and $flushed 'rules flushed' warnings (want 2 and 1)"
 	tail -20 "$work/daemon.log"
@@ -111,7 +111,7 @@ p2=$(json "$work/s2.json" '(d["kernel"]["present"], d["kernel"]["rules"] > 0)')
 p3=$(json "$work/s3.json" '(d["kernel"]["present"], d["kernel"]["table_reapplied"])')
 if [ "$p1" = "(False, False)" ] && grep -q 'table inet peergate MISSING' "$work/s1.txt" &&
 	[ "$p2" = "(True, True)" ] && [ "$p3" = "(False, 0)" ]; then
-	echo "ok: --no-rules: stats says missing, then present after rules apply, then missing after nft delete (not put back)"
+	pass "--no-rules: stats says missing, then present after rules apply, then missing after nft delete (not put back)"
 else
 	fail "--no-rules: (present, watched) $p1, after apply (present, rules) $p2, after delete (present, re-applied) $p3"
 	grep '^kernel' "$work/s1.txt"

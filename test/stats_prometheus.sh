@@ -297,7 +297,7 @@ elif ! grep -q '^bittorrent *download .*/s' "$work/watch.out"; then
 	fail "--watch: no rates in the second frame"
 	cat "$work/watch.out"
 else
-	echo "ok: --watch 1: $frames frames within 5 s, rates, no escapes, exit 0 on SIGINT"
+	pass "--watch 1: $frames frames within 5 s, rates, no escapes, exit 0 on SIGINT"
 fi
 rc=0
 pg_e2e_ctl stats --watch 0 >/dev/null 2>&1 || rc=$?
