@@ -29,7 +29,8 @@
 #                             empty); the binary is $PG_E2E_CTL
 #   pg_e2e_daemon LOG [OPTIONS...]
 #                             start peergated OPTIONS --socket "$sock" in
-#                             $PG_E2E_NS (output to LOG, its pid in
+#                             $PG_E2E_NS, never in the machine's own
+#                             namespace (output to LOG, its pid in
 #                             $daemon) and wait up to 10 s for its control
 #                             socket to answer; if it does not: FAIL, the
 #                             log, exit 1
@@ -125,13 +126,12 @@ pg_e2e_ctl() {
 pg_e2e_daemon_try() {
 	local log=$1
 	shift
-	if [ -n "$PG_E2E_NS" ]; then
-		pg_spawn "$PG_E2E_NS" "$log" "$build/peergated" "$@" --socket "$sock"
-	else
-		"$build/peergated" "$@" --socket "$sock" >"$log" 2>&1 &
-		PG_LAST_PID=$!
-		PG_SPAWNED+=("$PG_LAST_PID")
+	# never in the machine's own namespace: the daemon installs its table
+	if [ -z "$PG_E2E_NS" ]; then
+		echo "FAIL: pg_e2e_daemon: no namespace (pg_e2e_netns or pg_e2e_ns1 first)" >"$log"
+		return 1
 	fi
+	pg_spawn "$PG_E2E_NS" "$log" "$build/peergated" "$@" --socket "$sock"
 	daemon=$PG_LAST_PID
 	for _ in $(seq 100); do
 		timeout 5 "$PG_E2E_CTL" stats --json --socket "$sock" >/dev/null 2>&1 && return 0
