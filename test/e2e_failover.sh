@@ -29,18 +29,13 @@
 # Arguments: BUILD_DIR SRC_DIR.  Skips (77) without root, conntrack(8),
 # conntrackd or keepalived.
 set -u
-build=$1
-src=$2
-build=$(cd "$build" && pwd)
-src=$(cd "$src" && pwd)
-. "$src/test/lib/netns.sh"
-pg_netns_require
+. "${2:?usage: e2e_failover.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin e2e_failover "$1" "$2"
 for t in conntrack conntrackd keepalived; do
 	command -v "$t" >/dev/null 2>&1 ||
 		{ echo "SKIP: '$t' is not installed (Debian packages conntrack, conntrackd, keepalived)"; exit 77; }
 done
 
-work=$(mktemp -d /tmp/pgha.XXXXXX)
 HA_NS=()
 # Every process in our namespaces was started by this test.
 ha_drop_namespaces() {
@@ -53,14 +48,12 @@ ha_drop_namespaces() {
 	done
 	HA_NS=()
 }
-PG_CLEANUP_HOOKS+=("ha_drop_namespaces" "rm -rf '$work'")
-trap 'pg_netns_cleanup' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# before the work directory goes
+PG_CLEANUP_HOOKS=("ha_drop_namespaces" "${PG_CLEANUP_HOOKS[@]}")
 
-failures=0
-fail() { echo "FAIL: [$run] $*"; failures=$((failures + 1)); }
-ok() { echo "ok: [$run] $*"; }
+run=
+fail() { pg_e2e_fail "[$run] $*"; }
+ok() { pg_e2e_pass "[$run] $*"; }
 json() { "$PG_PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$2"; }
 now() { date +%s.%N; }
 
@@ -422,14 +415,4 @@ row "DHT flow: datagrams through" "${UDP_DHT[conntrackd]:-?} (its replicated dro
 row "flow opened with DHT: through" "${UDP_FIRST[conntrackd]:-?} (its replicated drop mark)" "${UDP_FIRST[none]:-?} (rB cannot tell what it is)"
 row "new connections through rB" "${NEWFLOWS[conntrackd]:-?}" "${NEWFLOWS[none]:-?}"
 row "packets rB queued in all" "${QUEUED[conntrackd]:-?}" "${QUEUED[none]:-?}"
-if [ "$failures" = 0 ]; then
-	echo "e2e_failover: 1 passed, 0 failed"
-	exit 0
-fi
-for m in conntrackd none; do
-	for f in "$work/$m"/pg-*.log "$work/$m"/notify-*.log "$work/$m"/ctd-*.log; do
-		[ -f "$f" ] && { echo "--- $m/$(basename "$f")"; tail -6 "$f"; }
-	done
-done
-echo "e2e_failover: 0 passed, $failures failed"
-exit 1
+pg_e2e_finish "$work"/{conntrackd,none}/{pg-*,notify-*,ctd-*}.log

@@ -17,25 +17,14 @@
 #      itself works.
 # Arguments: BUILD_DIR SRC_DIR.  Skips (77) without root or scapy.
 set -u
-build=$1
-src=$2
-. "$src/test/lib/netns.sh"
-pg_netns_require
+. "${2:?usage: e2e_hostile.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin e2e_hostile "$1" "$2"
 "$PG_PY" -c 'import scapy.all' 2>/dev/null || { echo "SKIP: python3-scapy is not installed"; exit 77; }
-pg_netns_setup pghs || { echo "FAIL: cannot build the namespace router"; exit 1; }
-work=$(mktemp -d)
-PG_CLEANUP_HOOKS+=("rm -rf '$work'")
-R=$PG_NS_ROUTER C=$PG_NS_CLIENT S=$PG_NS_SERVER
-sock=$work/ctl.sock
+pg_e2e_netns pghs
 hostile="$src/test/tools/hostile.py"
 rmac=$(ip -n "$R" -br link show vc | awk '{print $3}')
-failures=0
-passes=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; passes=$((passes + 1)); }
-ctl() { pg_in "$R" "$build/peergatectl" "$@" --socket "$sock"; }
 # stat KEY: one number from `stats --json` (engine counters)
-stat() { ctl stats --json | "$PG_PY" -c 'import json,sys; print(json.load(sys.stdin)["engine"][sys.argv[1]])' "$1"; }
+stat() { pg_e2e_ctl stats --json | "$PG_PY" -c 'import json,sys; print(json.load(sys.stdin)["engine"][sys.argv[1]])' "$1"; }
 
 systems="aim icq msn yahoo fasttrack gnutella proxy bittorrent edonkey dc xmpp irc telegram whatsapp signal teams skype tor qq soulseek manolito ares"
 { printf '[engine]\nfail = closed\n'; for s in $systems; do printf '[%s]\nall = allow\n' "$s"; done; } >"$work/allow.ini"
@@ -53,20 +42,15 @@ while True:
     d, a = s.recvfrom(4096)
     print(a[1], flush=True)'
 
-daemon=
 start_daemon() {
-	pg_spawn "$R" "$work/daemon-$1.log" "$build/peergated" --policy "$work/$1.ini" --socket "$sock"
-	daemon=$PG_LAST_PID
-	local i
-	for i in $(seq 50); do ctl stats --json >/dev/null 2>&1 && return 0; sleep 0.1; done
+	pg_e2e_daemon_try "$work/daemon-$1.log" --policy "$work/$1.ini" && return 0
 	fail "peergated did not start with $1.ini"; cat "$work/daemon-$1.log"
 	return 1
 }
 # Stops the daemon with SIGTERM and checks that it went within 3 s.
 stop_daemon() {
 	kill -TERM "$daemon" 2>/dev/null
-	local i
-	for i in $(seq 30); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 30); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
 	if kill -0 "$daemon" 2>/dev/null; then
 		fail "SIGTERM did not stop peergated within 3 s ($1)"
 	else
@@ -158,10 +142,4 @@ for policy in allow allow-open block block-open; do
 	stop_daemon "$policy"
 done
 
-if [ "$failures" = 0 ]; then
-	echo "e2e_hostile: $passes passed, 0 failed"
-	exit 0
-fi
-echo "--- daemon logs"; tail -n 5 "$work"/daemon-*.log
-echo "e2e_hostile: $passes passed, $failures failed"
-exit 1
+pg_e2e_finish "$work"/daemon-*.log

@@ -31,34 +31,12 @@
 # there, and always the project's own captures in test/captures/.
 # Usage: e2e_inline.sh BUILD_DIR SRC_DIR
 set -u
-build=${1:?usage: e2e_inline.sh BUILD_DIR SRC_DIR}
-src=${2:?usage: e2e_inline.sh BUILD_DIR SRC_DIR}
-build=$(cd "$build" && pwd)
-src=$(cd "$src" && pwd)
-. "$src/test/lib/netns.sh"
-
-pg_netns_require
-for b in peergated peergatectl; do
-	[ -x "$build/$b" ] || { echo "FAIL: $build/$b is not built"; exit 1; }
-done
+. "${2:?usage: e2e_inline.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin e2e_inline "$1" "$2"
 command -v conntrack >/dev/null 2>&1 || echo "note: conntrack(8) missing; ct entries are not flushed between runs"
 
-t_start=$(date +%s)
-work=$(mktemp -d /tmp/pg-e2e.XXXXXX)
-PG_CLEANUP_HOOKS+=("rm -rf '$work'")
 ctl="$build/peergatectl"
-sock="$work/peergate.sock"
 results="$work/results.jsonl"
-daemon_pid=
-failures=0
-declare -a failed_checks=()
-
-pass() { echo "PASS: $*"; }
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-	failed_checks+=("$*")
-}
 py() { "$PG_PY" "$@"; }
 
 # ---------------------------------------------------------------------------
@@ -182,30 +160,19 @@ fi
 # ---------------------------------------------------------------------------
 # the router
 
-pg_netns_setup pge || { echo "FAIL: cannot build the namespace router"; exit 1; }
-R=$PG_NS_ROUTER
+pg_e2e_netns pge
 echo "namespaces: $PG_NS_CLIENT | $R | $PG_NS_SERVER"
 
 start_daemon() { # POLICY LOG
 	rm -f "$sock"
 	[ -x "$(command -v conntrack)" ] && pg_in "$R" conntrack -F >/dev/null 2>&1
-	pg_spawn "$R" "$2" "$build/peergated" --policy "$1" --socket "$sock"
-	daemon_pid=$PG_LAST_PID
-	local i
-	for i in $(seq 100); do
-		"$ctl" stats --json --socket "$sock" >/dev/null 2>&1 && return 0
-		kill -0 "$daemon_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "FAIL: peergated did not come up with $1:"
-	cat "$2"
-	exit 1
+	pg_e2e_daemon "$2" --policy "$1"
 }
 
 stop_daemon() { # LOG: SIGTERM, exit 0, table removed
-	kill -TERM "$daemon_pid" 2>/dev/null
+	kill -TERM "$daemon" 2>/dev/null
 	local rc=0
-	wait "$daemon_pid" || rc=$?
+	wait "$daemon" || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		fail "peergated exited $rc on SIGTERM"
 		tail -20 "$1"
@@ -214,14 +181,14 @@ stop_daemon() { # LOG: SIGTERM, exit 0, table removed
 		fail "table inet peergate left behind after SIGTERM"
 		pg_in "$R" nft delete table inet peergate 2>/dev/null
 	fi
-	daemon_pid=
+	daemon=
 }
 
 # h. one verdict per packet; e. counters; writes the stats to $1
 check_stats() { # LABEL STATS_OUT [check-stats options]
 	local label=$1 out=$2
 	shift 2
-	"$ctl" stats --json --socket "$sock" >"$out" 2>"$work/stats.err" ||
+	pg_e2e_ctl stats --json >"$out" 2>"$work/stats.err" ||
 		{ fail "$label: peergatectl stats: $(cat "$work/stats.err")"; return; }
 	if py "$PG_REPLAY" check-stats --stats "$out" --results "$results" --run "$label" "$@" \
 		>"$work/cs.out"; then
@@ -361,13 +328,13 @@ py "$PG_REPLAY" play $(pg_replay_args) --pace 0.25 --timeout 4 --expect whole --
 	--results "$results" "$work/stream.json" >"$work/stream.out" 2>&1 &
 stream_pid=$!
 sleep 1
-"$ctl" flows --json --socket "$sock" >"$work/flows-before.json" 2>/dev/null
+pg_e2e_ctl flows --json >"$work/flows-before.json" 2>/dev/null
 grep -q '"server":"[^"]*:7000".*"state":"inspecting"' "$work/flows-before.json" &&
 	pass "fail-open: the long flow is still being inspected when the daemon dies" ||
 	fail "fail-open: the long flow was not under inspection at kill time: $(grep ':7000' "$work/flows-before.json")"
-kill -KILL "$daemon_pid"
-wait "$daemon_pid" 2>/dev/null
-daemon_pid=
+kill -KILL "$daemon"
+wait "$daemon" 2>/dev/null
+daemon=
 wait "$stream_pid" && pass "fail-open: the flow under inspection kept flowing after kill -9 ($(tail -1 "$work/stream.out"))" ||
 	{ cat "$work/stream.out"; fail "fail-open: the flow under inspection broke when the daemon died"; }
 play failopen whole --remap-ports 443,8080,40000-49999 --seed 11 "$work/im.json" "$work/neg.json"
@@ -390,14 +357,4 @@ pg_in "$R" nft delete table inet peergate 2>/dev/null
 
 # ---------------------------------------------------------------------------
 
-echo "e2e_inline: $(($(date +%s) - t_start)) s"
-if [ "$failures" -gt 0 ]; then
-	echo "e2e_inline: $failures check(s) failed:"
-	printf '  - %s\n' "${failed_checks[@]}"
-	for l in block allow feature default evasion failopen; do
-		[ -s "$work/$l.log" ] && { echo "--- peergated ($l) log, last lines:"; tail -15 "$work/$l.log"; }
-	done
-	exit 1
-fi
-echo "e2e_inline: all checks passed"
-exit 0
+pg_e2e_finish "$work"/{block,allow,feature,default,evasion,failopen}.log

@@ -21,38 +21,14 @@
 #      moved away, SIGHUP makes the daemon write a new one.
 # Arguments: BUILD_DIR SRC_DIR.  Skips without root.
 set -u
-build=$(cd "$1" && pwd)
-src=$(cd "$2" && pwd)
-. "$src/test/lib/netns.sh"
-pg_netns_require
-work=$(mktemp -d /tmp/pglog.XXXXXX)
-PG_CLEANUP_HOOKS+=("rm -rf '$work'")
-passed=0 failed=0
-pass() { echo "ok: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-finish() {
-	[ "$failed" = 0 ] || { echo "--- daemon log (tail)"; tail -15 "$work/daemon.log"; }
-	echo "e2e_log: $passed passed, $failed failed"
-	[ "$failed" = 0 ]
-	exit $?
-}
-pg_netns_setup pglog || { echo "FAIL: cannot build the namespaces"; exit 1; }
-C=$PG_NS_CLIENT R=$PG_NS_ROUTER S=$PG_NS_SERVER
-ctl=$build/peergatectl
-sock=$work/ctl.sock
+. "${2:?usage: e2e_log.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin e2e_log "$1" "$2" pglog
 printf '[engine]\nfail = open\nlog-rate = 5\nevent-log = %s\n[bittorrent]\nall = block\n' \
 	"$work/events.json" >"$work/policy.ini"
-pg_spawn "$R" "$work/daemon.log" "$build/peergated" --policy "$work/policy.ini" \
-	--socket "$sock" --state '' --log-target stderr
-daemon=$PG_LAST_PID
-for _ in $(seq 100); do
-	pg_in "$R" "$ctl" stats --json --socket "$sock" >/dev/null 2>&1 && break
-	sleep 0.1
-done
-pg_in "$R" "$ctl" stats --json --socket "$sock" >/dev/null 2>&1 ||
-	{ fail "the daemon did not start"; finish; }
+pg_e2e_daemon_try "$work/daemon.log" --policy "$work/policy.ini" --state '' --log-target stderr ||
+	{ fail "the daemon did not start"; pg_e2e_finish; }
 stat_log() {
-	pg_in "$R" "$ctl" stats --json --socket "$sock" |
+	pg_e2e_ctl stats --json |
 		"$PG_PY" -c 'import json,sys; print(json.load(sys.stdin)["log"][sys.argv[1]])' "$1"
 }
 # flow lines to a server port, in the daemon's log
@@ -149,7 +125,7 @@ fi
 pattern="peergate port set bittorrent_download_tcp drop: .*SRC=$PG_C4 DST=$PG_S4 .*DPT=6881"
 before=$(dmesg 2>/dev/null | grep -c "$pattern")
 counter() {
-	pg_in "$R" "$ctl" stats --json --socket "$sock" | "$PG_PY" -c '
+	pg_e2e_ctl stats --json | "$PG_PY" -c '
 import json, sys
 for c in json.load(sys.stdin)["kernel"]["counters"]:
     if c["name"] == "bittorrent_download_tcp":
@@ -230,4 +206,4 @@ if grep -q 'peergated: stopping' "$work/daemon.log" && ! grep -q 'runtime error\
 else
 	fail "daemon exit: $(grep -m3 'runtime error\|Sanitizer\|stopping' "$work/daemon.log")"
 fi
-finish
+pg_e2e_finish

@@ -17,33 +17,12 @@
 # Needs root and transmission-cli (skips with 77 otherwise).
 # Usage: e2e_mse.sh BUILD_DIR SRC_DIR
 set -u
-build=${1:?usage: e2e_mse.sh BUILD_DIR SRC_DIR}
-src=${2:?usage: e2e_mse.sh BUILD_DIR SRC_DIR}
-build=$(cd "$build" && pwd)
-src=$(cd "$src" && pwd)
-. "$src/test/lib/netns.sh"
-
-pg_netns_require
+. "${2:?usage: e2e_mse.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin e2e_mse "$1" "$2"
 for t in transmission-cli transmission-create; do
 	command -v "$t" >/dev/null 2>&1 ||
 		{ echo "SKIP: $t is not installed (apt-get install transmission-cli)"; exit 77; }
 done
-for b in peergated peergatectl; do
-	[ -x "$build/$b" ] || { echo "FAIL: $build/$b is not built"; exit 1; }
-done
-
-t_start=$(date +%s)
-work=$(mktemp -d /tmp/pg-mse.XXXXXX)
-trap 'rm -rf "$work"' EXIT # until pg_netns_setup's trap takes over
-PG_CLEANUP_HOOKS+=("rm -rf '$work'")
-ctl="$build/peergatectl"
-sock="$work/peergate.sock"
-failures=0
-pass() { echo "PASS: $*"; }
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
 
 write_policy() {
 	cat >"$work/policy.ini" <<EOF2
@@ -55,8 +34,7 @@ EOF2
 }
 write_policy log
 
-pg_netns_setup pgmse || { echo "FAIL: cannot build the namespace router"; exit 1; }
-C=$PG_NS_CLIENT R=$PG_NS_ROUTER S=$PG_NS_SERVER
+pg_e2e_netns pgmse
 ip -n "$C" link add bp type veth peer name bp netns "$S"
 ip -n "$C" addr add 10.231.9.1/30 dev bp
 ip -n "$S" addr add 10.231.9.2/30 dev bp
@@ -82,18 +60,10 @@ for cfg in cfg-s cfg-c1 cfg-c2; do
 JSON
 done
 
-pg_spawn "$R" "$work/daemon.log" "$build/peergated" --policy "$work/policy.ini" --socket "$sock"
-daemon_pid=$PG_LAST_PID
-up=0
-for _ in $(seq 100); do
-	"$ctl" stats --json --socket "$sock" >/dev/null 2>&1 && { up=1; break; }
-	kill -0 "$daemon_pid" 2>/dev/null || break
-	sleep 0.1
-done
-[ "$up" = 1 ] || { echo "FAIL: peergated did not come up:"; cat "$work/daemon.log"; exit 1; }
+pg_e2e_daemon "$work/daemon.log" --policy "$work/policy.ini"
 
 stats_num() {
-	"$ctl" stats --json --socket "$sock" |
+	pg_e2e_ctl stats --json |
 		"$PG_PY" -c 'import json,sys; print(json.load(sys.stdin)["engine"][sys.argv[1]])' "$1"
 }
 
@@ -105,11 +75,11 @@ sleep 3 # verified and listening
 
 # leech N SECONDS: runs leecher N; true when the file arrived whole in time
 leech() {
-	local n=$1 secs=$2 pid i ok=1
+	local n=$1 secs=$2 pid ok=1
 	pg_spawn "$C" "$work/leech$n.log" transmission-cli -er -M -p $((51413 + n)) \
 		-g "$work/cfg-c$n" -w "$work/leech$n" "$work/t.torrent"
 	pid=$PG_LAST_PID
-	for i in $(seq $((secs * 2))); do
+	for _ in $(seq $((secs * 2))); do
 		cmp -s "$work/seed/payload.bin" "$work/leech$n/payload.bin" && { ok=0; break; }
 		sleep 0.5
 	done
@@ -128,7 +98,7 @@ m=$(stats_num heuristic_matches)
 	fail "heuristics = log: no heuristic match counted"
 
 write_policy block
-"$ctl" reload --socket "$sock" >"$work/reload.out" 2>&1 ||
+pg_e2e_ctl reload >"$work/reload.out" 2>&1 ||
 	fail "reload refused: $(cat "$work/reload.out")"
 if leech 2 10; then
 	fail "heuristics = block: the encrypted transfer completed through the gateway"
@@ -136,19 +106,18 @@ else
 	got=$(stat -c %s "$work/leech2/payload.bin" 2>/dev/null || echo 0)
 	pass "heuristics = block: no transfer within 10 s (the leecher's file: $got bytes, seeder's: $((64 * 1024)))"
 fi
-blocked=$("$ctl" stats --json --socket "$sock" | "$PG_PY" -c '
+blocked=$(pg_e2e_ctl stats --json | "$PG_PY" -c '
 import json, sys
 print(sum(v.get("flows_dropped", 0) for v in json.load(sys.stdin)["verdicts"]
           if v["system"] == "bittorrent"))' 2>/dev/null)
 [ "${blocked:-0}" -ge 1 ] && pass "heuristics = block: $blocked bittorrent flow(s) blocked" ||
 	fail "heuristics = block: no bittorrent flow counted blocked"
 
-kill -TERM "$daemon_pid" 2>/dev/null
+kill -TERM "$daemon" 2>/dev/null
 rc=0
-wait "$daemon_pid" || rc=$?
+wait "$daemon" || rc=$?
 [ "$rc" = 0 ] && ! grep -q 'runtime error\|Sanitizer' "$work/daemon.log" &&
 	pass "peergated exited 0 on SIGTERM, no sanitizer report" ||
 	fail "peergated exited $rc on SIGTERM or reported a sanitizer error"
 
-echo "e2e_mse: $failures failure(s) in $(($(date +%s) - t_start)) s"
-[ "$failures" = 0 ]
+pg_e2e_finish

@@ -14,31 +14,16 @@
 #   4. SIGTERM: STOPPING=1, exit 0, the table is gone.
 # Arguments: BUILD_DIR SRC_DIR.  Skips (77) without root or the tools.
 set -u
-build=$(cd "$1" && pwd)
-src=$(cd "$2" && pwd)
-. "$src/test/lib/netns.sh"
-pg_netns_require
+. "${2:?usage: e2e_notify.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin e2e_notify "$1" "$2"
 for t in nsenter unshare; do
 	command -v "$t" >/dev/null 2>&1 || { echo "SKIP: '$t' is not installed"; exit 77; }
 done
 unit=$build/systemd/peergated.service
 [ -f "$unit" ] || { echo "FAIL: no generated unit at $unit"; exit 1; }
-work=$(mktemp -d /tmp/pgsd.XXXXXX)
-R=pgsd$$-r
-listener=
-daemon=
-cleanup() {
-	[ -n "$daemon" ] && pg_kill "$daemon" KILL
-	[ -n "$listener" ] && pg_kill "$listener" KILL
-	ip netns del "$R" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$R" || { echo "FAIL: cannot create a namespace"; exit 1; }
-ip -n "$R" link set lo up
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
+# one namespace; the daemon and the listener are started here, not with
+# pg_spawn, and stopped at exit all the same
+pg_e2e_ns1 pgsd
 
 cat >"$work/listener.py" <<'PY'
 # Receives notifications like systemd's notify socket; on the first
@@ -75,8 +60,7 @@ PY
 
 count() { grep -c "$1" "$work/notify.log" 2>/dev/null; }
 wait_for() {   # wait_for PATTERN N: until the log has N lines matching (5 s)
-	local i
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		[ "$(count "$1")" -ge "$2" ] && return 0
 		sleep 0.1
 	done
@@ -92,7 +76,8 @@ INI
 pg_in "$R" nft list table inet peergate >/dev/null 2>&1 && fail "a table existed before the start"
 "$PG_PY" "$work/listener.py" "$work/notify.sock" "$R" "$work/notify.log" &
 listener=$!
-for i in $(seq 50); do [ -S "$work/notify.sock" ] && break; sleep 0.1; done
+PG_SPAWNED+=("$listener")
+for _ in $(seq 50); do [ -S "$work/notify.sock" ] && break; sleep 0.1; done
 [ -S "$work/notify.sock" ] || { echo "FAIL: the listener did not start"; exit 1; }
 
 # peergated as the unit starts it, with a private /run for its socket
@@ -101,12 +86,13 @@ ip netns exec "$R" unshare --mount --propagation private sh -c \
 	env NOTIFY_SOCKET="$work/notify.sock" WATCHDOG_USEC=400000 \
 	"$build/peergated" --policy "$work/policy.ini" >"$work/daemon.log" 2>&1 &
 daemon=$!
+PG_SPAWNED+=("$daemon")
 
 # 1. READY once the gateway is in place
 if wait_for '"READY=1' 1; then
 	first=$(head -1 "$work/notify.log")
 	case $first in
-	*'"table": true'*'"queues": '[1-9]*) ok "READY=1 came first, and on its arrival the table and a bound queue existed: $first" ;;
+	*'"table": true'*'"queues": '[1-9]*) pass "READY=1 came first, and on its arrival the table and a bound queue existed: $first" ;;
 	*) fail "READY=1 before the gateway was in place: $first" ;;
 	esac
 else
@@ -115,7 +101,7 @@ fi
 
 # 2. the watchdog (every 200 ms here)
 if wait_for 'WATCHDOG=1' 4; then
-	ok "watchdog pings arrive ($(count 'WATCHDOG=1') so far)"
+	pass "watchdog pings arrive ($(count 'WATCHDOG=1') so far)"
 else
 	fail "watchdog pings: $(count 'WATCHDOG=1') within 5 s"
 fi
@@ -127,7 +113,7 @@ reload_cmd=${reload/#$sbindir/$build}
 reload() { nsenter -t "$daemon" -m -n -- $reload_cmd; }
 echo "ExecReload=$reload, run as: $reload_cmd"
 if reload >"$work/reload1.out" 2>&1; then
-	ok "ExecReload with a good policy: exit 0 ($(cat "$work/reload1.out"))"
+	pass "ExecReload with a good policy: exit 0 ($(cat "$work/reload1.out"))"
 else
 	fail "ExecReload with a good policy failed: $(cat "$work/reload1.out")"
 fi
@@ -135,7 +121,7 @@ printf '[engine]\nfail = open\n[bittorrent]\nall = blok\n' >"$work/policy.ini"
 reload >"$work/reload2.out" 2>"$work/reload2.err"
 rc=$?
 if [ "$rc" = 1 ] && grep -q "$work/policy.ini:4:" "$work/reload2.err"; then
-	ok "ExecReload with a broken policy: exit 1: $(head -1 "$work/reload2.err")"
+	pass "ExecReload with a broken policy: exit 1: $(head -1 "$work/reload2.err")"
 else
 	fail "ExecReload with a broken policy: exit $rc, stderr: $(cat "$work/reload2.err")"
 fi
@@ -144,7 +130,7 @@ if wait_for '"READY=1' 3 && [ "$(count 'RELOADING=1')" = 2 ] &&
 	grep -q 'RELOADING=1\\nMONOTONIC_USEC=[0-9]' "$work/notify.log" &&
 	grep -q 'READY=1\\nSTATUS=policy reloaded' "$work/notify.log" &&
 	grep -q 'READY=1\\nSTATUS=reload refused' "$work/notify.log"; then
-	ok "each reload framed by RELOADING=1 (with MONOTONIC_USEC) and READY=1"
+	pass "each reload framed by RELOADING=1 (with MONOTONIC_USEC) and READY=1"
 else
 	fail "reload notifications: $(grep -v WATCHDOG "$work/notify.log")"
 fi
@@ -159,16 +145,9 @@ daemon=
 wait_for 'STOPPING=1' 1 || true
 if [ "$rc" = 0 ] && [ "$(count 'STOPPING=1')" = 1 ] &&
 	! pg_in "$R" nft list table inet peergate >/dev/null 2>&1; then
-	ok "SIGTERM: STOPPING=1, exit 0, table removed"
+	pass "SIGTERM: STOPPING=1, exit 0, table removed"
 else
 	fail "SIGTERM: exit $rc, STOPPING=1 x$(count 'STOPPING=1'), table $(pg_in "$R" nft list table inet peergate >/dev/null 2>&1 && echo left || echo gone)"
 fi
 
-if [ "$failures" = 0 ]; then
-	echo "e2e_notify: 1 passed, 0 failed"
-	exit 0
-fi
-echo "--- notifications"; cat "$work/notify.log"
-echo "--- daemon log"; tail -20 "$work/daemon.log"
-echo "e2e_notify: 0 passed, $failures failed"
-exit 1
+pg_e2e_finish "$work/notify.log" "$work/daemon.log"

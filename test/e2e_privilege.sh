@@ -23,27 +23,18 @@
 # throw-away system user and group and removes them at exit.
 # Arguments: BUILD_DIR SRC_DIR.  Skips (77) without root.
 set -u
-build=$1
-src=$2
-build=$(cd "$build" && pwd)
-src=$(cd "$src" && pwd)
-. "$src/test/lib/netns.sh"
-pg_netns_require
+umask 022
+. "${2:?usage: e2e_privilege.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin e2e_privilege "$1" "$2"
 for t in setpriv useradd userdel getent; do
 	command -v "$t" >/dev/null 2>&1 || { echo "SKIP: '$t' is not installed"; exit 77; }
 done
-umask 022
-pg_netns_setup pgpv || { echo "FAIL: cannot build the namespace router"; exit 1; }
+pg_e2e_netns pgpv
 # 0755: the daemon's user reads the policy here, the clients run the copy of
 # peergatectl (the build folder may be out of their reach)
-work=$(mktemp -d /tmp/pgpv.XXXXXX)
 chmod 0755 "$work"
-PG_CLEANUP_HOOKS+=("rm -rf '$work'")
-R=$PG_NS_ROUTER
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
 install -m 0755 "$build/peergatectl" "$work/peergatectl"
+PG_E2E_CTL=$work/peergatectl
 
 if id -u peergate >/dev/null 2>&1; then
 	user=peergate
@@ -64,7 +55,6 @@ echo "daemon user $user (uid $uid), socket group $group (gid $gid)"
 
 run=$work/run
 sock=$run/ctl.sock
-ctl() { pg_in "$R" "$work/peergatectl" "$@" --socket "$sock"; }
 flow() { pg_in "$PG_NS_CLIENT" "$PG_PY" "$src/test/tools/longflow.py" client "$PG_S4" "$@"; }
 json_get() { "$PG_PY" -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[k]
@@ -72,7 +62,7 @@ print(d)' "$@"; }
 
 # Capability sets and ids of a running process, as the kernel reports them.
 check_status() {
-	local pid=$1 what=$2 st=/proc/$1/status
+	local what=$2 st=/proc/$1/status
 	local eff prm inh amb bnd nnp uids gids
 	eff=$(awk '/^CapEff:/ {print $2}' "$st")
 	prm=$(awk '/^CapPrm:/ {print $2}' "$st")
@@ -85,21 +75,20 @@ check_status() {
 	if [ "$eff" = 0000000000001000 ] && [ "$prm" = 0000000000001000 ] &&
 		[ "$inh" = 0000000000000000 ] && [ "$amb" = 0000000000000000 ] &&
 		[ "$bnd" = 0000000000001000 ] && [ "$nnp" = 1 ]; then
-		ok "$what: CapEff=CapPrm=CapBnd=0x1000 (CAP_NET_ADMIN), no inheritable/ambient, NoNewPrivs"
+		pass "$what: CapEff=CapPrm=CapBnd=0x1000 (CAP_NET_ADMIN), no inheritable/ambient, NoNewPrivs"
 	else
 		fail "$what: CapEff=$eff CapPrm=$prm CapInh=$inh CapAmb=$amb CapBnd=$bnd NoNewPrivs=$nnp"
 	fi
 	if [ "$uids" = "$uid $uid $uid $uid" ] && [ "$gids" = "$gid $gid $gid $gid" ]; then
-		ok "$what: uid $uid and gid $gid (real, effective, saved, fs)"
+		pass "$what: uid $uid and gid $gid (real, effective, saved, fs)"
 	else
 		fail "$what: Uid: $uids Gid: $gids (expected $uid / $gid)"
 	fi
 }
 
 wait_ready() {
-	local i
-	for i in $(seq 50); do
-		ctl stats --json >/dev/null 2>&1 && return 0
+	for _ in $(seq 50); do
+		pg_e2e_ctl stats --json >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
 	return 1
@@ -120,15 +109,12 @@ INI
 cp "$work/allow.ini" "$work/policy.ini"
 
 pg_spawn "$PG_NS_SERVER" "$work/server.log" "$PG_PY" "$src/test/tools/longflow.py" server 6881 7001
-pg_spawn "$R" "$work/daemon.log" "$build/peergated" --policy "$work/policy.ini" \
-	--socket "$sock" --user "$user" --socket-group "$group"
-daemon=$PG_LAST_PID
-wait_ready || { echo "FAIL: peergated did not start"; cat "$work/daemon.log"; exit 1; }
+pg_e2e_daemon "$work/daemon.log" --policy "$work/policy.ini" --user "$user" --socket-group "$group"
 
 # 1. who the daemon is now
 check_status "$daemon" "root start with --user"
 if grep -q "running as user $user (uid $uid, gid $gid); capabilities: effective cap_net_admin, permitted cap_net_admin, inheritable none, ambient none, bounding cap_net_admin; no_new_privs on" "$work/daemon.log"; then
-	ok "the log says who it runs as"
+	pass "the log says who it runs as"
 else
 	fail "no 'running as' line: $(grep 'running as' "$work/daemon.log")"
 fi
@@ -136,14 +122,14 @@ fi
 # 2. the socket and who may do what
 if [ "$(stat -c '%a %u %g %F' "$sock")" = "660 $uid $gid socket" ] &&
 	[ "$(stat -c '%a %u %g' "$run")" = "750 $uid $gid" ]; then
-	ok "socket 0660 $user:$group in a 0750 $user:$group directory"
+	pass "socket 0660 $user:$group in a 0750 $user:$group directory"
 else
 	fail "socket $(stat -c '%a %U:%G' "$sock"), directory $(stat -c '%a %U:%G' "$run")"
 fi
 if pg_in "$R" "${member[@]}" "$work/peergatectl" stats --json --socket "$sock" >"$work/m-stats.json" 2>"$work/m-stats.err" &&
 	json_get "$work/m-stats.json" engine.queued >/dev/null 2>&1 &&
 	pg_in "$R" "${member[@]}" "$work/peergatectl" flows --socket "$sock" >/dev/null 2>&1; then
-	ok "a group member (uid 65534) reads stats and flows"
+	pass "a group member (uid 65534) reads stats and flows"
 else
 	fail "a group member cannot read stats/flows: $(cat "$work/m-stats.err")"
 fi
@@ -152,16 +138,16 @@ if pg_in "$R" "${member[@]}" "$work/peergatectl" reload --socket "$sock" >"$work
 elif ! grep -q "peergated refused: permission denied: reload needs root or the daemon's user (uid $uid); you are uid 65534" "$work/m-reload.err"; then
 	fail "a group member's reload failed without the refusal: $(cat "$work/m-reload.err")"
 else
-	ok "a group member's reload is refused: $(cat "$work/m-reload.err")"
+	pass "a group member's reload is refused: $(cat "$work/m-reload.err")"
 fi
 grep -q "reload refused to uid 65534" "$work/daemon.log" || fail "the refusal is not logged"
 if pg_in "$R" "${outsider[@]}" "$work/peergatectl" stats --socket "$sock" >/dev/null 2>"$work/o.err"; then
 	fail "someone outside the group read stats"
 else
-	ok "outside the group: $(head -c 120 "$work/o.err")"
+	pass "outside the group: $(head -c 120 "$work/o.err")"
 fi
 if pg_in "$R" "${owner[@]}" "$work/peergatectl" reload --socket "$sock" >/dev/null 2>"$work/u-reload.err"; then
-	ok "the daemon's user may reload"
+	pass "the daemon's user may reload"
 else
 	fail "the daemon's user cannot reload: $(cat "$work/u-reload.err")"
 fi
@@ -169,7 +155,7 @@ reply=$("$PG_PY" -c 'import socket,sys
 s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"bogus\n")
 print(s.makefile().read().strip())' "$sock")
 case $reply in
-*'"error":"unknown command '"'"'bogus'"'"': known are stats, flows, reload, ping"'*) ok "unknown command answered: $reply" ;;
+*'"error":"unknown command '"'"'bogus'"'"': known are stats, flows, reload, ping"'*) pass "unknown command answered: $reply" ;;
 *) fail "unknown command got: $reply" ;;
 esac
 
@@ -180,17 +166,17 @@ flow 7001 plain 6 >"$work/plain.json" &
 plain=$!
 sleep 1.5
 cp "$work/block.ini" "$work/policy.ini"
-ctl reload >"$work/reload.out" 2>&1 || fail "root's reload failed: $(cat "$work/reload.out")"
+pg_e2e_ctl reload >"$work/reload.out" 2>&1 || fail "root's reload failed: $(cat "$work/reload.out")"
 wait "$bt" "$plain"
 bt_end=$(json_get "$work/bt.json" end)
 pl_end=$(json_get "$work/plain.json" end)
 if [ "$bt_end" != "done" ]; then
-	ok "the open BitTorrent flow stopped after the reload ($bt_end)"
+	pass "the open BitTorrent flow stopped after the reload ($bt_end)"
 else
 	fail "the open BitTorrent flow survived the reload that blocks it"
 fi
 if [ "$pl_end" = "done" ]; then
-	ok "the plain flow went on"
+	pass "the plain flow went on"
 else
 	fail "the plain flow was disturbed: $pl_end"
 fi
@@ -200,8 +186,8 @@ m = b"d1:ad2:id20:" + bytes(range(20)) + b"e1:q4:ping1:t2:aa1:y1:qe"
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(3):
     s.sendto(m, (sys.argv[1], 40000)); time.sleep(0.1)' "$PG_S4"
-for i in $(seq 30); do
-	ctl stats --json >"$work/stats.json" 2>/dev/null &&
+for _ in $(seq 30); do
+	pg_e2e_ctl stats --json >"$work/stats.json" 2>/dev/null &&
 		[ "$(json_get "$work/stats.json" engine.dyn_blocks)" -ge 1 ] && break
 	sleep 0.1
 done
@@ -226,15 +212,15 @@ pg_in "$R" "$build/peergated" --policy "$work/policy.ini" --socket "$work/notaso
 rc=$?
 if [ "$rc" != 0 ] && [ "$(cat "$work/notasocket")" = precious ] &&
 	grep -q "$work/notasocket exists and is a regular file" "$work/file.log"; then
-	ok "--socket on a regular file: exit $rc, file intact: $(grep -m1 "exists and is" "$work/file.log")"
+	pass "--socket on a regular file: exit $rc, file intact: $(grep -m1 "exists and is" "$work/file.log")"
 else
 	fail "--socket on a regular file: exit $rc, file now '$(cat "$work/notasocket" 2>&1)', log: $(cat "$work/file.log")"
 fi
 pg_in "$R" "$build/peergated" --policy "$work/policy.ini" --socket "$sock" >"$work/live.log" 2>&1
 rc=$?
 if [ "$rc" != 0 ] && grep -q "another peergated is listening on $sock" "$work/live.log" &&
-	ctl stats --json >/dev/null 2>&1; then
-	ok "a second daemon on the live socket: exit $rc; the first still answers"
+	pg_e2e_ctl stats --json >/dev/null 2>&1; then
+	pass "a second daemon on the live socket: exit $rc; the first still answers"
 else
 	fail "second daemon on the live socket: exit $rc, log: $(cat "$work/live.log")"
 fi
@@ -244,7 +230,7 @@ kill -TERM "$daemon"
 wait "$daemon"
 rc=$?
 if [ "$rc" = 0 ] && [ ! -e "$sock" ]; then
-	ok "SIGTERM: exit 0, socket removed"
+	pass "SIGTERM: exit 0, socket removed"
 else
 	fail "SIGTERM: exit $rc, socket $([ -e "$sock" ] && echo left || echo removed)"
 fi
@@ -267,13 +253,13 @@ if wait_ready; then
 	if [ ${#group_opt[@]} = 0 ]; then
 		if grep -q "no group 'peergate'; the control socket goes to the daemon's own group (gid $gid)" \
 			"$work/daemon2.log"; then
-			ok "no group peergate: the socket went to the daemon's group (logged)"
+			pass "no group peergate: the socket went to the daemon's group (logged)"
 		else
 			fail "the fallback to the daemon's group is not logged"
 		fi
 	fi
-	if ctl reload >/dev/null 2>"$work/reload2.err"; then
-		ok "root's reload works (unprivileged start)"
+	if pg_e2e_ctl reload >/dev/null 2>"$work/reload2.err"; then
+		pass "root's reload works (unprivileged start)"
 	else
 		fail "reload after an unprivileged start: $(cat "$work/reload2.err")"
 	fi
@@ -281,7 +267,7 @@ if wait_ready; then
 	wait "$daemon"
 	rc=$?
 	if [ "$rc" = 0 ] && [ ! -e "$sock" ]; then
-		ok "unprivileged start: exit 0 at SIGTERM, socket removed"
+		pass "unprivileged start: exit 0 at SIGTERM, socket removed"
 	else
 		fail "unprivileged start: exit $rc at SIGTERM, socket $([ -e "$sock" ] && echo left || echo removed)"
 	fi
@@ -289,11 +275,4 @@ else
 	fail "peergated did not start unprivileged with ambient CAP_NET_ADMIN: $(tail -5 "$work/daemon2.log")"
 fi
 
-if [ "$failures" = 0 ]; then
-	echo "e2e_privilege: 1 passed, 0 failed"
-	exit 0
-fi
-echo "--- daemon log"; tail -20 "$work/daemon.log"
-[ -f "$work/daemon2.log" ] && { echo "--- unprivileged daemon log"; tail -10 "$work/daemon2.log"; }
-echo "e2e_privilege: 0 passed, $failures failed"
-exit 1
+pg_e2e_finish "$work/daemon.log" "$work/daemon2.log"

@@ -15,18 +15,8 @@
 #      while the plain flow goes on.
 # Arguments: BUILD_DIR SRC_DIR.  Skips (77) without root.
 set -u
-build=$1
-src=$2
-. "$src/test/lib/netns.sh"
-pg_netns_require
-pg_netns_setup pgrl || { echo "FAIL: cannot build the namespace router"; exit 1; }
-work=$(mktemp -d)
-PG_CLEANUP_HOOKS+=("rm -rf '$work'")
-R=$PG_NS_ROUTER
-sock=$work/ctl.sock
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ctl() { pg_in "$R" "$build/peergatectl" "$@" --socket "$sock"; }
+. "${2:?usage: e2e_reload.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin e2e_reload "$1" "$2" pgrl
 flow() { pg_in "$PG_NS_CLIENT" "$PG_PY" "$src/test/tools/longflow.py" client "$PG_S4" "$@"; }
 
 # inspect-packets = 255 keeps the flood's flows undecided, so that their
@@ -62,12 +52,9 @@ INI
 cp "$work/a.ini" "$work/policy.ini"
 
 pg_spawn "$PG_NS_SERVER" "$work/server.log" "$PG_PY" "$src/test/tools/longflow.py" server 6881 7001
-pg_spawn "$R" "$work/daemon.log" "$build/peergated" --policy "$work/policy.ini" --socket "$sock"
-daemon=$PG_LAST_PID
-for i in $(seq 50); do ctl stats --json >/dev/null 2>&1 && break; sleep 0.1; done
-ctl stats --json >/dev/null 2>&1 || { echo "FAIL: peergated did not start"; cat "$work/daemon.log"; exit 1; }
+pg_e2e_daemon "$work/daemon.log" --policy "$work/policy.ini"
 
-queued() { ctl stats --json | "$PG_PY" -c 'import json,sys; print(json.load(sys.stdin)["engine"]["queued"])'; }
+queued() { pg_e2e_ctl stats --json | "$PG_PY" -c 'import json,sys; print(json.load(sys.stdin)["engine"]["queued"])'; }
 
 # 1. reloads under traffic
 # The flood: udpflood numbers its datagrams; 3000 source ports make 3000
@@ -75,7 +62,7 @@ queued() { ctl stats --json | "$PG_PY" -c 'import json,sys; print(json.load(sys.
 # (nothing classifies the filler), so every datagram is queued.
 pg_spawn "$PG_NS_SERVER" "$work/flood_recv.log" "$build/udpflood" recv "$PG_S4" 47123 1000
 flood_recv=$PG_LAST_PID
-for i in $(seq 50); do grep -q listening "$work/flood_recv.log" && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q listening "$work/flood_recv.log" && break; sleep 0.1; done
 grep -q listening "$work/flood_recv.log" || fail "the UDP receiver did not start: $(cat "$work/flood_recv.log")"
 queued0=$(queued)
 pg_spawn "$PG_NS_CLIENT" "$work/flood_send.log" "$build/udpflood" send "$PG_S4" 47123 20000 3000 120
@@ -150,52 +137,52 @@ for f in bt1 plain1; do
 	if [ "$1" != done ] || [ "$2" != "$3" ] || [ "$2" -lt 100 ]; then
 		fail "$f was disturbed by reloads: end=$1 sent=$2 echoed=$3"
 	else
-		echo "ok: $f delivered whole through 100 reloads ($2 messages)"
+		pass "$f delivered whole through 100 reloads ($2 messages)"
 	fi
 done
 
 # 2. a broken policy is refused; the old one stays
 printf '[engine]\nfail = open\n[bittorent]\nall = block\n' >"$work/policy.ini"
-if ctl reload >/dev/null 2>"$work/bad.err"; then
+if pg_e2e_ctl reload >/dev/null 2>"$work/bad.err"; then
 	fail "a policy with an unknown section was accepted"
 elif ! grep -q 'policy.ini:3: unknown section \[bittorent\]' "$work/bad.err"; then
 	fail "reload error lacks FILE:LINE: $(cat "$work/bad.err")"
 else
-	echo "ok: broken policy refused: $(head -1 "$work/bad.err")"
+	pass "broken policy refused: $(head -1 "$work/bad.err")"
 fi
 
 # 2b. an [engine] key bound to the running daemon is refused by name
 printf '[engine]\nfail = open\ninspect-packets = 255\nmax-flows = 1000\n' >"$work/policy.ini"
-if ctl reload >/dev/null 2>"$work/bad2.err"; then
+if pg_e2e_ctl reload >/dev/null 2>"$work/bad2.err"; then
 	fail "a reload changing max-flows was accepted"
 elif ! grep -q 'max-flows cannot change on reload' "$work/bad2.err"; then
 	fail "max-flows refusal does not name the key: $(cat "$work/bad2.err")"
 else
-	echo "ok: restart-only key refused: $(head -1 "$work/bad2.err")"
+	pass "restart-only key refused: $(head -1 "$work/bad2.err")"
 fi
 
 # 3. a newly blocked feature takes effect on an open flow
 cp "$work/a.ini" "$work/policy.ini"
-ctl reload >/dev/null || fail "reload back to a.ini failed"
+pg_e2e_ctl reload >/dev/null || fail "reload back to a.ini failed"
 flow 6881 bittorrent 8 >"$work/bt2.json" &
 bt2=$!
 flow 7001 plain 8 >"$work/plain2.json" &
 plain2=$!
 sleep 2
 cp "$work/block.ini" "$work/policy.ini"
-ctl reload >/dev/null || fail "reload to block.ini failed"
+pg_e2e_ctl reload >/dev/null || fail "reload to block.ini failed"
 wait "$bt2" "$plain2"
 read -r bt_end bt_sent < <("$PG_PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["end"], d["sent"])' "$work/bt2.json")
 read -r pl_end pl_sent pl_echo < <("$PG_PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["end"], d["sent"], d["echoed"])' "$work/plain2.json")
 if [ "$bt_end" = done ]; then
 	fail "the open BitTorrent flow survived a reload that blocks it ($bt_sent messages)"
 else
-	echo "ok: open BitTorrent flow stopped after the reload ($bt_end after $bt_sent messages)"
+	pass "open BitTorrent flow stopped after the reload ($bt_end after $bt_sent messages)"
 fi
 [ "$pl_end" = done ] && [ "$pl_sent" = "$pl_echo" ] || fail "plain flow disturbed: $pl_end $pl_sent/$pl_echo"
 
 # counters: every queued packet got exactly one verdict
-ctl stats --json >"$work/stats.json" || fail "stats failed"
+pg_e2e_ctl stats --json >"$work/stats.json" || fail "stats failed"
 "$PG_PY" - "$work/stats.json" <<'PY' || failures=$((failures + 1))
 import json, sys
 s = json.load(open(sys.argv[1]))
@@ -213,10 +200,4 @@ print("FAIL: " + ", ".join(bad) if bad else
 sys.exit(1 if bad else 0)
 PY
 pg_kill "$daemon"
-if [ "$failures" = 0 ]; then
-	echo "e2e_reload: 1 passed, 0 failed"
-	exit 0
-fi
-echo "--- daemon log"; tail -20 "$work/daemon.log"
-echo "e2e_reload: 0 passed, $failures failed"
-exit 1
+pg_e2e_finish

@@ -12,20 +12,11 @@
 #      the flow is paused), and the flow is inspected again when it goes on.
 # Arguments: BUILD_DIR SRC_DIR.  Skips (77) without root or conntrack(8).
 set -u
-build=$1
-src=$2
-. "$src/test/lib/netns.sh"
-pg_netns_require
+. "${2:?usage: e2e_restart.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin e2e_restart "$1" "$2"
 command -v conntrack >/dev/null 2>&1 || { echo "SKIP: conntrack(8) is not installed"; exit 77; }
-pg_netns_setup pgrs || { echo "FAIL: cannot build the namespace router"; exit 1; }
-work=$(mktemp -d)
-PG_CLEANUP_HOOKS+=("rm -rf '$work'")
-R=$PG_NS_ROUTER
-sock=$work/ctl.sock
+pg_e2e_netns pgrs
 state=$work/flows.state
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ctl() { pg_in "$R" "$build/peergatectl" "$@" --socket "$sock"; }
 json() { "$PG_PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$2"; }
 
 # Two queues: a restored flow goes to both workers, and is listed once.
@@ -43,20 +34,6 @@ queue = 0-1
 [bittorrent]
 download = block
 INI
-
-# start_daemon LOG POLICY: peergated in the router, up when it answers.
-start_daemon() {
-	pg_spawn "$R" "$1" "$build/peergated" --policy "$2" --socket "$sock"
-	daemon=$PG_LAST_PID
-	local i
-	for i in $(seq 50); do
-		ctl stats --json >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "FAIL: peergated did not start"
-	cat "$1"
-	exit 1
-}
 
 # ct_mark PORT: the ct mark (decimal) of the TCP connection to server PORT.
 ct_mark() {
@@ -80,7 +57,7 @@ accepted_mark() {
 pg_spawn "$PG_NS_SERVER" "$work/server.log" "$PG_PY" "$src/test/tools/longflow.py" server 7001 7002 7003
 
 # 1. clean restart with a policy that blocks the open BitTorrent flow
-start_daemon "$work/d1.log" "$work/allow.ini"
+pg_e2e_daemon "$work/d1.log" --policy "$work/allow.ini"
 pg_in "$PG_NS_CLIENT" "$PG_PY" "$src/test/tools/longflow.py" client "$PG_S4" 7002 bittorrent 20 \
 	>"$work/bt1.json" &
 bt1=$!
@@ -99,7 +76,7 @@ pg_kill "$daemon"
 if ! grep -q '^flow tcp .* 7002 bittorrent download ' "$state" 2>/dev/null; then
 	fail "no state file with the BitTorrent flow after SIGTERM: $(cat "$state" 2>&1 | head -5)"
 fi
-start_daemon "$work/d2.log" "$work/block.ini"
+pg_e2e_daemon "$work/d2.log" --policy "$work/block.ini"
 [ -e "$state" ] && fail "the state file was not removed after start-up"
 stopped=no
 for i in $(seq 50); do
@@ -111,14 +88,14 @@ if [ "$stopped" = yes ]; then
 	end=$(json 'd["end"], d["sent"]' "$work/bt1.json")
 	case "$end" in
 	done*) fail "the BitTorrent flow ended normally, not stopped: $end" ;;
-	*) echo "ok: the open BitTorrent flow stopped within $((i / 10)).$((i % 10)) s of the restart ($end)" ;;
+	*) pass "the open BitTorrent flow stopped within $((i / 10)).$((i % 10)) s of the restart ($end)" ;;
 	esac
 else
 	fail "the BitTorrent flow still runs 5 s after a restart with a policy that blocks it"
 	kill "$bt1" 2>/dev/null
 	wait "$bt1" 2>/dev/null
 fi
-ctl flows --json >"$work/flows2.json" || fail "flows failed"
+pg_e2e_ctl flows --json >"$work/flows2.json" || fail "flows failed"
 grep -q '"server":"10.231.2.2:7002","system":"bittorrent","feature":"download".*"state":"decided","action":"block"' \
 	"$work/flows2.json" || fail "the restored BitTorrent flow is not listed as blocked: $(cat "$work/flows2.json")"
 listed=$(grep -c '"server":"10.231.2.2:7002"' "$work/flows2.json")
@@ -126,15 +103,15 @@ listed=$(grep -c '"server":"10.231.2.2:7002"' "$work/flows2.json")
 wait "$plain1"
 read -r pl_end pl_sent pl_echo < <(json 'd["end"], d["sent"], d["echoed"]' "$work/plain1.json")
 if [ "$pl_end" = done ] && [ "$pl_sent" = "$pl_echo" ] && [ "$pl_sent" -gt 100 ]; then
-	echo "ok: the plain flow went on through the restart ($pl_sent messages)"
+	pass "the plain flow went on through the restart ($pl_sent messages)"
 else
 	fail "plain flow disturbed by the restart: $pl_end $pl_sent/$pl_echo"
 fi
-ctl stats --json >"$work/stats2.json" || fail "stats failed"
+pg_e2e_ctl stats --json >"$work/stats2.json" || fail "stats failed"
 r=$(json '"%d %d %d %d %d" % tuple(d["restart"][k] for k in ("state_flows", "marked", "restored", "redecided", "cleared"))' "$work/stats2.json")
 read -r st_flows st_marked st_restored st_redecided st_cleared <<<"$r"
 if [ "$st_flows" -ge 2 ] && [ "$st_restored" -ge 2 ] && [ "$st_redecided" = 1 ] && [ "$st_cleared" = 0 ]; then
-	echo "ok: start-up restored $st_restored of $st_flows saved flows, re-decided $st_redecided"
+	pass "start-up restored $st_restored of $st_flows saved flows, re-decided $st_redecided"
 else
 	fail "restart counters: state_flows=$st_flows marked=$st_marked restored=$st_restored redecided=$st_redecided cleared=$st_cleared"
 fi
@@ -142,7 +119,7 @@ grep -q 'start-up: .* flows in ' "$work/d2.log" || fail "no start-up summary lin
 
 # 2. kill -9: no state file; the stale accept mark is cleared at start
 pg_kill "$daemon"
-start_daemon "$work/d3.log" "$work/allow.ini"
+pg_e2e_daemon "$work/d3.log" --policy "$work/allow.ini"
 # Not through the pg_in function: $! would be the subshell that runs it,
 # and stopping that subshell would leave the client sending.
 ip netns exec "$PG_NS_CLIENT" "$PG_PY" "$src/test/tools/longflow.py" client "$PG_S4" 7003 \
@@ -157,20 +134,20 @@ kill -STOP "$bt2"
 sleep 0.2
 pg_kill "$daemon" KILL
 [ -e "$state" ] && fail "a state file exists after kill -9"
-start_daemon "$work/d4.log" "$work/block.ini"
+pg_e2e_daemon "$work/d4.log" --policy "$work/block.ini"
 mark=$(ct_mark 7003)
 if [ -n "$mark" ] && [ "$(code_of "$mark")" = 0 ]; then
-	echo "ok: the killed run's accept mark was cleared at start (ct mark $(printf 0x%08x "$mark"))"
-elif ctl flows --json 2>/dev/null | grep -q '"server":"10.231.2.2:7003".*"state":"decided"'; then
+	pass "the killed run's accept mark was cleared at start (ct mark $(printf 0x%08x "$mark"))"
+elif pg_e2e_ctl flows --json 2>/dev/null | grep -q '"server":"10.231.2.2:7003".*"state":"decided"'; then
 	# A late packet of the flow (the kernel still sends what the paused
 	# client had written) reached the new run after the clearing, and the
 	# new run decided the flow itself; the counters below show the
 	# clearing.
-	echo "ok: the killed run's accept mark was cleared at start and the new run has decided the flow since"
+	pass "the killed run's accept mark was cleared at start and the new run has decided the flow since"
 else
 	fail "the accept mark of the killed run was not cleared at start (ct mark '${mark}')"
 fi
-ctl stats --json >"$work/stats4.json" || fail "stats failed"
+pg_e2e_ctl stats --json >"$work/stats4.json" || fail "stats failed"
 read -r st_restored st_cleared < <(json 'd["restart"]["restored"], d["restart"]["cleared"]' "$work/stats4.json")
 [ "$st_restored" = 0 ] && [ "$st_cleared" -ge 1 ] ||
 	fail "restart counters after kill -9: restored=$st_restored cleared=$st_cleared"
@@ -179,7 +156,7 @@ kill -CONT "$bt2"
 seen=no
 for i in $(seq 50); do
 	mark=$(ct_mark 7003)
-	if ctl flows --json 2>/dev/null | grep -q '"server":"10.231.2.2:7003".*"state":"decided"' &&
+	if pg_e2e_ctl flows --json 2>/dev/null | grep -q '"server":"10.231.2.2:7003".*"state":"decided"' &&
 		[ -n "$mark" ] && [ "$(code_of "$mark")" != 0 ]; then
 		seen=yes
 		break
@@ -187,16 +164,10 @@ for i in $(seq 50); do
 	sleep 0.1
 done
 if [ "$seen" = yes ]; then
-	echo "ok: the flow was inspected again and stamped by the new run (ct mark $(printf 0x%08x "$mark"))"
+	pass "the flow was inspected again and stamped by the new run (ct mark $(printf 0x%08x "$mark"))"
 else
-	fail "the cleared flow was not inspected again: $(ctl flows --json 2>&1 | grep 7003)"
+	fail "the cleared flow was not inspected again: $(pg_e2e_ctl flows --json 2>&1 | grep 7003)"
 fi
 wait "$bt2"
 pg_kill "$daemon"
-if [ "$failures" = 0 ]; then
-	echo "e2e_restart: 1 passed, 0 failed"
-	exit 0
-fi
-for l in d1 d2 d3 d4; do echo "--- $l.log"; tail -8 "$work/$l.log"; done
-echo "e2e_restart: 0 passed, $failures failed"
-exit 1
+pg_e2e_finish "$work"/d[1-4].log

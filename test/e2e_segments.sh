@@ -23,30 +23,9 @@
 #
 # Needs root (skips with 77 otherwise).  Usage: e2e_segments.sh BUILD_DIR SRC_DIR
 set -u
-build=${1:?usage: e2e_segments.sh BUILD_DIR SRC_DIR}
-src=${2:?usage: e2e_segments.sh BUILD_DIR SRC_DIR}
-build=$(cd "$build" && pwd)
-src=$(cd "$src" && pwd)
-. "$src/test/lib/netns.sh"
-
-pg_netns_require
-for b in peergated peergatectl; do
-	[ -x "$build/$b" ] || { echo "FAIL: $build/$b is not built"; exit 1; }
-done
-
-t_start=$(date +%s)
-work=$(mktemp -d /tmp/pg-seg.XXXXXX)
-trap 'rm -rf "$work"' EXIT # until pg_netns_setup's trap takes over
-PG_CLEANUP_HOOKS+=("rm -rf '$work'")
-ctl="$build/peergatectl"
-sock="$work/peergate.sock"
+. "${2:?usage: e2e_segments.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin e2e_segments "$1" "$2"
 tool="$src/test/tools/segsend.py"
-failures=0
-pass() { echo "PASS: $*"; }
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
 
 # inspect-idle is short so that the test need not wait long for the flood's
 # slots; what is tested is that they are given up at all.
@@ -69,26 +48,17 @@ protocol_name=13426974546f7272656e742070726f746f636f6c
 # other bytes of the same length: a line of text
 other=$(printf 'segmented but harmless text, sixty-eight bytes long, sent in bits.\n' | od -An -tx1 | tr -d ' \n')
 
-pg_netns_setup pgsg || { echo "FAIL: cannot build the namespace router"; exit 1; }
-C=$PG_NS_CLIENT R=$PG_NS_ROUTER S=$PG_NS_SERVER
+pg_e2e_netns pgsg
 echo "namespaces: $C | $R | $S"
 
 mkdir "$work/recv"
 pg_spawn "$S" "$work/server.log" "$PG_PY" "$tool" server 8000 "$work/recv"
 [ -x "$(command -v conntrack)" ] && pg_in "$R" conntrack -F >/dev/null 2>&1
-pg_spawn "$R" "$work/daemon.log" "$build/peergated" --policy "$work/policy.ini" --socket "$sock"
-daemon_pid=$PG_LAST_PID
-up=0
-for i in $(seq 100); do
-	"$ctl" stats --json --socket "$sock" >/dev/null 2>&1 && { up=1; break; }
-	kill -0 "$daemon_pid" 2>/dev/null || break
-	sleep 0.1
-done
-[ "$up" = 1 ] || { echo "FAIL: peergated did not come up:"; cat "$work/daemon.log"; exit 1; }
+pg_e2e_daemon "$work/daemon.log" --policy "$work/policy.ini"
 
 # stats_num KEY: one number of the engine's stats
 stats_num() {
-	"$ctl" stats --json --socket "$sock" |
+	pg_e2e_ctl stats --json |
 		"$PG_PY" -c 'import json,sys; print(json.load(sys.stdin)["engine"][sys.argv[1]])' "$1"
 }
 
@@ -178,7 +148,7 @@ echo "      flood of 5000 one-segment flows sent in $((($(date +%s%N) - t0) / 10
 # The daemon has read the flood once its 5000 flows are in its table (a
 # slow build takes a while; a packet the kernel dropped at a full queue
 # never arrives, which the accounting below allows for).
-for i in $(seq 300); do
+for _ in $(seq 300); do
 	[ "$(stats_num flows_created)" -ge $((created_before + 5000)) ] && break
 	sleep 0.1
 done
@@ -193,8 +163,8 @@ used=$(stats_num inspect_slots_used)
 handshakes "c" 10.231.2.6
 control "c" 10.231.2.6
 
-"$ctl" stats --json --socket "$sock" >"$work/stats.json"
-"$ctl" stats --socket "$sock" >"$work/stats.txt"
+pg_e2e_ctl stats --json >"$work/stats.json"
+pg_e2e_ctl stats >"$work/stats.txt"
 "$PG_PY" - "$work/stats.json" "$kernel_dropped" <<'EOF' && pass "c: stats show the slot shortage" || fail "c: stats do not show the slot shortage"
 import json, sys
 e = json.load(open(sys.argv[1]))["engine"]
@@ -230,17 +200,10 @@ bad=$(grep -l "$(printf '\x13BitTorrent protocol')" "$work"/recv/*.bin 2>/dev/nu
 [ -z "$bad" ] && pass "no connection delivered the protocol name to the server" ||
 	fail "the server received the protocol name on: $bad"
 
-kill -TERM "$daemon_pid" 2>/dev/null
+kill -TERM "$daemon" 2>/dev/null
 rc=0
-wait "$daemon_pid" || rc=$?
+wait "$daemon" || rc=$?
 [ "$rc" = 0 ] && ! grep -q 'runtime error\|Sanitizer' "$work/daemon.log" &&
 	pass "peergated exited 0 on SIGTERM, no sanitizer report" ||
 	fail "peergated exited $rc on SIGTERM or reported a sanitizer error"
-echo "e2e_segments: $(($(date +%s) - t_start)) s"
-if [ "$failures" -gt 0 ]; then
-	echo "e2e_segments: $failures check(s) failed; peergated log, last lines:"
-	tail -15 "$work/daemon.log"
-	exit 1
-fi
-echo "e2e_segments: all checks passed"
-exit 0
+pg_e2e_finish

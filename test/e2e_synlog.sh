@@ -24,29 +24,9 @@
 #
 # Needs root (skips with 77 otherwise).  Usage: e2e_synlog.sh BUILD_DIR SRC_DIR
 set -u
-build=${1:?usage: e2e_synlog.sh BUILD_DIR SRC_DIR}
-src=${2:?usage: e2e_synlog.sh BUILD_DIR SRC_DIR}
-build=$(cd "$build" && pwd)
-src=$(cd "$src" && pwd)
-. "$src/test/lib/netns.sh"
-
-pg_netns_require
-for b in peergated peergatectl; do
-	[ -x "$build/$b" ] || { echo "FAIL: $build/$b is not built"; exit 1; }
-done
-
-work=$(mktemp -d /tmp/pg-synlog.XXXXXX)
-trap 'rm -rf "$work"' EXIT # until pg_netns_setup's trap takes over
-PG_CLEANUP_HOOKS+=("rm -rf '$work'")
-ctl="$build/peergatectl"
-sock="$work/peergate.sock"
+. "${2:?usage: e2e_synlog.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin e2e_synlog "$1" "$2"
 tool="$src/test/tools/segsend.py"
-failures=0
-pass() { echo "PASS: $*"; }
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
 
 cat >"$work/policy.ini" <<'EOF2'
 [engine]
@@ -67,27 +47,20 @@ bt=13426974546f7272656e742070726f746f636f6c0000000000100005
 bt+=d2e53fb603652d991991b6ad2357a7a28f8d9bb42d7142343235302d6b7a5f31394e2e7121763c4d
 gnutella=$(printf 'GNUTELLA CONNECT/0.6\r\nUser-Agent: test\r\n\r\n' | od -An -tx1 | tr -d ' \n')
 
-pg_netns_setup pgsl || { echo "FAIL: cannot build the namespace router"; exit 1; }
-C=$PG_NS_CLIENT R=$PG_NS_ROUTER S=$PG_NS_SERVER
+pg_e2e_netns pgsl
 echo "namespaces: $C | $R | $S"
 mkdir "$work/recv"
 pg_spawn "$S" "$work/server.log" "$PG_PY" "$tool" server 8000 "$work/recv"
 
 start_daemon() { # LOG
 	[ -x "$(command -v conntrack)" ] && pg_in "$R" conntrack -F >/dev/null 2>&1
-	pg_spawn "$R" "$1" "$build/peergated" --policy "$work/policy.ini" --socket "$sock"
-	daemon_pid=$PG_LAST_PID
-	for _ in $(seq 100); do
-		timeout 5 "$ctl" stats --json --socket "$sock" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "FAIL: the daemon did not answer"; cat "$1"; exit 1
+	pg_e2e_daemon "$1" --policy "$work/policy.ini"
 }
 stop_daemon() {
-	kill "$daemon_pid" 2>/dev/null
-	wait "$daemon_pid" 2>/dev/null
+	kill "$daemon" 2>/dev/null
+	wait "$daemon" 2>/dev/null
 }
-stats() { timeout 10 "$ctl" stats --json --socket "$sock" >"$1" 2>"$work/ctl.err"; }
+stats() { timeout 10 "$PG_E2E_CTL" stats --json --socket "$sock" >"$1" 2>"$work/ctl.err"; }
 
 # Runs N connections of HEX to HOST, one at a time; prints their statuses.
 connections() { # N HOST HEX
@@ -183,7 +156,7 @@ sleep 1
 connections 3 "$PG_S4" "$bt" >"$work/c-bt"
 connections 2 "$PG_S4" "$gnutella" >"$work/c-gn"
 sleep 0.5
-if kill -0 "$daemon_pid" 2>/dev/null && stats "$work/c.json"; then
+if kill -0 "$daemon" 2>/dev/null && stats "$work/c.json"; then
 	pass "c: the daemon is up after the flood"
 else
 	fail "c: the daemon is gone after the flood"
@@ -293,9 +266,4 @@ else
 	pass "no Gnutella connect reached the server"
 fi
 
-if [ "$failures" -ne 0 ]; then
-	echo "--- daemon logs:"; tail -n 20 "$work"/daemon-*.log
-	echo "$failures failure(s)"
-	exit 1
-fi
-echo "all passed"
+pg_e2e_finish "$work"/daemon-*.log

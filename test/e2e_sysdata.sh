@@ -14,18 +14,8 @@
 #      the running policy (and its data) stays in force.
 # Arguments: BUILD_DIR SRC_DIR.  Skips (77) without root.
 set -u
-build=$1
-src=$2
-. "$src/test/lib/netns.sh"
-pg_netns_require
-pg_netns_setup pgsd || { echo "FAIL: cannot build the namespace router"; exit 1; }
-work=$(mktemp -d)
-PG_CLEANUP_HOOKS+=("rm -rf '$work'")
-R=$PG_NS_ROUTER
-sock=$work/ctl.sock
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ctl() { pg_in "$R" "$build/peergatectl" "$@" --socket "$sock"; }
+. "${2:?usage: e2e_sysdata.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin e2e_sysdata "$1" "$2" pgsd
 PORT=8088
 IN_RANGE=10.231.2.2      # $PG_S4: the made-up vendor range holds it
 BY_HOST=10.231.2.3       # reached with Host: chat.example-messenger.test
@@ -82,11 +72,8 @@ fail = open
 im = allow
 INI
 pg_spawn "$PG_NS_SERVER" "$work/server.log" "$PG_PY" "$work/server.py" "$PORT"
-for i in $(seq 50); do grep -q listening "$work/server.log" && break; sleep 0.1; done
-pg_spawn "$R" "$work/daemon.log" "$build/peergated" --policy "$work/policy.ini" \
-	--systems "$work/systems.d" --socket "$sock" --state ""
-for i in $(seq 50); do ctl stats --json >/dev/null 2>&1 && break; sleep 0.1; done
-ctl stats --json >/dev/null 2>&1 || { echo "FAIL: peergated did not start"; cat "$work/daemon.log"; exit 1; }
+for _ in $(seq 50); do grep -q listening "$work/server.log" && break; sleep 0.1; done
+pg_e2e_daemon "$work/daemon.log" --policy "$work/policy.ini" --systems "$work/systems.d" --state ""
 
 # 1. before: everything passes
 [ "$(request $IN_RANGE chat.example-messenger.test)" = ok ] ||
@@ -116,7 +103,7 @@ out=$(pg_in "$R" "$build/peergatectl" check --systems "$work/systems.d" "$work/p
 echo "$out" | grep -q "systems data: .* 10 new systems" ||
 	fail "check does not count the data files: $out"
 echo "$out" | grep -q "examplechat *block im" || fail "check does not show examplechat blocked: $out"
-out=$(ctl reload 2>&1) || fail "reload with the new data file failed: $out"
+out=$(pg_e2e_ctl reload 2>&1) || fail "reload with the new data file failed: $out"
 
 [ "$(request $IN_RANGE x.test)" = blocked ] ||
 	fail "a flow to $IN_RANGE (in examplechat's range) was not blocked"
@@ -125,7 +112,7 @@ out=$(ctl reload 2>&1) || fail "reload with the new data file failed: $out"
 [ "$(request $OTHER www.example.test)" = ok ] ||
 	fail "a flow to $OTHER naming another host was blocked"
 
-verdicts=$(ctl stats --json | "$PG_PY" -c '
+verdicts=$(pg_e2e_ctl stats --json | "$PG_PY" -c '
 import json, sys
 for v in json.load(sys.stdin)["verdicts"]:
     if v["system"] == "examplechat":
@@ -133,7 +120,7 @@ for v in json.load(sys.stdin)["verdicts"]:
 echo "examplechat counters (feature flows dropped): ${verdicts:-none}"
 dropped=$(echo "$verdicts" | awk '$1 == "im" { print $3 }')
 [ "${dropped:-0}" -ge 2 ] || fail "stats count ${dropped:-0} blocked examplechat/im flows, expected 2"
-flows=$(ctl flows --json 2>/dev/null | grep -c '"system":"examplechat"')
+flows=$(pg_e2e_ctl flows --json 2>/dev/null | grep -c '"system":"examplechat"')
 echo "flows naming examplechat: $flows"
 
 # 3. a broken data file is refused; the running policy stays
@@ -144,7 +131,7 @@ features = im
 [im]
 ranges = 10.231.2.3/24
 CONF
-out=$(ctl reload 2>&1) && fail "a reload with a bad prefix in a data file was accepted"
+out=$(pg_e2e_ctl reload 2>&1) && fail "a reload with a bad prefix in a data file was accepted"
 echo "$out" | grep -q "$work/systems.d/broken.conf:5: bad prefix '10.231.2.3/24'" ||
 	fail "the refused reload does not say FILE:LINE: $out"
 [ "$(request $IN_RANGE x.test)" = blocked ] ||
@@ -154,12 +141,7 @@ rm -f "$work/systems.d/broken.conf"
 # and removing the data file (and the policy's section) lets the flow pass
 rm -f "$work/systems.d/examplechat.conf"
 printf '[engine]\nfail = open\n' >"$work/policy.ini"
-out=$(ctl reload 2>&1) || fail "reload without the data file failed: $out"
+out=$(pg_e2e_ctl reload 2>&1) || fail "reload without the data file failed: $out"
 [ "$(request $IN_RANGE x.test)" = ok ] || fail "with examplechat gone, the flow to $IN_RANGE was blocked"
 
-if [ "$failures" -ne 0 ]; then
-	echo "--- daemon log"; tail -30 "$work/daemon.log"
-	echo "e2e_sysdata: $failures failure(s)"
-	exit 1
-fi
-echo "e2e_sysdata: ok"
+pg_e2e_finish

@@ -15,18 +15,8 @@
 #      it there, and does not put back a table it does not manage.
 # Arguments: BUILD_DIR SRC_DIR.  Skips (77) without root.
 set -u
-build=$1
-src=$2
-. "$src/test/lib/netns.sh"
-pg_netns_require
-pg_netns_setup pgtw || { echo "FAIL: cannot build the namespace router"; exit 1; }
-work=$(mktemp -d)
-PG_CLEANUP_HOOKS+=("rm -rf '$work'")
-R=$PG_NS_ROUTER
-sock=$work/ctl.sock
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ctl() { pg_in "$R" "$build/peergatectl" "$@" --socket "$sock"; }
+. "${2:?usage: e2e_table_watch.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin e2e_table_watch "$1" "$2" pgtw
 json() { "$PG_PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
 
 cat >"$work/policy.ini" <<'INI'
@@ -36,11 +26,7 @@ fail = open
 all = block
 INI
 pg_spawn "$PG_NS_SERVER" "$work/server.log" "$PG_PY" "$src/test/tools/longflow.py" server 7001 7002
-pg_spawn "$R" "$work/daemon.log" "$build/peergated" --policy "$work/policy.ini" \
-	--socket "$sock" --state ''
-daemon=$PG_LAST_PID
-for _ in $(seq 50); do ctl stats --json >/dev/null 2>&1 && break; sleep 0.1; done
-ctl stats --json >/dev/null 2>&1 || { echo "FAIL: peergated did not start"; cat "$work/daemon.log"; exit 1; }
+pg_e2e_daemon "$work/daemon.log" --policy "$work/policy.ini" --state ''
 
 # One short flow: prints how it ended (done: delivered whole).
 flow_end() { # PORT KIND
@@ -53,7 +39,7 @@ bt_blocked() { # LABEL
 	if [ "$end" = done ]; then
 		fail "$1: a BitTorrent flow went through"
 	else
-		echo "ok: $1: BitTorrent blocked ($end)"
+		pass "$1: BitTorrent blocked ($end)"
 	fi
 }
 # Whole: the table exists and its forward chain has its rules again (the
@@ -78,13 +64,13 @@ for cmd in "flush ruleset" "delete table inet peergate" "flush table inet peerga
 		pg_in "$R" nft list tables
 		continue
 	fi
-	echo "ok: nft $cmd: the table is back within $((back * 100)) ms"
+	pass "nft $cmd: the table is back within $((back * 100)) ms"
 	bt_blocked "after nft $cmd"
 done
 
 # 2. the warnings and the counters; a reload of our own is not a loss
-ctl reload >/dev/null || fail "reload failed"
-ctl stats --json >"$work/stats.json" || fail "stats --json failed"
+pg_e2e_ctl reload >/dev/null || fail "reload failed"
+pg_e2e_ctl stats --json >"$work/stats.json" || fail "stats --json failed"
 n=$(json "$work/stats.json" 'd["kernel"]["table_reapplied"]')
 last=$(json "$work/stats.json" 'd["kernel"]["table_last_loss"]')
 state=$(json "$work/stats.json" '(d["kernel"]["present"], d["kernel"]["rules"] > 0, d["kernel"]["watched"])')
@@ -92,16 +78,16 @@ state=$(json "$work/stats.json" '(d["kernel"]["present"], d["kernel"]["rules"] >
 [ "$last" = "rules flushed" ] || fail "table_last_loss is '$last' (want 'rules flushed')"
 [ "$state" = "(True, True, True)" ] || fail "stats: present, rules > 0, watched: $state"
 [ "$n" = 3 ] && [ "$last" = "rules flushed" ] &&
-	echo "ok: stats: table_reapplied $n, last loss '$last', table present with rules"
+	pass "stats: table_reapplied $n, last loss '$last', table present with rules"
 deleted=$(grep -c 'warning: table inet peergate: table deleted by another program' "$work/daemon.log")
 flushed=$(grep -c 'warning: table inet peergate: rules flushed by another program' "$work/daemon.log")
 if [ "$deleted" = 2 ] && [ "$flushed" = 1 ]; then
-	echo "ok: log: $(grep -m1 'table deleted by another program' "$work/daemon.log")"
+	pass "log: $(grep -m1 'table deleted by another program' "$work/daemon.log")"
 else
 	fail "log: $deleted 'table deleted' and $flushed 'rules flushed' warnings (want 2 and 1)"
 	tail -20 "$work/daemon.log"
 fi
-ctl stats >"$work/stats.txt" || fail "stats failed"
+pg_e2e_ctl stats >"$work/stats.txt" || fail "stats failed"
 grep -q 'table inet peergate present' "$work/stats.txt" && grep -q 're-applied 3 times' "$work/stats.txt" ||
 	{ fail "stats text lacks the table's state"; grep -A3 '^kernel' "$work/stats.txt"; }
 kill -TERM "$daemon"
@@ -111,24 +97,21 @@ wait "$daemon" || rc=$?
 pg_in "$R" nft list table inet peergate >/dev/null 2>&1 && fail "table left behind after SIGTERM"
 
 # 3. stats tells what the kernel holds
-pg_spawn "$R" "$work/norules.log" "$build/peergated" --policy "$work/policy.ini" \
-	--socket "$sock" --state '' --no-rules
-daemon=$PG_LAST_PID
-for _ in $(seq 50); do ctl stats --json >/dev/null 2>&1 && break; sleep 0.1; done
-ctl stats --json >"$work/s1.json" || fail "stats --json (--no-rules) failed"
-ctl stats >"$work/s1.txt"
+pg_e2e_daemon_try "$work/norules.log" --policy "$work/policy.ini" --state '' --no-rules
+pg_e2e_ctl stats --json >"$work/s1.json" || fail "stats --json (--no-rules) failed"
+pg_e2e_ctl stats >"$work/s1.txt"
 pg_in "$R" "$build/peergatectl" rules apply --policy "$work/policy.ini" >/dev/null ||
 	fail "rules apply failed"
-ctl stats --json >"$work/s2.json"
+pg_e2e_ctl stats --json >"$work/s2.json"
 pg_in "$R" nft delete table inet peergate
 sleep 0.5
-ctl stats --json >"$work/s3.json"
+pg_e2e_ctl stats --json >"$work/s3.json"
 p1=$(json "$work/s1.json" '(d["kernel"]["present"], d["kernel"]["watched"])')
 p2=$(json "$work/s2.json" '(d["kernel"]["present"], d["kernel"]["rules"] > 0)')
 p3=$(json "$work/s3.json" '(d["kernel"]["present"], d["kernel"]["table_reapplied"])')
 if [ "$p1" = "(False, False)" ] && grep -q 'table inet peergate MISSING' "$work/s1.txt" &&
 	[ "$p2" = "(True, True)" ] && [ "$p3" = "(False, 0)" ]; then
-	echo "ok: --no-rules: stats says missing, then present after rules apply, then missing after nft delete (not put back)"
+	pass "--no-rules: stats says missing, then present after rules apply, then missing after nft delete (not put back)"
 else
 	fail "--no-rules: (present, watched) $p1, after apply (present, rules) $p2, after delete (present, re-applied) $p3"
 	grep '^kernel' "$work/s1.txt"
@@ -140,9 +123,4 @@ if grep -l 'Sanitizer\|runtime error' "$work/daemon.log" "$work/norules.log"; th
 	grep -h -A5 'Sanitizer\|runtime error' "$work/daemon.log" "$work/norules.log" | head -20
 fi
 
-if [ "$failures" -gt 0 ]; then
-	echo "e2e_table_watch: $failures check(s) failed"
-	echo "--- daemon log"; tail -15 "$work/daemon.log"
-	exit 1
-fi
-echo "e2e_table_watch: all checks passed"
+pg_e2e_finish "$work/daemon.log" "$work/norules.log"

@@ -18,23 +18,11 @@
 #      failing.  Bounded waits only; the worst round trip is printed.
 # Needs root (skips with 77 otherwise).  Usage: e2e_workers.sh BUILD_DIR SRC_DIR
 set -u
-build=$(cd "${1:?usage: e2e_workers.sh BUILD_DIR SRC_DIR}" && pwd)
-src=$(cd "${2:?usage: e2e_workers.sh BUILD_DIR SRC_DIR}" && pwd)
-. "$src/test/lib/netns.sh"
-
-pg_netns_require
-work=$(mktemp -d /tmp/pg-workers.XXXXXX)
-PG_CLEANUP_HOOKS+=("rm -rf '$work'")
+. "${2:?usage: e2e_workers.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin e2e_workers "$1" "$2" pgw
 ctl="$build/peergatectl"
-sock="$work/peergate.sock"
 tool="$src/test/tools/workers.py"
-failures=0
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 py() { "$PG_PY" "$@"; }
-
-pg_netns_setup pgw || { echo "FAIL: cannot create the namespaces"; exit 1; }
-C=$PG_NS_CLIENT R=$PG_NS_ROUTER S=$PG_NS_SERVER
 # More client addresses: the queue is a hash of the address pair.
 C4S=$PG_C4 C6S=$PG_C6
 for i in 3 4 5 6; do
@@ -61,15 +49,8 @@ file-transfer = block
 EOF
 
 pg_spawn "$S" "$work/server.log" "$PG_PY" "$tool" server "$LEARN4" "$LEARN6"
-pg_spawn "$R" "$work/daemon.log" "$build/peergated" --policy "$work/policy.ini" \
-	--socket "$sock" --state ''
-daemon=$PG_LAST_PID
-for _ in $(seq 100); do
-	"$ctl" stats --json --socket "$sock" >/dev/null 2>&1 && grep -q ready "$work/server.log" && break
-	sleep 0.1
-done
-"$ctl" stats --json --socket "$sock" >/dev/null 2>&1 || {
-	echo "FAIL: peergated did not start"; cat "$work/daemon.log"; exit 1; }
+pg_e2e_daemon "$work/daemon.log" --policy "$work/policy.ini" --state ''
+for _ in $(seq 100); do grep -q ready "$work/server.log" && break; sleep 0.1; done
 
 stats() { timeout 10 "$ctl" stats --json --socket "$sock" >"$1" 2>"$work/ctl.err"; }
 flows() { timeout 20 "$ctl" flows --json --socket "$sock" >"$1" 2>"$work/ctl.err"; }
@@ -260,10 +241,4 @@ if grep -q "Sanitizer\|runtime error:" "$work/daemon.log"; then
 	fail "sanitizer report in the daemon log"
 	grep -A20 "Sanitizer\|runtime error:" "$work/daemon.log" | head -60
 fi
-if [ "$failures" -ne 0 ]; then
-	echo "--- daemon log (tail)"
-	tail -30 "$work/daemon.log"
-	echo "e2e_workers: $failures check(s) failed"
-	exit 1
-fi
-echo "e2e_workers: all checks passed"
+pg_e2e_finish

@@ -9,23 +9,14 @@
 #   - nothing is written to stderr.
 # Arguments: BUILD_DIR SRC_DIR.  Skips without root or unshare.
 set -u
-build=$(cd "$1" && pwd)
-src=$(cd "$2" && pwd)
-if [ -z "${PG_PY:-}" ]; then
-	if [ -x /usr/bin/python3 ]; then PG_PY=/usr/bin/python3; else PG_PY=python3; fi
-fi
 if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null 2>&1 || ! command -v nft >/dev/null 2>&1; then
 	echo "SKIP: needs root, unshare and nft"
 	exit 77
 fi
-work=$(mktemp -d /tmp/pgsyslog.XXXXXX)
-ns=pgsyslog$$
-cleanup() {
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$ns" && ip -n "$ns" link set lo up || { echo "FAIL: cannot create a namespace"; exit 1; }
+. "${2:?usage: log_syslog.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin log_syslog "$1" "$2"
+pg_e2e_ns1 pgsyslog
+ns=$R
 printf '[engine]\nhooks = output\nfail = open\n[bittorrent]\nall = block\n' >"$work/policy.ini"
 
 cat >"$work/inner.sh" <<'INNER'
@@ -76,29 +67,20 @@ wait "$recv"
 INNER
 unshare -m --propagation private bash "$work/inner.sh" "$work" "$ns" "$build" "$PG_PY"
 
-failures=0
 check() {	# DESCRIPTION PATTERN
 	local line
 	if line=$(grep -m1 -E "$2" "$work/syslog.txt" 2>/dev/null); then
-		echo "ok: $1: $line"
+		pass "$1: $line"
 	else
-		echo "FAIL: $1: no datagram matching '$2'"
-		failures=$((failures + 1))
+		fail "$1: no datagram matching '$2'"
 	fi
 }
 check "blocked flow as daemon.notice" '^<29>.* peergated\[[0-9]+\]: flow action=block class=bittorrent/network method=payload confidence=[0-9]+ l4=udp client=127\.0\.0\.1:[0-9]+ server=127\.0\.0\.1:40000$'
 check "start-up summary as daemon.info" '^<30>.* peergated\[[0-9]+\]: start-up: '
 check "ready as daemon.notice" '^<29>.* peergated\[[0-9]+\]: ready; control socket '
 if [ -s "$work/stderr.txt" ]; then
-	echo "FAIL: --log-target syslog wrote to stderr: $(head -3 "$work/stderr.txt")"
-	failures=$((failures + 1))
+	fail "--log-target syslog wrote to stderr: $(head -3 "$work/stderr.txt")"
 else
-	echo "ok: nothing on stderr with --log-target syslog"
+	pass "nothing on stderr with --log-target syslog"
 fi
-if [ "$failures" = 0 ]; then
-	echo "log_syslog: 1 passed, 0 failed"
-	exit 0
-fi
-echo "--- received"; cat "$work/syslog.txt" 2>/dev/null
-echo "log_syslog: 0 passed, $failures failed"
-exit 1
+pg_e2e_finish "$work/syslog.txt"

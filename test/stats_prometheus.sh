@@ -18,29 +18,14 @@
 #      bad SECONDS is a usage error (2).
 # Arguments: BUILD_DIR SRC_DIR.  Skips (77) without root.
 set -u
-build=$(cd "$1" && pwd)
-src=$(cd "$2" && pwd)
 if [ "$(id -u)" -ne 0 ] || ! command -v nft >/dev/null 2>&1; then
 	echo "SKIP: needs root and nft (peergated in a network namespace)"
 	exit 77
 fi
-if [ -z "${PG_PY:-}" ]; then
-	if [ -x /usr/bin/python3 ]; then PG_PY=/usr/bin/python3; else PG_PY=python3; fi
-fi
-work=$(mktemp -d /tmp/pgprom.XXXXXX)
-ns=pgprom$$
-daemon=
-server=
-cleanup() {
-	for p in $daemon $server; do kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ip netns add "$ns" && ip -n "$ns" link set lo up || { echo "FAIL: cannot create a namespace"; exit 1; }
-ctl() { ip netns exec "$ns" "$build/peergatectl" "$@" --socket "$sock"; }
+. "${2:?usage: stats_prometheus.sh BUILD_DIR SRC_DIR}/test/lib/e2e.sh"
+pg_e2e_begin stats_prometheus "$1" "$2"
+pg_e2e_ns1 pgprom
+ns=$R
 
 # The label escapes get something to do: " and \ in the policy's path.
 pdir="$work/we\"ird\\dir"
@@ -48,15 +33,9 @@ mkdir -p "$pdir"
 policy="$pdir/policy.ini"
 printf '[engine]\nhooks = output\nfail = open\n[bittorrent]\ndownload = block\nnetwork = log\nports = no\n' \
 	>"$policy"
-sock=$work/ctl.sock
-ip netns exec "$ns" "$build/peergated" --policy "$policy" --socket "$sock" --state '' \
-	>"$work/daemon.log" 2>&1 &
-daemon=$!
-for _ in $(seq 50); do ctl stats --json >/dev/null 2>&1 && break; sleep 0.1; done
-ctl stats --json >/dev/null 2>&1 || { echo "FAIL: peergated did not start"; cat "$work/daemon.log"; exit 1; }
+pg_e2e_daemon "$work/daemon.log" --policy "$policy" --state ''
 
-ip netns exec "$ns" "$PG_PY" "$src/test/tools/longflow.py" server 7001 >/dev/null 2>&1 &
-server=$!
+pg_spawn "$ns" /dev/null "$PG_PY" "$src/test/tools/longflow.py" server 7001
 sleep 0.3
 ip netns exec "$ns" "$PG_PY" "$src/test/tools/longflow.py" client 127.0.0.1 7001 bittorrent 0.3 2 \
 	>"$work/bt.json"
@@ -66,8 +45,8 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.sendto(m, ("127.0.0.1", 40000))'
 grep -q '"end": "done"' "$work/bt.json" && fail "the BitTorrent flow was not blocked: $(cat "$work/bt.json")"
 
-ctl stats --prometheus >"$work/metrics.txt" || fail "stats --prometheus failed"
-ctl stats --json >"$work/stats.json" || fail "stats --json failed"
+pg_e2e_ctl stats --prometheus >"$work/metrics.txt" || fail "stats --prometheus failed"
+pg_e2e_ctl stats --json >"$work/stats.json" || fail "stats --json failed"
 
 cat >"$work/prom.py" <<'PY'
 import json, re, sys
@@ -318,13 +297,13 @@ elif ! grep -q '^bittorrent *download .*/s' "$work/watch.out"; then
 	fail "--watch: no rates in the second frame"
 	cat "$work/watch.out"
 else
-	echo "ok: --watch 1: $frames frames within 5 s, rates, no escapes, exit 0 on SIGINT"
+	pass "--watch 1: $frames frames within 5 s, rates, no escapes, exit 0 on SIGINT"
 fi
 rc=0
-ctl stats --watch 0 >/dev/null 2>&1 || rc=$?
+pg_e2e_ctl stats --watch 0 >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "stats --watch 0: exit $rc (want 2)"
 rc=0
-ctl stats --prometheus --json >/dev/null 2>&1 || rc=$?
+pg_e2e_ctl stats --prometheus --json >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "stats --prometheus --json: exit $rc (want 2)"
 
 kill -TERM "$daemon"
@@ -338,8 +317,4 @@ if grep -l 'Sanitizer\|runtime error' "$work/daemon.log" "$work/watch.out"; then
 	grep -h -A5 'Sanitizer\|runtime error' "$work/daemon.log" "$work/watch.out" | head -20
 fi
 
-if [ "$failures" -gt 0 ]; then
-	echo "stats_prometheus: $failures check(s) failed"
-	exit 1
-fi
-echo "stats_prometheus: all checks passed"
+pg_e2e_finish
