@@ -330,7 +330,9 @@ static void flow_json(struct pg_flow *f, void *ctx)
 {
 	struct flows_json_ctx *c = ctx;
 	char cl[64], sv[64];
-	if (c->g->nworkers > 1 && listed_elsewhere(c, f))
+	/* only decided flows were restored, and only at start */
+	if (c->g->nworkers > 1 && c->g->rs.restored && f->state == PG_FLOW_DECIDED &&
+	    listed_elsewhere(c, f))
 		return;
 	pg_format_endpoint(f->family, f->client_addr, f->client_port, cl, sizeof(cl));
 	pg_format_endpoint(f->family, f->server_addr, f->server_port, sv, sizeof(sv));
