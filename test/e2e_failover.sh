@@ -230,6 +230,7 @@ run_once() {
 	ok "rA holds the gateway addresses (moved by $movers)"
 
 	pg_spawn "$S" "$dir/server.log" "$PG_PY" "$src/test/tools/longflow.py" server 7001 7002 7003
+	pg_wait_listen "$S" 7001 7002 7003
 	pg_spawn "$S" "$dir/udp.log" "$PG_PY" "$src/test/tools/udpflows.py" recv 40001 40002
 	wait_for 5 pg_in "$S" sh -c 'ss -Hlnt | grep -q ":7003 " && ss -Hlnu | grep -q ":40002 "' ||
 		{ fail "the servers did not start"; return; }

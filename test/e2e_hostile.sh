@@ -34,6 +34,7 @@ printf '[engine]\nfail = open\n[bittorrent]\nall = block\nports = no\n' >"$work/
 
 # TCP echo on 8000, and a UDP (v6) receiver on 6881 that logs each datagram's source port
 pg_spawn "$S" "$work/echo.log" "$PG_PY" "$src/test/tools/longflow.py" server 8000
+pg_wait_listen "$S" 8000
 pg_spawn "$S" "$work/udp.log" "$PG_PY" -u -c '
 import socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)

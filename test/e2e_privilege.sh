@@ -109,6 +109,7 @@ INI
 cp "$work/allow.ini" "$work/policy.ini"
 
 pg_spawn "$PG_NS_SERVER" "$work/server.log" "$PG_PY" "$src/test/tools/longflow.py" server 6881 7001
+pg_wait_listen "$PG_NS_SERVER" 6881 7001
 pg_e2e_daemon "$work/daemon.log" --policy "$work/policy.ini" --user "$user" --socket-group "$group"
 
 # 1. who the daemon is now

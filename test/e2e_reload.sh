@@ -52,6 +52,7 @@ INI
 cp "$work/a.ini" "$work/policy.ini"
 
 pg_spawn "$PG_NS_SERVER" "$work/server.log" "$PG_PY" "$src/test/tools/longflow.py" server 6881 7001
+pg_wait_listen "$PG_NS_SERVER" 6881 7001
 pg_e2e_daemon "$work/daemon.log" --policy "$work/policy.ini"
 
 queued() { pg_e2e_ctl stats --json | "$PG_PY" -c 'import json,sys; print(json.load(sys.stdin)["engine"]["queued"])'; }

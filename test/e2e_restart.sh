@@ -55,6 +55,7 @@ accepted_mark() {
 }
 
 pg_spawn "$PG_NS_SERVER" "$work/server.log" "$PG_PY" "$src/test/tools/longflow.py" server 7001 7002 7003
+pg_wait_listen "$PG_NS_SERVER" 7001 7002 7003
 
 # 1. clean restart with a policy that blocks the open BitTorrent flow
 pg_e2e_daemon "$work/d1.log" --policy "$work/allow.ini"

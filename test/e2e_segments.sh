@@ -53,11 +53,7 @@ echo "namespaces: $C | $R | $S"
 
 mkdir "$work/recv"
 pg_spawn "$S" "$work/server.log" "$PG_PY" "$tool" server 8000 "$work/recv"
-# the first connection must not find the port closed on a slow start
-for _ in $(seq 100); do
-	pg_in "$S" ss -Hltn 'sport = :8000' | grep -q . && break
-	sleep 0.1
-done
+pg_wait_listen "$S" 8000
 [ -x "$(command -v conntrack)" ] && pg_in "$R" conntrack -F >/dev/null 2>&1
 pg_e2e_daemon "$work/daemon.log" --policy "$work/policy.ini"
 

@@ -51,6 +51,7 @@ pg_e2e_netns pgsl
 echo "namespaces: $C | $R | $S"
 mkdir "$work/recv"
 pg_spawn "$S" "$work/server.log" "$PG_PY" "$tool" server 8000 "$work/recv"
+pg_wait_listen "$S" 8000
 
 start_daemon() { # LOG
 	[ -x "$(command -v conntrack)" ] && pg_in "$R" conntrack -F >/dev/null 2>&1

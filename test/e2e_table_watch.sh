@@ -26,6 +26,7 @@ fail = open
 all = block
 INI
 pg_spawn "$PG_NS_SERVER" "$work/server.log" "$PG_PY" "$src/test/tools/longflow.py" server 7001 7002
+pg_wait_listen "$PG_NS_SERVER" 7001 7002
 pg_e2e_daemon "$work/daemon.log" --policy "$work/policy.ini" --state ''
 
 # One short flow: prints how it ended (done: delivered whole).

@@ -20,6 +20,9 @@
 #                             LOG); its pid is in PG_LAST_PID and it is
 #                             killed at cleanup
 #   pg_kill PID [SIGNAL]      stop one process started with pg_spawn
+#   pg_wait_listen NS PORT... wait (up to 10 s) until NS has a TCP
+#                             listener on each PORT: a server started with
+#                             pg_spawn may be slow to bind on a loaded box
 #   PG_PY, PG_REPLAY          the Python to use, test/tools/pgreplay.py
 #   pg_netns_cleanup          what the trap runs: kill spawned processes,
 #                             delete the namespaces, run PG_CLEANUP_HOOKS
@@ -97,6 +100,18 @@ pg_kill() {
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
 	wait "$pid" 2>/dev/null || true
+	return 0
+}
+
+pg_wait_listen() {
+	local ns=$1 port _
+	shift
+	for port in "$@"; do
+		for _ in $(seq 100); do
+			ip netns exec "$ns" ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && break
+			sleep 0.1
+		done
+	done
 	return 0
 }
 
