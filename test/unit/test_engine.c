@@ -297,7 +297,17 @@ static void test_vendor_range(void)
 	CHECK(r.flow->system == PG_SYS_TELEGRAM && r.flow->feature == PG_FEAT_VOICE_VIDEO);
 	CHECK(r.flow->state == PG_FLOW_DECIDED);
 
-	/* Teams' ranges leave the feature open: unreadable bytes keep `any` */
+	/* Teams' ranges leave the feature open: the MS-TURN Allocate of
+	 * test_detect_stun (ndpi_teams.pcap frame 1238) names it a call */
+	uint8_t turn[80];
+	n = pg_hex("000300302112a442b2343f6e67f41d58acba639f000f000472c64bc680370004000000"
+		   "02800800040000000680060004000000010010000400002ee08055000400020002",
+		   turn, sizeof(turn));
+	ip4(&p, IPPROTO_UDP, C, 50002, teams, 3478, 0, 0, turn, n);
+	pg_engine_packet(e, p.b, p.n, 3, &r);
+	CHECK(r.flow->system == PG_SYS_TEAMS && r.flow->feature == PG_FEAT_VOICE_VIDEO &&
+	      r.flow->state == PG_FLOW_DECIDED);
+	/* and unreadable bytes keep `any` */
 	uint8_t junk[24] = {0x17, 0x42, 0x99};
 	ip4(&p, IPPROTO_UDP, C, 50000, teams, 3479, 0, 0, junk, sizeof(junk));
 	pg_engine_packet(e, p.b, p.n, 3, &r);
