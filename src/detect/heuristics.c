@@ -154,14 +154,31 @@ static enum pg_shape max_shape(enum pg_shape a, enum pg_shape b)
 	return a > b ? a : b;
 }
 
+/* The system of the learned peer a flow goes to, looked up once per call
+ * and only when a shape needs it (the shared cache takes a lock). */
+struct peer_memo {
+	bool looked;
+	enum pg_system system;
+};
+
+static enum pg_system peer_of(const struct pg_heuristics *h, const struct pg_flow *f,
+			      uint32_t now_s, struct peer_memo *m)
+{
+	if (!m->looked) {
+		struct pg_expectation x;
+		m->looked = true;
+		m->system = known_peer(h, f, now_s, &x) ? x.system : PG_SYS_UNKNOWN;
+	}
+	return m->system;
+}
+
 enum pg_shape pg_heuristics_shapes(struct pg_heuristics *h, const struct pg_flow *f,
 				   const struct pg_turns *t, const uint8_t *c2s, size_t c2s_len,
 				   const uint8_t *s2c, size_t s2c_len, uint32_t now_s,
 				   struct pg_heuristic_class *out)
 {
 	enum pg_shape best = PG_SHAPE_NO, sh;
-	struct pg_expectation x;
-	enum pg_system peer_of = known_peer(h, f, now_s, &x) ? x.system : PG_SYS_UNKNOWN;
+	struct peer_memo peer = {0};
 
 	/* eMule's sizes fall inside MSE's: on eMule's ports, or to a source a
 	 * server named (any port), they are eMule */
@@ -173,20 +190,25 @@ enum pg_shape pg_heuristics_shapes(struct pg_heuristics *h, const struct pg_flow
 		}
 		best = max_shape(best, sh);
 	}
-	if (on(h, PG_SYS_EDONKEY) &&
-	    (pg_shape_emule_client_port(f->server_port) || peer_of == PG_SYS_EDONKEY)) {
+	if (on(h, PG_SYS_EDONKEY)) {
 		sh = pg_shape_emule_client(t, c2s, c2s_len);
-		if (sh == PG_SHAPE_YES) {
-			found(out, PG_SYS_EDONKEY, PG_FEAT_DOWNLOAD,
-			      peer_of == PG_SYS_EDONKEY ? PG_CONF_HEUR_PEER : PG_CONF_HEUR_PORT);
-			return sh;
+		bool own_port = pg_shape_emule_client_port(f->server_port);
+		bool source = !own_port && sh != PG_SHAPE_NO &&
+			      peer_of(h, f, now_s, &peer) == PG_SYS_EDONKEY;
+		if (own_port || source) {
+			if (sh == PG_SHAPE_YES) {
+				found(out, PG_SYS_EDONKEY, PG_FEAT_DOWNLOAD,
+				      source ? PG_CONF_HEUR_PEER : PG_CONF_HEUR_PORT);
+				return sh;
+			}
+			best = max_shape(best, sh);
 		}
-		best = max_shape(best, sh);
 	}
 	if (on(h, PG_SYS_BITTORRENT)) {
 		sh = pg_shape_mse(t, c2s, c2s_len, s2c, s2c_len);
 		if (sh == PG_SHAPE_YES) {
-			uint8_t conf = peer_of == PG_SYS_BITTORRENT ? PG_CONF_HEUR_PEER :
+			uint8_t conf = peer_of(h, f, now_s, &peer) == PG_SYS_BITTORRENT ?
+					       PG_CONF_HEUR_PEER :
 				       pg_shape_bittorrent_port(f->server_port) ? PG_CONF_HEUR_PORT :
 										  PG_CONF_HEUR_SHAPE;
 			found(out, PG_SYS_BITTORRENT, PG_FEAT_DOWNLOAD, conf);
