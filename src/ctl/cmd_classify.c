@@ -612,7 +612,6 @@ static int classify_args_parse(int argc, char **argv, struct classify_args *a)
 		classify_usage(stderr);
 		return PG_EXIT_USAGE;
 	}
-	ctl_systems_finish(&a->sys);
 	return -1;
 }
 
@@ -621,17 +620,14 @@ int cmd_classify(int argc, char **argv)
 	struct classify_args a = {0};
 	struct pg_policy *policy = NULL;
 	struct pg_host_rules *hosts = NULL;
-	struct pg_diag diag = {0};
 	int ret = classify_args_parse(argc, argv, &a);
 
 	if (ret >= 0)
 		return ret;
 	ret = PG_EXIT_FAILURE;
-	policy = pg_policy_load_all(a.policy_path, a.sys.dirs, a.sys.n, NULL, &diag);
-	if (!policy) {
-		pg_diag_print(&diag, stderr);
+	policy = ctl_policy_load(a.policy_path, &a.sys);
+	if (!policy)
 		return PG_EXIT_FAILURE;
-	}
 	a.o.actions = a.policy_path != NULL;
 	a.o.policy = policy;
 	hosts = pg_host_rules_for_policy(policy);

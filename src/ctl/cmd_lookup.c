@@ -124,13 +124,9 @@ int cmd_lookup(int argc, char **argv)
 		lookup_usage(stderr);
 		return PG_EXIT_USAGE;
 	}
-	ctl_systems_finish(&sys);
-	struct pg_diag diag = {0};
-	p = pg_policy_load_all(path, sys.dirs, sys.n, NULL, &diag);
-	if (!p) {
-		pg_diag_print(&diag, stderr);
+	p = ctl_policy_load(path, &sys);
+	if (!p)
 		goto out;
-	}
 	r = pg_host_rules_for_policy(p);
 	if (!r) {
 		fprintf(stderr, "peergatectl lookup: out of memory\n");

@@ -49,14 +49,10 @@ int cmd_check(int argc, char **argv)
 		check_usage(stderr);
 		return PG_EXIT_USAGE;
 	}
-	ctl_systems_finish(&sys);
 	const char *path = optind < argc ? argv[optind] : DEFAULT_POLICY;
-	struct pg_diag diag = {0};
-	struct pg_policy *p = pg_policy_load_all(path, sys.dirs, sys.n, NULL, &diag);
-	if (!p) {
-		pg_diag_print(&diag, stderr);
+	struct pg_policy *p = ctl_policy_load(path, &sys);
+	if (!p)
 		return PG_EXIT_FAILURE;
-	}
 	pg_systems_get_counts(pg_policy_systems(p), &n);
 	printf("policy OK: %s\n", path);
 	printf("systems data: %zu files, %zu new systems, %zu host patterns, %zu address ranges, %zu port ranges\n",
@@ -115,13 +111,9 @@ int cmd_rules(int argc, char **argv)
 		}
 	}
 	if (!strcmp(action, "apply")) {
-		struct pg_diag diag = {0};
-		ctl_systems_finish(&sys);
-		struct pg_policy *p = pg_policy_load_all(path, sys.dirs, sys.n, NULL, &diag);
-		if (!p) {
-			pg_diag_print(&diag, stderr);
+		struct pg_policy *p = ctl_policy_load(path, &sys);
+		if (!p)
 			return PG_EXIT_FAILURE;
-		}
 		struct pg_nft_portset sets[64];
 		struct pg_nft_config cfg;
 		enum pg_nft_queue_kind kind;

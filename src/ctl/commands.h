@@ -24,6 +24,11 @@ struct ctl_systems {
 };
 bool ctl_systems_add(struct ctl_systems *s, const char *dir);
 void ctl_systems_finish(struct ctl_systems *s);
+/* The policy at path (NULL: the built-in default) with the systems of s's
+ * directories (the default ones when none was given), or NULL with its
+ * errors printed on stderr, each as FILE:LINE: message. */
+struct pg_policy;
+struct pg_policy *ctl_policy_load(const char *path, struct ctl_systems *s);
 
 int cmd_classify(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
