@@ -7,35 +7,7 @@
 
 #include "check.h"
 #include "peergate/btpeers.h"
-
-struct seen {
-	unsigned n;
-	uint8_t family[8];
-	uint8_t addr[8][16];
-	uint16_t port[8];
-	enum pg_feature feat[8];
-};
-
-static void collect(void *ctx, uint8_t family, const uint8_t *addr, uint16_t port,
-		    enum pg_feature feat)
-{
-	struct seen *s = ctx;
-	if (s->n >= 8)
-		return;
-	s->family[s->n] = family;
-	memcpy(s->addr[s->n], addr, family == 6 ? 16 : 4);
-	s->port[s->n] = port;
-	s->feat[s->n] = feat;
-	s->n++;
-}
-
-static bool has4(const struct seen *s, unsigned i, uint8_t a, uint8_t b, uint8_t c, uint8_t d,
-		 uint16_t port, enum pg_feature feat)
-{
-	const uint8_t want[4] = {a, b, c, d};
-	return i < s->n && s->family[i] == 4 && memcmp(s->addr[i], want, 4) == 0 &&
-	       s->port[i] == port && s->feat[i] == feat;
-}
+#include "peer_sink.h"
 
 /* A get_peers answer (BEP 5): r = {id, token, values: [2 peers], nodes: 1}. */
 static void test_dht(void)

@@ -9,33 +9,7 @@
 
 #include "check.h"
 #include "peergate/ed2kpeers.h"
-
-struct seen {
-	unsigned n;
-	uint8_t addr[8][4];
-	uint16_t port[8];
-	enum pg_feature feat[8];
-};
-
-static void collect(void *ctx, uint8_t family, const uint8_t *addr, uint16_t port,
-		    enum pg_feature feat)
-{
-	struct seen *s = ctx;
-	if (s->n >= 8 || family != 4)
-		return;
-	memcpy(s->addr[s->n], addr, 4);
-	s->port[s->n] = port;
-	s->feat[s->n] = feat;
-	s->n++;
-}
-
-static bool has(const struct seen *s, unsigned i, uint8_t a, uint8_t b, uint8_t c, uint8_t d,
-		uint16_t port)
-{
-	const uint8_t want[4] = {a, b, c, d};
-	return i < s->n && memcmp(s->addr[i], want, 4) == 0 && s->port[i] == port &&
-	       s->feat[i] == PG_FEAT_DOWNLOAD;
-}
+#include "peer_sink.h"
 
 /* OP_IDCHANGE (0x40), then OP_FOUNDSOURCES_OBFU (0x44): file hash, one
  * source 10.231.2.2:5555 with obfuscation options 0x87 and its user hash. */
@@ -51,7 +25,7 @@ static void test_real_answer(void)
 	struct seen s = {0};
 
 	CHECK(pg_ed2kpeers_server(b, n, collect, &s) == 1);
-	CHECK(s.n == 1 && has(&s, 0, 10, 231, 2, 2, 5555));
+	CHECK(s.n == 1 && has4(&s, 0, 10, 231, 2, 2, 5555, PG_FEAT_DOWNLOAD));
 	/* the answer alone, and cut inside the last source's user hash: the
 	 * address and port are complete, the options byte says a hash follows
 	 * that is not all there */
@@ -76,7 +50,8 @@ static void test_plain_answer(void)
 
 	CHECK(n == 6 + 0x23);
 	CHECK(pg_ed2kpeers_server(b, n, collect, &s) == 2);
-	CHECK(has(&s, 0, 192, 0, 2, 7, 4662) && has(&s, 1, 198, 51, 100, 1, 1000));
+	CHECK(has4(&s, 0, 192, 0, 2, 7, 4662, PG_FEAT_DOWNLOAD) &&
+	      has4(&s, 1, 198, 51, 100, 1, 1000, PG_FEAT_DOWNLOAD));
 }
 
 /* Not eD2k, or other answers: nothing. */

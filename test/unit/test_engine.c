@@ -13,15 +13,36 @@
 
 static const uint8_t C[4] = {10, 1, 0, 2}, S[4] = {192, 0, 2, 80};
 
-static struct pg_engine *mk_engine(const struct pg_host_rules *h, uint32_t max_flows,
-				   uint32_t slots)
+/* The defaults with every detector, max_flows flows and slots inspection
+ * slots: tests change what else they need before pg_engine_create. */
+static struct pg_engine_config engine_config(uint32_t max_flows, uint32_t slots)
 {
 	struct pg_engine_config cfg;
 	pg_engine_config_defaults(&cfg);
 	pg_detect_attach(&cfg);
 	cfg.max_flows = max_flows;
 	cfg.max_inspecting = slots;
+	return cfg;
+}
+
+static struct pg_engine *mk_engine(const struct pg_host_rules *h, uint32_t max_flows,
+				   uint32_t slots)
+{
+	struct pg_engine_config cfg = engine_config(max_flows, slots);
 	return pg_engine_create(&cfg, h);
+}
+
+/* A client's SYN from C:cport to srv:sport, then its first n bytes. */
+static void syn_then_send(struct pg_engine *e, uint16_t cport, const uint8_t srv[4],
+			  uint16_t sport, const void *data, size_t n,
+			  struct pg_packet_result *r)
+{
+	struct pktbuf p;
+	ip4(&p, IPPROTO_TCP, C, cport, srv, sport, PG_TCP_SYN, 1, NULL, 0);
+	pg_engine_packet(e, p.b, p.n, 0, r);
+	ip4(&p, IPPROTO_TCP, C, cport, srv, sport, PG_TCP_ACK | PG_TCP_PSH, 2,
+	    (const uint8_t *)data, n);
+	pg_engine_packet(e, p.b, p.n, 1, r);
 }
 
 /* BitTorrent handshake from bittorrent/arkime_bt-tcp.pcap (first 28 bytes
@@ -107,11 +128,7 @@ static void test_dns_host(void)
  * then never inspected again. */
 static void test_budget(void)
 {
-	struct pg_engine_config cfg;
-	pg_engine_config_defaults(&cfg);
-	pg_detect_attach(&cfg);
-	cfg.max_flows = 64;
-	cfg.max_inspecting = 8;
+	struct pg_engine_config cfg = engine_config(64, 8);
 	cfg.inspect_bytes = 256;
 	struct pg_engine *e = pg_engine_create(&cfg, NULL);
 	struct pktbuf p;
@@ -159,15 +176,10 @@ static void test_connect_inner_system(void)
 	struct pg_host_rules *h = pg_host_rules_create();
 	add_shipped_signals(h);
 	struct pg_engine *e = mk_engine(h, 64, 8);
-	struct pktbuf p;
 	struct pg_packet_result r;
 	const char *req = "CONNECT login.oscar.aol.com:5190 HTTP/1.1\r\n"
 			  "Host: login.oscar.aol.com:5190\r\n\r\n";
-	ip4(&p, IPPROTO_TCP, C, 40100, S, 3128, PG_TCP_SYN, 1, NULL, 0);
-	pg_engine_packet(e, p.b, p.n, 0, &r);
-	ip4(&p, IPPROTO_TCP, C, 40100, S, 3128, PG_TCP_ACK | PG_TCP_PSH, 2,
-	    (const uint8_t *)req, strlen(req));
-	pg_engine_packet(e, p.b, p.n, 1, &r);
+	syn_then_send(e, 40100, S, 3128, req, strlen(req), &r);
 	CHECK(r.flow->system == PG_SYS_AIM && r.flow->feature == PG_FEAT_LOGIN);
 	CHECK(r.flow->method == PG_METHOD_HOST);
 	CHECK(r.flow->via_proxy == PG_FEAT_HTTP_CONNECT);
@@ -328,29 +340,18 @@ static void test_vendor_range_starved(void)
 {
 	struct pg_host_rules *h = pg_host_rules_create();
 	CHECK(add_shipped_signals(h));
-	struct pg_engine_config cfg;
-	pg_engine_config_defaults(&cfg);
-	pg_detect_attach(&cfg);
-	cfg.max_flows = 64;
-	cfg.max_inspecting = 1;
+	struct pg_engine_config cfg = engine_config(64, 1);
 	cfg.starved_dropped = true;
 	struct pg_engine *e = pg_engine_create(&cfg, h);
-	struct pktbuf p;
 	struct pg_packet_result r;
 	const uint8_t dc2[4] = {149, 154, 167, 51};
 	const uint8_t junk[16] = {0x42, 0x17, 0x99, 0x01};
 
 	/* an unknown flow holds the one slot */
-	ip4(&p, IPPROTO_TCP, C, 40200, S, 9999, PG_TCP_SYN, 1, NULL, 0);
-	pg_engine_packet(e, p.b, p.n, 0, &r);
-	ip4(&p, IPPROTO_TCP, C, 40200, S, 9999, PG_TCP_ACK | PG_TCP_PSH, 2, junk, sizeof(junk));
-	pg_engine_packet(e, p.b, p.n, 1, &r);
+	syn_then_send(e, 40200, S, 9999, junk, sizeof(junk), &r);
 	CHECK(r.flow->state != PG_FLOW_DECIDED && !r.starved);
 
-	ip4(&p, IPPROTO_TCP, C, 40201, dc2, 443, PG_TCP_SYN, 1, NULL, 0);
-	pg_engine_packet(e, p.b, p.n, 2, &r);
-	ip4(&p, IPPROTO_TCP, C, 40201, dc2, 443, PG_TCP_ACK | PG_TCP_PSH, 2, junk, sizeof(junk));
-	pg_engine_packet(e, p.b, p.n, 3, &r);
+	syn_then_send(e, 40201, dc2, 443, junk, sizeof(junk), &r);
 	CHECK(!r.starved && r.flow->system == PG_SYS_TELEGRAM &&
 	      r.flow->state == PG_FLOW_DECIDED && r.just_decided);
 	pg_engine_destroy(e);
