@@ -20,6 +20,9 @@
 #                             LOG); its pid is in PG_LAST_PID and it is
 #                             killed at cleanup
 #   pg_kill PID [SIGNAL]      stop one process started with pg_spawn
+#   pg_wait_same A B SECONDS  wait until file B holds file A's bytes (a
+#                             transfer between two clients finished): 0
+#                             when it does within SECONDS, else 1
 #   pg_wait_listen NS PORT... wait (up to 10 s) until NS has a TCP
 #                             listener on each PORT: a server started with
 #                             pg_spawn may be slow to bind on a loaded box
@@ -113,6 +116,15 @@ pg_wait_listen() {
 		done
 	done
 	return 0
+}
+
+pg_wait_same() {
+	local _
+	for _ in $(seq $(($3 * 2))); do
+		cmp -s "$1" "$2" && return 0
+		sleep 0.5
+	done
+	return 1
 }
 
 pg_replay_args() {

@@ -73,13 +73,7 @@ else
 fi
 leechpid=$PG_LAST_PID
 done=0
-for _ in $(seq 120); do
-	if cmp -s "$tmp/seed/payload.bin" "$tmp/leech/payload.bin"; then
-		done=1
-		break
-	fi
-	sleep 0.5
-done
+pg_wait_same "$tmp/seed/payload.bin" "$tmp/leech/payload.bin" 60 && done=1
 sleep 1
 pg_kill "$leechpid" INT
 pg_kill "$seedpid" INT

@@ -144,13 +144,7 @@ sleep 2
 ec "$PG_NS_CLIENT" "add $link" >>"$tmp/ec.log" 2>&1
 
 done=0
-for _ in $(seq 240); do
-	if cmp -s "$tmp/cfg-s/Incoming/payload.bin" "$tmp/cfg-c/Incoming/payload.bin"; then
-		done=1
-		break
-	fi
-	sleep 0.5
-done
+pg_wait_same "$tmp/cfg-s/Incoming/payload.bin" "$tmp/cfg-c/Incoming/payload.bin" 120 && done=1
 sleep 2
 pg_kill "$leechpid" INT
 pg_kill "$seedpid" INT
